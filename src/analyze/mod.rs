@@ -1,0 +1,1 @@
+//! analyze stage (work in progress).

@@ -1,0 +1,1 @@
+//! classify stage (work in progress).

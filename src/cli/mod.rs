@@ -1,0 +1,10 @@
+//! Subcommands of the `verbatim` binary.
+
+pub mod analyze;
+pub mod eval;
+pub mod ideas;
+pub mod import_model;
+pub mod merge;
+pub mod report;
+pub mod search;
+pub mod train;

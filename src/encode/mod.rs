@@ -1,0 +1,45 @@
+//! Encode stage: turns text into L2-normalized sentence embeddings.
+//!
+//! [`Encoder`] is the one trait; [`bert::BertEncoder`] runs a Hugging Face BERT/XLM-R/DistilBERT
+//! folder with rust-bert on libtorch. [`store`] keeps a run's vectors on disk.
+
+pub mod store;
+
+/// Whether a text is a search query or a stored passage. E5-family models were trained with
+/// different prefixes for the two; other models ignore the distinction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TextKind {
+    /// A search query or a theme description.
+    Query,
+    /// An answer or sentence being indexed or classified.
+    Passage,
+}
+
+/// Errors of the encode stage.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    /// The model folder is missing a file or holds something unusable.
+    #[error("model folder {dir}: {why}")]
+    Model {
+        /// The model folder.
+        dir: std::path::PathBuf,
+        /// What is wrong and what to do.
+        why: String,
+    },
+    /// Tokenization failed.
+    #[error("tokenizer: {0}")]
+    Tokenizer(String),
+    /// libtorch reported an error while running the model.
+    #[error("model inference: {0}")]
+    Torch(String),
+}
+
+/// Turns texts into L2-normalized embedding vectors (cosine similarity = dot product).
+pub trait Encoder: Send + Sync {
+    /// Vector dimension.
+    fn dim(&self) -> usize;
+    /// A short name of the model, recorded with stored vectors.
+    fn name(&self) -> &str;
+    /// Embeds `texts`, one vector per text, in input order.
+    fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError>;
+}

@@ -1,0 +1,1 @@
+//! index stage (work in progress).

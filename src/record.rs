@@ -1,0 +1,205 @@
+//! The records that flow between pipeline stages: a validated input row ([`Record`]), a row that
+//! failed validation ([`Reject`]), and an analyzed answer ([`Response`], one line of
+//! `responses.jsonl`).
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// One validated input row, as the ingest stage hands it on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Record {
+    /// 1-based row number in the source file, counting data rows only (header rows excluded),
+    /// so users can find the row in a spreadsheet view of the export.
+    pub row: u64,
+    /// Respondent id: the id column's value, or `row-N` when the export has no id column.
+    pub id: String,
+    /// The open-text answer, as read (not yet normalized).
+    pub text: String,
+    /// The 0-10 likelihood-to-recommend score, when the export has a score column.
+    pub score: Option<u8>,
+    /// Response date as ISO `YYYY-MM-DD`, when the export has a date column.
+    pub date: Option<String>,
+    /// Segment columns chosen with `--segment-col`, by column name.
+    pub segments: BTreeMap<String, String>,
+    /// Every input field of the row, by column name (header text).
+    pub fields: BTreeMap<String, String>,
+}
+
+/// A row that could not be analyzed, with the reason; written to `rejects.csv`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reject {
+    /// 1-based data row number (as in [`Record::row`]).
+    pub row: u64,
+    /// The column at fault, when one is.
+    pub column: Option<String>,
+    /// Why the row was rejected, in words a user can act on.
+    pub reason: String,
+}
+
+/// Net Promoter group of a 0-10 score.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NpsGroup {
+    /// Scores 0-6.
+    Detractor,
+    /// Scores 7-8.
+    Passive,
+    /// Scores 9-10.
+    Promoter,
+}
+
+impl NpsGroup {
+    /// The group of a 0-10 score.
+    pub fn of(score: u8) -> NpsGroup {
+        match score {
+            0..=6 => NpsGroup::Detractor,
+            7..=8 => NpsGroup::Passive,
+            _ => NpsGroup::Promoter,
+        }
+    }
+
+    /// Lower-case name used in indexes, filters and files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            NpsGroup::Detractor => "detractor",
+            NpsGroup::Passive => "passive",
+            NpsGroup::Promoter => "promoter",
+        }
+    }
+
+    /// Parses `promoter`, `passive` or `detractor` (case-insensitive).
+    pub fn parse(s: &str) -> Option<NpsGroup> {
+        match s.to_ascii_lowercase().as_str() {
+            "detractor" | "detractors" => Some(NpsGroup::Detractor),
+            "passive" | "passives" => Some(NpsGroup::Passive),
+            "promoter" | "promoters" => Some(NpsGroup::Promoter),
+            _ => None,
+        }
+    }
+}
+
+/// Sentiment class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SentimentLabel {
+    /// Unhappy, complaining.
+    Negative,
+    /// Factual or indifferent.
+    Neutral,
+    /// Happy, praising.
+    Positive,
+}
+
+impl SentimentLabel {
+    /// All labels in probability-vector order.
+    pub const ALL: [SentimentLabel; 3] = [
+        SentimentLabel::Negative,
+        SentimentLabel::Neutral,
+        SentimentLabel::Positive,
+    ];
+
+    /// Lower-case name used in indexes, filters and files.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SentimentLabel::Negative => "negative",
+            SentimentLabel::Neutral => "neutral",
+            SentimentLabel::Positive => "positive",
+        }
+    }
+
+    /// Parses `negative`/`neutral`/`positive` and common short forms (`neg`, `neu`, `pos`).
+    pub fn parse(s: &str) -> Option<SentimentLabel> {
+        match s.to_ascii_lowercase().as_str() {
+            "negative" | "neg" => Some(SentimentLabel::Negative),
+            "neutral" | "neu" => Some(SentimentLabel::Neutral),
+            "positive" | "pos" => Some(SentimentLabel::Positive),
+            _ => None,
+        }
+    }
+
+    /// Index into a `[negative, neutral, positive]` probability vector.
+    pub fn index(self) -> usize {
+        self as usize
+    }
+}
+
+/// Sentiment of a text span: the winning label and the class probabilities.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Sentiment {
+    /// The most probable class.
+    pub label: SentimentLabel,
+    /// Probabilities in `[negative, neutral, positive]` order; they sum to 1.
+    pub probs: [f32; 3],
+}
+
+/// One theme raised by an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThemeMention {
+    /// Theme id (stable across runs that use the same codebook).
+    pub theme: String,
+    /// Similarity-based confidence in `[0, 1]`.
+    pub score: f32,
+    /// Index into [`Response::sentences`] of the sentence that raised the theme most strongly.
+    pub sentence: usize,
+    /// Sentiment of that sentence: the theme-level sentiment.
+    pub sentiment: SentimentLabel,
+}
+
+/// Per-sentence results of an answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SentenceResult {
+    /// The sentence text as it appears in the answer.
+    pub text: String,
+    /// Byte offset of the sentence start in [`Response::text`].
+    pub start: usize,
+    /// Byte offset one past the sentence end in [`Response::text`].
+    pub end: usize,
+    /// Sentence sentiment.
+    pub sentiment: Sentiment,
+    /// Theme ids this sentence raises.
+    pub themes: Vec<String>,
+    /// Whether the sentence suggests a change ("please add live chat").
+    pub suggestion: bool,
+}
+
+/// One analyzed answer: a line of `responses.jsonl`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Response {
+    /// Position of this answer in `responses.jsonl` and in the embedding store (0-based).
+    pub seq: u64,
+    /// 1-based data row number in the source file.
+    pub row: u64,
+    /// Respondent id.
+    pub id: String,
+    /// The answer text, as read.
+    pub text: String,
+    /// 0-10 score, when known.
+    pub score: Option<u8>,
+    /// NPS group of the score, when known.
+    pub nps_group: Option<NpsGroup>,
+    /// Response date (`YYYY-MM-DD`), when known.
+    pub date: Option<String>,
+    /// Segment values by segment column name.
+    pub segments: BTreeMap<String, String>,
+    /// All input fields by column name.
+    pub fields: BTreeMap<String, String>,
+    /// Detected language (ISO 639-1, e.g. `he`, `fa`), or `und` when unknown.
+    pub lang: String,
+    /// Confidence of the language detection in `[0, 1]`.
+    pub lang_confidence: f32,
+    /// Answer-level sentiment.
+    pub sentiment: Sentiment,
+    /// True when sentences disagree (one clearly positive, another clearly negative).
+    pub mixed: bool,
+    /// Themes the answer raises (multi-label).
+    pub themes: Vec<ThemeMention>,
+    /// Sentence-level results, in text order.
+    pub sentences: Vec<SentenceResult>,
+}
+
+impl Response {
+    /// Whether any sentence of the answer suggests a change.
+    pub fn has_suggestion(&self) -> bool {
+        self.sentences.iter().any(|s| s.suggestion)
+    }
+}
