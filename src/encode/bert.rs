@@ -1,0 +1,337 @@
+//! [`BertEncoder`]: sentence embeddings from a local Hugging Face BERT, XLM-R/RoBERTa or
+//! DistilBERT folder, run by rust-bert on libtorch and tokenized by the `tokenizers` crate.
+//!
+//! A model folder holds `config.json`, `tokenizer.json` and `model.safetensors` (or
+//! `rust_model.ot`), and optionally `verbatim_encoder.json` with E5-style prefixes. Embeddings
+//! are masked mean pooling of the last hidden layer, L2-normalized.
+//!
+//! Speed comes from length-sorted batching: texts are tokenized once, sorted by token count and
+//! cut into batches under a token budget, so a batch pads to a similar length instead of to the
+//! longest answer of the export.
+
+use super::{EncodeError, Encoder, TextKind};
+use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+use rust_bert::distilbert::{DistilBertConfig, DistilBertModel};
+use rust_bert::roberta::RobertaEmbeddings;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use tch::{nn, Device, Kind, Tensor};
+use tokenizers::{Tokenizer, TruncationParams};
+
+/// Options for loading an encoder.
+#[derive(Debug, Clone)]
+pub struct EncoderOptions {
+    /// libtorch intra-op threads (0 = libtorch's default).
+    pub threads: usize,
+    /// Most texts in one forward pass.
+    pub max_batch: usize,
+    /// Most padded tokens (texts x longest text) in one forward pass.
+    pub token_budget: usize,
+    /// Sort texts by length before batching (turn off only to measure what it buys).
+    pub sort_by_length: bool,
+}
+
+impl Default for EncoderOptions {
+    fn default() -> Self {
+        EncoderOptions {
+            threads: 2,
+            max_batch: 64,
+            token_budget: 4096,
+            sort_by_length: true,
+        }
+    }
+}
+
+/// Optional `verbatim_encoder.json` of a model folder.
+#[derive(Debug, Clone, Deserialize, Default)]
+struct EncoderFile {
+    name: Option<String>,
+    #[serde(default)]
+    query_prefix: String,
+    #[serde(default)]
+    passage_prefix: String,
+    max_tokens: Option<usize>,
+}
+
+enum Backbone {
+    Bert(BertModel<BertEmbeddings>),
+    Roberta(BertModel<RobertaEmbeddings>),
+    DistilBert(DistilBertModel),
+}
+
+impl Backbone {
+    fn hidden(&self, ids: &Tensor, mask: &Tensor) -> Result<Tensor, EncodeError> {
+        let torch = |e: rust_bert::RustBertError| EncodeError::Torch(e.to_string());
+        Ok(match self {
+            Backbone::Bert(m) => {
+                m.forward_t(Some(ids), Some(mask), None, None, None, None, None, false)
+                    .map_err(torch)?
+                    .hidden_state
+            }
+            Backbone::Roberta(m) => {
+                m.forward_t(Some(ids), Some(mask), None, None, None, None, None, false)
+                    .map_err(torch)?
+                    .hidden_state
+            }
+            Backbone::DistilBert(m) => {
+                m.forward_t(Some(ids), Some(mask), None, false)
+                    .map_err(torch)?
+                    .hidden_state
+            }
+        })
+    }
+}
+
+struct Loaded {
+    model: Backbone,
+    // Kept alive: the model's tensors live in this store.
+    _vs: nn::VarStore,
+}
+
+/// A sentence encoder over a Hugging Face model folder. Inference is serialized behind a mutex
+/// (libtorch parallelizes inside each forward pass); tokenization runs outside it.
+pub struct BertEncoder {
+    loaded: Mutex<Loaded>,
+    tokenizer: Tokenizer,
+    file: EncoderFile,
+    name: String,
+    dim: usize,
+    pad_id: i64,
+    opts: EncoderOptions,
+}
+
+fn model_err(dir: &Path, why: impl Into<String>) -> EncodeError {
+    EncodeError::Model {
+        dir: dir.to_path_buf(),
+        why: why.into(),
+    }
+}
+
+/// Names of the tensors in a safetensors file (its JSON header).
+fn safetensors_names(path: &Path) -> Result<Vec<String>, EncodeError> {
+    use std::io::Read;
+    let dir = path.parent().unwrap_or(path);
+    let mut f = std::fs::File::open(path).map_err(|e| model_err(dir, e.to_string()))?;
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len)
+        .map_err(|e| model_err(dir, e.to_string()))?;
+    let n = u64::from_le_bytes(len) as usize;
+    if n > 100 << 20 {
+        return Err(model_err(dir, "model.safetensors header is implausibly large"));
+    }
+    let mut h = vec![0u8; n];
+    f.read_exact(&mut h)
+        .map_err(|e| model_err(dir, e.to_string()))?;
+    let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&h)
+        .map_err(|e| model_err(dir, format!("model.safetensors header: {e}")))?;
+    Ok(v.keys().filter(|k| *k != "__metadata__").cloned().collect())
+}
+
+impl BertEncoder {
+    /// Loads the model folder `dir`.
+    pub fn load(dir: &Path, opts: EncoderOptions) -> Result<BertEncoder, EncodeError> {
+        if !dir.is_dir() {
+            return Err(model_err(
+                dir,
+                "not found; run scripts/install.sh to install the default model, or pass --model DIR with a Hugging Face model folder",
+            ));
+        }
+        if opts.threads > 0 {
+            tch::set_num_threads(opts.threads as i32);
+        }
+        let read = |name: &str| -> Result<String, EncodeError> {
+            std::fs::read_to_string(dir.join(name))
+                .map_err(|e| model_err(dir, format!("{name}: {e}")))
+        };
+        let config_text = read("config.json")?;
+        let config: serde_json::Value = serde_json::from_str(&config_text)
+            .map_err(|e| model_err(dir, format!("config.json: {e}")))?;
+        let model_type = config["model_type"].as_str().unwrap_or("bert").to_string();
+        let file: EncoderFile = match std::fs::read_to_string(dir.join("verbatim_encoder.json")) {
+            Ok(s) => serde_json::from_str(&s)
+                .map_err(|e| model_err(dir, format!("verbatim_encoder.json: {e}")))?,
+            Err(_) => EncoderFile::default(),
+        };
+
+        let weights: PathBuf = ["model.safetensors", "rust_model.ot"]
+            .iter()
+            .map(|n| dir.join(n))
+            .find(|p| p.exists())
+            .ok_or_else(|| model_err(dir, "no model.safetensors or rust_model.ot"))?;
+        // Task checkpoints nest the encoder under a prefix ("bert.", "roberta.", ...).
+        let prefix = if weights.extension().is_some_and(|e| e == "safetensors") {
+            let names = safetensors_names(&weights)?;
+            ["bert", "roberta", "distilbert", "model"]
+                .into_iter()
+                .find(|p| {
+                    names
+                        .iter()
+                        .any(|n| n.starts_with(&format!("{p}.embeddings.")))
+                })
+        } else {
+            None
+        };
+
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let root = match prefix {
+            Some(p) => vs.root() / p,
+            None => vs.root(),
+        };
+        let parse_err = |e: serde_json::Error| model_err(dir, format!("config.json: {e}"));
+        let (model, dim) = match model_type.as_str() {
+            "bert" => {
+                let c: BertConfig = serde_json::from_str(&config_text).map_err(parse_err)?;
+                let d = c.hidden_size as usize;
+                (
+                    Backbone::Bert(BertModel::new_with_optional_pooler(root, &c, false)),
+                    d,
+                )
+            }
+            "roberta" | "xlm-roberta" | "camembert" => {
+                let c: BertConfig = serde_json::from_str(&config_text).map_err(parse_err)?;
+                let d = c.hidden_size as usize;
+                (
+                    Backbone::Roberta(BertModel::new_with_optional_pooler(root, &c, false)),
+                    d,
+                )
+            }
+            "distilbert" => {
+                let c: DistilBertConfig =
+                    serde_json::from_str(&config_text).map_err(parse_err)?;
+                let d = c.dim as usize;
+                (Backbone::DistilBert(DistilBertModel::new(root, &c)), d)
+            }
+            other => {
+                return Err(model_err(
+                    dir,
+                    format!("model_type {other:?} is not supported; use a BERT, XLM-R/RoBERTa or DistilBERT model"),
+                ))
+            }
+        };
+        vs.load(&weights)
+            .map_err(|e| model_err(dir, format!("loading {}: {e}", weights.display())))?;
+
+        let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
+            .map_err(|e| model_err(dir, format!("tokenizer.json: {e}")))?;
+        let max_pos = config["max_position_embeddings"].as_u64().unwrap_or(512) as usize;
+        let max_tokens = file.max_tokens.unwrap_or(512).min(max_pos);
+        tokenizer
+            .with_truncation(Some(TruncationParams {
+                max_length: max_tokens,
+                ..Default::default()
+            }))
+            .map_err(|e| EncodeError::Tokenizer(e.to_string()))?;
+        tokenizer.with_padding(None);
+        let pad_id = config["pad_token_id"].as_i64().unwrap_or(0);
+        let name = file.name.clone().unwrap_or_else(|| {
+            dir.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_else(|| "encoder".into())
+        });
+        Ok(BertEncoder {
+            loaded: Mutex::new(Loaded { model, _vs: vs }),
+            tokenizer,
+            file,
+            name,
+            dim,
+            pad_id,
+            opts,
+        })
+    }
+
+    /// Token ids of `text` as the model sees it (prefix and special tokens included).
+    pub fn token_ids(&self, text: &str, kind: TextKind) -> Result<Vec<u32>, EncodeError> {
+        let t = format!("{}{}", self.prefix(kind), text);
+        let enc = self
+            .tokenizer
+            .encode(t, true)
+            .map_err(|e| EncodeError::Tokenizer(e.to_string()))?;
+        Ok(enc.get_ids().to_vec())
+    }
+
+    fn prefix(&self, kind: TextKind) -> &str {
+        match kind {
+            TextKind::Query => &self.file.query_prefix,
+            TextKind::Passage => &self.file.passage_prefix,
+        }
+    }
+
+    /// Embeds already tokenized texts, one batch.
+    fn forward(&self, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>, EncodeError> {
+        let len = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
+        let mut ids = Vec::with_capacity(batch.len() * len);
+        let mut mask = Vec::with_capacity(batch.len() * len);
+        for t in batch {
+            ids.extend(t.iter().map(|&x| x as i64));
+            ids.extend(std::iter::repeat_n(self.pad_id, len - t.len()));
+            mask.extend(std::iter::repeat_n(1i64, t.len()));
+            mask.extend(std::iter::repeat_n(0i64, len - t.len()));
+        }
+        let b = batch.len() as i64;
+        let ids = Tensor::from_slice(&ids).view([b, len as i64]);
+        let mask = Tensor::from_slice(&mask).view([b, len as i64]);
+        let loaded = self
+            .loaded
+            .lock()
+            .map_err(|_| EncodeError::Torch("encoder poisoned by an earlier panic".into()))?;
+        let pooled = tch::no_grad(|| -> Result<Tensor, EncodeError> {
+            let hidden = loaded.model.hidden(&ids, &mask)?;
+            let m = mask.unsqueeze(-1).to_kind(Kind::Float);
+            let sum = (hidden * &m).sum_dim_intlist([1i64].as_slice(), false, Kind::Float);
+            let count = m.sum_dim_intlist([1i64].as_slice(), false, Kind::Float).clamp_min(1e-9);
+            let mean = sum / count;
+            let norm = mean
+                .norm_scalaropt_dim(2, [1i64].as_slice(), true)
+                .clamp_min(1e-12);
+            Ok((mean / norm).contiguous())
+        })?;
+        drop(loaded);
+        let flat: Vec<f32> =
+            Vec::<f32>::try_from(pooled.view([-1])).map_err(|e| EncodeError::Torch(e.to_string()))?;
+        Ok(flat.chunks(self.dim).map(|c| c.to_vec()).collect())
+    }
+}
+
+impl Encoder for BertEncoder {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError> {
+        let prefix = self.prefix(kind);
+        let inputs: Vec<String> = texts.iter().map(|t| format!("{prefix}{t}")).collect();
+        let encodings = self
+            .tokenizer
+            .encode_batch(inputs, true)
+            .map_err(|e| EncodeError::Tokenizer(e.to_string()))?;
+        let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
+        let mut order: Vec<usize> = (0..ids.len()).collect();
+        if self.opts.sort_by_length {
+            order.sort_by_key(|&i| ids[i].len());
+        }
+        let mut out: Vec<Vec<f32>> = vec![Vec::new(); ids.len()];
+        let mut start = 0;
+        while start < order.len() {
+            // Grow the batch while it stays under both limits; lengths ascend, so the newest
+            // text is the longest and sets the padded width.
+            let mut end = start + 1;
+            while end < order.len()
+                && end - start < self.opts.max_batch
+                && (end - start + 1) * ids[order[end]].len() <= self.opts.token_budget
+            {
+                end += 1;
+            }
+            let batch: Vec<&[u32]> = order[start..end].iter().map(|&i| ids[i]).collect();
+            for (k, v) in self.forward(&batch)?.into_iter().enumerate() {
+                out[order[start + k]] = v;
+            }
+            start = end;
+        }
+        Ok(out)
+    }
+}

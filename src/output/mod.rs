@@ -1,0 +1,1 @@
+//! Output writers of a run (being built).
