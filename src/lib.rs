@@ -9,9 +9,14 @@
 pub mod analyze;
 pub mod classify;
 pub mod encode;
+pub mod evaluate;
 pub mod index;
 pub mod ingest;
 pub mod output;
 pub mod record;
 pub mod report;
+// retrieve and serve are re-enabled once index/ and retrieve/keyword.rs exist.
+// pub mod retrieve;
+// pub mod serve;
 pub mod text;
+pub mod vector;

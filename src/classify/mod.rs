@@ -1,1 +1,52 @@
-//! classify stage (work in progress).
+//! Classify stage: sentiment and themes from sentence embeddings.
+//!
+//! - [`sentiment`]: a trained head (negative / neutral / positive) and the "mixed" rule.
+//! - [`codebook`]: themes from a user codebook by embedding similarity, multi-label.
+//! - [`discovery`]: themes found by clustering when there is no codebook.
+//! - [`mlp`]: the small softmax classifier the heads use; [`datasets`]: labeled data readers;
+//!   [`metrics`]: accuracy and F1 for `verbatim eval`.
+
+pub mod codebook;
+pub mod datasets;
+pub mod discovery;
+pub mod metrics;
+pub mod mlp;
+pub mod sentiment;
+pub mod stopwords;
+pub mod train;
+
+use std::path::{Path, PathBuf};
+
+/// Errors of the classify stage.
+#[derive(Debug, thiserror::Error)]
+pub enum ClassifyError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A file has the wrong content.
+    #[error("{path}: {why}")]
+    Format {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong and how to fix it.
+        why: String,
+    },
+    /// The encoder failed.
+    #[error(transparent)]
+    Encode(#[from] crate::encode::EncodeError),
+}
+
+impl ClassifyError {
+    /// An I/O error on `path`.
+    pub fn io(path: &Path, source: std::io::Error) -> ClassifyError {
+        ClassifyError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}

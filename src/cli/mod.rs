@@ -1,10 +1,12 @@
 //! Subcommands of the `verbatim` binary.
 
-pub mod analyze;
+// TEMP pub mod analyze;
 pub mod eval;
 pub mod ideas;
 pub mod import_model;
 pub mod merge;
+pub mod progress;
 pub mod report;
 pub mod search;
+pub mod serve;
 pub mod train;

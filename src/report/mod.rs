@@ -1,1 +1,166 @@
-//! report stage (work in progress).
+//! The report stage: one self-contained HTML file (inline CSS and SVG, no scripts, no external
+//! references) plus CSV tables (`drivers.csv`, `themes.csv`, `ideas.csv`, `nps.csv`) beside it.
+//!
+//! [`build`] gathers everything from a run folder: the numbers from `stats.json` (so a merged
+//! run reports exactly like one run), example verbatims from `responses.jsonl`, ideas from the
+//! suggestion sentences and their stored embeddings. [`write`] renders and saves.
+
+pub mod examples;
+pub mod html;
+pub mod svg;
+pub mod tables;
+
+use crate::analyze::drivers::{analyze_drivers, DriverAnalysis, DriverOptions};
+use crate::analyze::ideas::{run_ideas, IdeaOptions, IdeaReport};
+use crate::analyze::impact::ImpactOptions;
+use crate::analyze::period::Period;
+use crate::analyze::stats::RunStats;
+use crate::analyze::themes::{nps_tables, theme_table, NpsTables, ThemeRow};
+use crate::analyze::AnalyzeError;
+use examples::ThemeExamples;
+use std::path::{Path, PathBuf};
+
+/// Errors of the report stage.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// Reading the run folder.
+    #[error(transparent)]
+    Analyze(#[from] AnalyzeError),
+    /// Writing a report file.
+    #[error("cannot write {path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// Report settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportOptions {
+    /// Trend period.
+    pub period: Period,
+    /// Idea grouping.
+    pub ideas: IdeaOptions,
+    /// Ideas shown in the HTML (all go to ideas.csv).
+    pub ideas_shown: usize,
+    /// Theme impact bootstrap.
+    pub impact: ImpactOptions,
+    /// Driver model.
+    pub drivers: DriverOptions,
+    /// Example verbatims per theme.
+    pub examples_per_theme: usize,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            period: Period::Month,
+            ideas: IdeaOptions::default(),
+            ideas_shown: 15,
+            impact: ImpactOptions::default(),
+            drivers: DriverOptions::default(),
+            examples_per_theme: 4,
+        }
+    }
+}
+
+/// Everything the report shows.
+#[derive(Debug, Clone)]
+pub struct ReportData {
+    /// Run folder name, for the title.
+    pub run_name: String,
+    /// NPS overall and broken down.
+    pub nps: NpsTables,
+    /// Per-theme table.
+    pub themes: Vec<ThemeRow>,
+    /// Key drivers.
+    pub drivers: DriverAnalysis,
+    /// Ideas, or why there are none.
+    pub ideas: Result<IdeaReport, String>,
+    /// Example verbatims per theme id.
+    pub examples: ThemeExamples,
+    /// All answers / answers with a suggestion.
+    pub answers: u64,
+    /// Answers with at least one suggestion sentence.
+    pub suggestions: u64,
+    /// First and last response date.
+    pub date_range: Option<(String, String)>,
+}
+
+/// Gathers the report's numbers from a run folder.
+pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportError> {
+    let stats = RunStats::load(&run_dir.join("stats.json"))?;
+    let examples = examples::collect(&run_dir.join("responses.jsonl"), opts.examples_per_theme)?;
+    let ideas = if run_dir.join("embeddings/meta.json").exists() {
+        run_ideas(run_dir, &opts.ideas).map_err(|e| e.to_string())
+    } else {
+        Err("the run folder has no embeddings/ (needed to group ideas)".into())
+    };
+    Ok(ReportData {
+        run_name: run_dir
+            .canonicalize()
+            .ok()
+            .and_then(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
+            .unwrap_or_else(|| run_dir.display().to_string()),
+        nps: nps_tables(&stats, opts.period),
+        themes: theme_table(&stats, &opts.impact),
+        drivers: analyze_drivers(&stats, &opts.drivers),
+        ideas,
+        examples,
+        answers: stats.overall.answers(),
+        suggestions: stats.suggestions,
+        date_range: match (stats.days.keys().next(), stats.days.keys().next_back()) {
+            (Some(a), Some(b)) => Some((a.clone(), b.clone())),
+            _ => None,
+        },
+    })
+}
+
+/// Files a report run wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportFiles {
+    /// The HTML report.
+    pub html: PathBuf,
+    /// The CSV tables beside it.
+    pub csv: Vec<PathBuf>,
+}
+
+fn save(path: &Path, text: &str) -> Result<(), ReportError> {
+    std::fs::write(path, text).map_err(|source| ReportError::Io {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Writes the HTML report to `out` and the CSV tables into its folder.
+pub fn write(data: &ReportData, opts: &ReportOptions, out: &Path) -> Result<ReportFiles, ReportError> {
+    let dir = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&dir).map_err(|source| ReportError::Io {
+        path: dir.clone(),
+        source,
+    })?;
+    save(out, &html::render(data, opts))?;
+    let mut csv = Vec::new();
+    for (name, text) in [
+        ("drivers.csv", tables::drivers_csv(&data.drivers)),
+        ("themes.csv", tables::themes_csv(&data.themes)),
+        ("nps.csv", tables::nps_csv(&data.nps)),
+    ] {
+        let p = dir.join(name);
+        save(&p, &text)?;
+        csv.push(p);
+    }
+    let p = dir.join("ideas.csv");
+    let ideas = data.ideas.as_ref().map(|r| r.ideas.as_slice()).unwrap_or(&[]);
+    crate::analyze::ideas::write_ideas_csv(ideas, &p)?;
+    csv.push(p);
+    Ok(ReportFiles {
+        html: out.to_path_buf(),
+        csv,
+    })
+}

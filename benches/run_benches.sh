@@ -1,0 +1,189 @@
+#!/usr/bin/env bash
+# Speed benches of verbatim; see benches/README.md for what each number means.
+#
+#   benches/run_benches.sh [all|encode|analyze|rss N...]
+#
+#   encode   encoder throughput: verbatim's Rust encoder vs the same model run by Python
+#            sentence-transformers, on the same 2,000 answers, runs alternating, median of RUNS
+#   analyze  stage costs of `analyze` on a 10,000-row export (one process), then the
+#            `verbatim analyze` binary end to end with its peak RSS
+#   rss N..  `verbatim analyze` on N-row exports under /usr/bin/time -v (answers/s, max RSS)
+#   all      encode + analyze (default)
+#
+# Environment: RUNS (default 3), RUNS_UNSORTED (runs without length sorting, default 1), THREADS (default 2), DATA (default ../shared/data).
+# Writes everything under target/bench/; results are appended to target/bench/results.jsonl.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+B="$ROOT/target/bench"
+VENV="$ROOT/target/bench-venv"
+DATA=${DATA:-$ROOT/../shared/data}
+RUNS=${RUNS:-3}
+RUNS_UNSORTED=${RUNS_UNSORTED:-1}
+THREADS=${THREADS:-2}
+MODEL="$ROOT/models/e5-small"
+DL="$ROOT/models/.downloads"
+mkdir -p "$B"
+
+log() { printf '[bench] %s\n' "$*" >&2; }
+
+[ -f "$MODEL/model.safetensors" ] || { log "no $MODEL: run scripts/install.sh first"; exit 1; }
+[ -d "$DATA" ] || { log "no data folder $DATA: set DATA=path/to/shared/data"; exit 1; }
+
+data() { # row counts of exports to write besides texts-2000.txt
+  python3 benches/make_data.py "$DATA" "$B" "$@" >&2
+}
+
+# ---- Python side: torch 2.4.0 (CPU use of the CUDA wheel) + sentence-transformers ----
+venv() {
+  if "$VENV/bin/python" -c 'import torch, sentence_transformers' 2>/dev/null; then return; fi
+  log "preparing $VENV (torch 2.4.0 without the nvidia-* wheels, sentence-transformers)"
+  local t0=$SECONDS
+  python3.11 -m venv "$VENV" 2>/dev/null || python3 -m venv "$VENV"
+  local pip="$VENV/bin/pip install --quiet --no-deps"
+  local torch_whl rt_whl cupti_whl
+  torch_whl=$(ls "$DL"/torch-2.4.0-*.whl 2>/dev/null | head -n1 || true)
+  rt_whl=$(ls "$DL"/nvidia_cuda_runtime_cu12-12.1.105-*.whl 2>/dev/null | head -n1 || true)
+  cupti_whl=$(ls "$DL"/nvidia_cuda_cupti_cu12-12.1.105-*.whl 2>/dev/null | head -n1 || true)
+  $pip "${torch_whl:-torch==2.4.0}" "${rt_whl:-nvidia-cuda-runtime-cu12==12.1.105}" \
+    "${cupti_whl:-nvidia-cuda-cupti-cu12==12.1.105}"
+  # libtorch_cuda.so needs cuBLAS, cuDNN, ... to load, never to run on CPU: stub them.
+  python3 benches/cuda_stubs.py "$VENV"/lib/python3*/site-packages/torch/lib >&2
+  $pip sentence-transformers==3.3.1 transformers==4.46.3
+  "$VENV/bin/pip" install --quiet "tokenizers>=0.20,<0.21" "huggingface-hub>=0.23,<1" \
+    safetensors "numpy<2.1" tqdm regex requests pyyaml packaging filelock fsspec \
+    typing-extensions sympy networkx jinja2 scikit-learn scipy pillow 2>&1 \
+    | grep -v "requires nvidia\|requires triton\|dependency conflicts" >&2 || true
+  "$VENV/bin/python" -c 'import torch, sentence_transformers' \
+    || { log "the Python venv does not import torch; see $VENV"; exit 1; }
+  log "venv ready in $((SECONDS - t0)) s, $(du -sh "$VENV" | cut -f1)"
+}
+
+# ---- Rust side: release bench binaries ----
+bench_bin() { # name -> path of the built bench executable
+  cargo bench --quiet --bench "$1" --no-run --message-format=json 2>/dev/null \
+    | python3 -c 'import json,sys
+for l in sys.stdin:
+    m = json.loads(l)
+    if m.get("reason") == "compiler-artifact" and m.get("executable") and m["target"]["name"] == sys.argv[1]:
+        print(m["executable"])' "$1" | tail -n1
+}
+
+build() {
+  log "building release bench binaries"
+  ENC=$(bench_bin encode)
+  [ -x "$ENC" ] || { log "bench build failed: run cargo bench --bench encode --no-run"; exit 1; }
+  if [ "$mode" != encode ]; then
+    ANA=$(bench_bin analyze)
+    [ -x "$ANA" ] || { log "bench build failed: run cargo bench --bench analyze --no-run"; exit 1; }
+  fi
+}
+
+stamp() { # JSON line -> results.jsonl with date and machine
+  python3 -c 'import json,sys,datetime,os
+for l in sys.stdin:
+    l = l.strip()
+    if not l.startswith("{"): continue
+    m = json.loads(l); m["date"] = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M");
+    m["cores"] = os.cpu_count(); m["bench"] = sys.argv[1]; print(json.dumps(m, ensure_ascii=False))' "$1" \
+    | tee -a "$B/results.jsonl"
+}
+
+encode_bench() {
+  venv
+  local texts="$B/texts-2000.txt" out="$B/encode-$(date -u +%H%M%S).jsonl"
+  log "encoder: $RUNS runs per side, alternating, threads $THREADS -> $out"
+  for i in $(seq 1 "$RUNS"); do
+    local save_py="" save_rs=""
+    if [ "$i" = 1 ]; then save_py="--save $B/vec-python.npy"; save_rs="--save $B/vec-rust.f32"; fi
+    # Alternate who goes first, so a burst of load from other work hits both sides alike.
+    if [ $((i % 2)) = 1 ]; then
+      "$VENV/bin/python" benches/python_reference.py "$MODEL" "$texts" --threads "$THREADS" \
+        --batch 32 $save_py 2>/dev/null | stamp encode | tee -a "$out"
+      "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" $save_rs | stamp encode | tee -a "$out"
+    else
+      "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" | stamp encode | tee -a "$out"
+      "$VENV/bin/python" benches/python_reference.py "$MODEL" "$texts" --threads "$THREADS" \
+        --batch 32 2>/dev/null | stamp encode | tee -a "$out"
+    fi
+    if [ "$i" -le "$RUNS_UNSORTED" ]; then
+      "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" --unsorted | stamp encode | tee -a "$out"
+    fi
+  done
+  "$VENV/bin/python" - "$out" "$B/vec-python.npy" "$B/vec-rust.f32" <<'EOF' | stamp encode
+import json, sys, statistics
+import numpy as np
+rows = [json.loads(l) for l in open(sys.argv[1])]
+med = {s: statistics.median(r["per_s"] for r in rows if r["side"] == s)
+       for s in sorted({r["side"] for r in rows})}
+print("\nencoder throughput, answers/s (median of runs; each run = all texts)", file=sys.stderr)
+for s, v in med.items():
+    runs = [r["per_s"] for r in rows if r["side"] == s]
+    print(f"  {s:15s} {v:8.2f}   runs {runs}", file=sys.stderr)
+if "python" in med and "rust" in med:
+    print(f"  rust / python       {med['rust'] / med['python']:.2f}x", file=sys.stderr)
+if "rust-unsorted" in med:
+    print(f"  sorted / unsorted   {med['rust'] / med['rust-unsorted']:.2f}x", file=sys.stderr)
+p = np.load(sys.argv[2])
+r = np.fromfile(sys.argv[3], dtype="<f4").reshape(p.shape[0], -1)
+cos = (p * r).sum(1) / np.linalg.norm(p, axis=1) / np.linalg.norm(r, axis=1)
+print(f"  agreement: cosine min {cos.min():.7f}, median {np.median(cos):.7f}, "
+      f"{(cos > 0.99).mean() * 100:.1f}% > 0.99, max |diff| {np.abs(p - r).max():.2e}",
+      file=sys.stderr)
+print(json.dumps({"summary": "encode", **{f"median_{k}": v for k, v in med.items()},
+                  "ratio_rust_python": med.get("rust", 0) / med.get("python", 1),
+                  "cos_min": float(cos.min()), "cos_above_099": float((cos > 0.99).mean())}))
+EOF
+}
+
+timed_analyze() { # export run_dir tag -> JSON line with answers/s and max RSS
+  local export=$1 run=$2 tag=$3
+  rm -rf "$run"
+  command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
+  /usr/bin/time -v -o "$run.time" "$ROOT/target/release/verbatim" analyze "$export" \
+    --text-col comment --score-col nps --id-col respondent_id --date-col submitted_at \
+    --segment-col plan --segment-col region --segment-col channel \
+    --codebook corpora/eval/themes.yaml --threads "$THREADS" --out "$run" > "$run.log"
+  python3 - "$run" "$tag" <<'EOF'
+import json, re, sys
+run, tag = sys.argv[1], sys.argv[2]
+s = json.load(open(run + "/summary.json"))
+t = open(run + ".time").read()
+rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
+wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", t).group(1)
+print(json.dumps({"stage": "binary", "export": tag, "answers": s["analyzed"],
+                  "rejected": s["rejected"], "sentences": s["sentences"],
+                  "seconds": round(s["seconds"], 1), "per_s": round(s["answers_per_second"], 2),
+                  "max_rss_mib": round(rss / 1024), "wall": wall}))
+EOF
+}
+
+analyze_bench() {
+  local n=10000
+  cargo build --release --quiet --bin verbatim
+  [ -f "$B/export-$n.csv" ] || data $n
+  [ -f models/heads/sentiment.json ] || { log "no models/heads/sentiment.json: train it first"; exit 1; }
+  log "analyze stages on export-$n.csv (one process)"
+  "$ANA" --export "$B/export-$n.csv" --threads "$THREADS" --pipeline "$B/run-stages-$n" \
+    | stamp analyze
+  log "verbatim analyze (binary) on export-$n.csv"
+  timed_analyze "$B/export-$n.csv" "$B/run-$n" "export-$n" | stamp analyze
+}
+
+rss_bench() {
+  cargo build --release --quiet --bin verbatim
+  for n in "$@"; do
+    [ -f "$B/export-$n.csv" ] || data "$n"
+    log "verbatim analyze on export-$n.csv under /usr/bin/time -v"
+    timed_analyze "$B/export-$n.csv" "$B/run-$n" "export-$n" | stamp rss
+  done
+}
+
+mode=${1:-all}
+case "$mode" in
+  encode) data; build; encode_bench ;;
+  analyze) data 10000; build; analyze_bench ;;
+  rss) shift; build; rss_bench "$@" ;;
+  all) data 10000; build; encode_bench; analyze_bench ;;
+  *) log "usage: benches/run_benches.sh [all|encode|analyze|rss N...]"; exit 2 ;;
+esac

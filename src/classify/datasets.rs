@@ -1,0 +1,325 @@
+//! Readers of labeled data: the project's own JSONL files (`corpora/eval`, `corpora/train`) and
+//! the public sentiment sets in `../shared/data` (see its README.md), mapped to one shape.
+//!
+//! Public sets are split deterministically: their own train/test split where they have one,
+//! otherwise by a hash of the text (one in five to test), so a retrain sees the same split.
+
+use super::ClassifyError;
+use crate::record::SentimentLabel;
+use serde::Deserialize;
+use std::path::Path;
+
+/// Which part of a data set an example belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Split {
+    /// Used to fit.
+    Train,
+    /// Held out for reporting.
+    Test,
+}
+
+/// One labeled text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Labeled {
+    /// Optional id from the file.
+    pub id: Option<String>,
+    /// The text.
+    pub text: String,
+    /// ISO 639-1 language.
+    pub lang: String,
+    /// Gold sentiment, when labeled.
+    pub sentiment: Option<SentimentLabel>,
+    /// Gold themes, when labeled (an empty list means "labeled: no theme").
+    pub themes: Option<Vec<String>>,
+    /// Data set it came from.
+    pub source: String,
+    /// Train or test.
+    pub split: Split,
+}
+
+#[derive(Deserialize)]
+struct JsonLine {
+    id: Option<String>,
+    text: String,
+    lang: String,
+    sentiment: Option<String>,
+    themes: Option<Vec<String>>,
+}
+
+/// Reads a labeled JSONL file: `{"text", "lang", "sentiment"?, "themes"?, "id"?}` per line.
+pub fn read_jsonl(path: &Path, split: Split) -> Result<Vec<Labeled>, ClassifyError> {
+    let raw = std::fs::read_to_string(path).map_err(|e| ClassifyError::io(path, e))?;
+    let source = path
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut out = Vec::new();
+    for (i, line) in raw.lines().enumerate() {
+        if line.trim().is_empty() {
+            continue;
+        }
+        let bad = |why: String| ClassifyError::Format {
+            path: path.to_path_buf(),
+            why: format!("line {}: {why}", i + 1),
+        };
+        let j: JsonLine = serde_json::from_str(line).map_err(|e| bad(e.to_string()))?;
+        let sentiment = match j.sentiment.as_deref() {
+            None => None,
+            Some(s) => Some(SentimentLabel::parse(s).ok_or_else(|| {
+                bad(format!(
+                    "sentiment {s:?} is not one of negative, neutral, positive"
+                ))
+            })?),
+        };
+        out.push(Labeled {
+            id: j.id,
+            text: j.text,
+            lang: j.lang,
+            sentiment,
+            themes: j.themes,
+            source: source.clone(),
+            split,
+        });
+    }
+    Ok(out)
+}
+
+fn fnv1a(s: &str) -> u64 {
+    s.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    })
+}
+
+/// The hash split used for sets without their own.
+pub fn hash_split(text: &str) -> Split {
+    if fnv1a(text) % 5 == 0 {
+        Split::Test
+    } else {
+        Split::Train
+    }
+}
+
+fn read_csv(path: &Path, delimiter: u8) -> Result<Vec<csv::StringRecord>, ClassifyError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .from_path(path)
+        .map_err(|e| ClassifyError::Format {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })?;
+    let mut rows = Vec::new();
+    for r in rdr.records() {
+        // A damaged line in a public set is skipped: these files are inputs to training, not
+        // user exports, and one bad line must not stop a retrain.
+        if let Ok(r) = r {
+            rows.push(r);
+        }
+    }
+    Ok(rows)
+}
+
+fn header_index(path: &Path, delimiter: u8, name: &str) -> Result<usize, ClassifyError> {
+    let mut rdr = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .from_path(path)
+        .map_err(|e| ClassifyError::Format {
+            path: path.to_path_buf(),
+            why: e.to_string(),
+        })?;
+    let h = rdr.headers().map_err(|e| ClassifyError::Format {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    })?;
+    h.iter()
+        .position(|c| c.trim() == name)
+        .ok_or_else(|| ClassifyError::Format {
+            path: path.to_path_buf(),
+            why: format!("no column {name:?}"),
+        })
+}
+
+/// One public CSV source: how to read text, label, language and split from it.
+struct CsvSource {
+    file: &'static str,
+    delimiter: u8,
+    text: &'static str,
+    label: &'static str,
+    lang: Option<&'static str>,
+    fixed_lang: &'static str,
+    split: Option<&'static str>,
+    map: fn(&str) -> Option<SentimentLabel>,
+}
+
+fn words(s: &str) -> Option<SentimentLabel> {
+    match s.trim() {
+        "positive" | "very_positive" | "HAPPY" => Some(SentimentLabel::Positive),
+        "negative" | "very_negative" | "SAD" => Some(SentimentLabel::Negative),
+        "neutral" => Some(SentimentLabel::Neutral),
+        _ => None,
+    }
+}
+
+fn polarity(s: &str) -> Option<SentimentLabel> {
+    match s.trim().parse::<f32>().ok()? {
+        p if p > 0.0 => Some(SentimentLabel::Positive),
+        p if p < 0.0 => Some(SentimentLabel::Negative),
+        _ => Some(SentimentLabel::Neutral),
+    }
+}
+
+const SOURCES: &[CsvSource] = &[
+    CsvSource {
+        file: "hebrew-sentiment-onlplab/hebrew_sentiment.csv",
+        delimiter: b',',
+        text: "text",
+        label: "label",
+        lang: None,
+        fixed_lang: "he",
+        split: Some("split"),
+        map: words,
+    },
+    CsvSource {
+        file: "persian-snappfood/dev.csv",
+        delimiter: b'\t',
+        text: "comment",
+        label: "label",
+        lang: None,
+        fixed_lang: "fa",
+        split: None,
+        map: words,
+    },
+    CsvSource {
+        file: "persian-sentipers/sentipers.csv",
+        delimiter: b',',
+        text: "text",
+        label: "label",
+        lang: None,
+        fixed_lang: "fa",
+        split: None,
+        map: words,
+    },
+    CsvSource {
+        file: "arabic-reviews/PROD.csv",
+        delimiter: b',',
+        text: "text",
+        label: "polarity",
+        lang: None,
+        fixed_lang: "ar",
+        split: None,
+        map: polarity,
+    },
+    CsvSource {
+        file: "arabic-reviews/RES2.csv",
+        delimiter: b',',
+        text: "text",
+        label: "polarity",
+        lang: None,
+        fixed_lang: "ar",
+        split: None,
+        map: polarity,
+    },
+    CsvSource {
+        file: "arabic-reviews/ATT.csv",
+        delimiter: b',',
+        text: "text",
+        label: "polarity",
+        lang: None,
+        fixed_lang: "ar",
+        split: None,
+        map: polarity,
+    },
+    CsvSource {
+        file: "german-germeval2017/germeval2017_db_feedback.csv",
+        delimiter: b',',
+        text: "text",
+        label: "label",
+        lang: None,
+        fixed_lang: "de",
+        split: Some("split"),
+        map: words,
+    },
+    CsvSource {
+        file: "semeval-absa/semeval_absa.csv",
+        delimiter: b',',
+        text: "text",
+        label: "label",
+        lang: Some("lang"),
+        fixed_lang: "en",
+        split: Some("split"),
+        map: words,
+    },
+    CsvSource {
+        file: "xlmt-umsab-tweets/umsab_test.csv",
+        delimiter: b',',
+        text: "text",
+        label: "label",
+        lang: Some("lang"),
+        fixed_lang: "en",
+        split: None,
+        map: words,
+    },
+    CsvSource {
+        file: "chinese-sophonplus/chinese_reviews.csv",
+        delimiter: b',',
+        text: "text",
+        label: "label",
+        lang: None,
+        fixed_lang: "zh",
+        split: None,
+        map: words,
+    },
+];
+
+/// Reads every sentiment-labeled public set under `data_dir` (usually `../shared/data`).
+/// Sets that are absent are skipped; the returned list says per source what was read.
+pub fn shared_sentiment(data_dir: &Path) -> Result<Vec<Labeled>, ClassifyError> {
+    let mut out = Vec::new();
+    for src in SOURCES {
+        let path = data_dir.join(src.file);
+        if !path.exists() {
+            continue;
+        }
+        let ti = header_index(&path, src.delimiter, src.text)?;
+        let li = header_index(&path, src.delimiter, src.label)?;
+        let langi = src
+            .lang
+            .map(|c| header_index(&path, src.delimiter, c))
+            .transpose()?;
+        let si = src
+            .split
+            .map(|c| header_index(&path, src.delimiter, c))
+            .transpose()?;
+        let name = src.file.split('/').next().unwrap_or(src.file).to_string();
+        for r in read_csv(&path, src.delimiter)? {
+            let (Some(text), Some(label)) = (r.get(ti), r.get(li)) else {
+                continue;
+            };
+            let Some(sentiment) = (src.map)(label) else {
+                continue;
+            };
+            let text = text.trim();
+            if text.is_empty() {
+                continue;
+            }
+            let split = match si.and_then(|i| r.get(i)) {
+                Some(s) if s.starts_with("test") => Split::Test,
+                Some(_) => Split::Train,
+                None => hash_split(text),
+            };
+            out.push(Labeled {
+                id: None,
+                text: text.to_string(),
+                lang: langi
+                    .and_then(|i| r.get(i))
+                    .unwrap_or(src.fixed_lang)
+                    .to_string(),
+                sentiment: Some(sentiment),
+                themes: None,
+                source: name.clone(),
+                split,
+            });
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,443 @@
+//! Theme discovery without a codebook: spherical k-means over sentence embeddings, each cluster
+//! labelled by its top keyphrases per language (class-based TF-IDF).
+//!
+//! Scale: centroids are fitted on a seeded sample (at most [`DiscoveryOptions::sample`] vectors,
+//! k-means++ then Lloyd iterations), and every vector is then assigned in one streaming pass, so
+//! memory is O(sample x dim + k x dim) and time O(n x k x dim): a million answers on two cores
+//! take minutes, not the O(n^2) of agglomerative clustering. Clusters under
+//! [`DiscoveryOptions::min_share`] are dissolved into their nearest neighbour, and sentences far
+//! from every centroid (the least similar [`DiscoveryOptions::other_share`]) go to "other".
+
+use super::codebook::{Calibration, Codebook, ThemeDef, ThemeModel};
+use super::stopwords::is_stopword;
+use rand::seq::index::sample;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, HashMap};
+
+/// Settings of discovery.
+#[derive(Debug, Clone)]
+pub struct DiscoveryOptions {
+    /// Number of themes; `None` picks `sqrt(n / 3)` clamped to 4..=30.
+    pub k: Option<usize>,
+    /// Seed of sampling and initialization: the same seed gives the same themes.
+    pub seed: u64,
+    /// Most vectors used to fit centroids.
+    pub sample: usize,
+    /// Lloyd iterations on the sample.
+    pub iterations: usize,
+    /// Smallest theme, as a share of all sentences; smaller clusters are dissolved.
+    pub min_share: f32,
+    /// Share of sentences, the least similar to their centroid, that go to "other".
+    pub other_share: f32,
+}
+
+impl Default for DiscoveryOptions {
+    fn default() -> Self {
+        DiscoveryOptions {
+            k: None,
+            seed: 7,
+            sample: 50_000,
+            iterations: 25,
+            min_share: 0.01,
+            other_share: 0.05,
+        }
+    }
+}
+
+/// A text to cluster: its language and words (for keyphrases) and its vector.
+pub struct DiscoveryItem<'a> {
+    /// The sentence text.
+    pub text: &'a str,
+    /// Its language.
+    pub lang: &'a str,
+    /// Its embedding (L2-normalized).
+    pub vector: &'a [f32],
+}
+
+/// A discovered theme.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DiscoveredTheme {
+    /// Stable id within this discovery (`t03-delivery`).
+    pub id: String,
+    /// Top keyphrases per language (languages with enough sentences in the theme).
+    pub keyphrases: BTreeMap<String, Vec<String>>,
+    /// Sentences assigned to the theme.
+    pub size: usize,
+    /// The most central sentences, a few per language.
+    pub examples: Vec<String>,
+    /// Unit-length centroid.
+    pub centroid: Vec<f32>,
+}
+
+/// Result of discovery.
+pub struct Discovery {
+    /// Themes, largest first.
+    pub themes: Vec<DiscoveredTheme>,
+    /// Per item: theme index or `None` for "other".
+    pub assignment: Vec<Option<usize>>,
+    /// Similarity below which a sentence is "other".
+    pub other_threshold: f32,
+}
+
+fn dot(a: &[f32], b: &[f32]) -> f32 {
+    a.iter().zip(b).map(|(x, y)| x * y).sum()
+}
+
+fn normalize(v: &mut [f32]) {
+    let n = dot(v, v).sqrt().max(1e-12);
+    v.iter_mut().for_each(|x| *x /= n);
+}
+
+fn nearest(v: &[f32], centroids: &[Vec<f32>]) -> (usize, f32) {
+    centroids
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i, dot(v, c)))
+        .fold((0, f32::MIN), |a, b| if b.1 > a.1 { b } else { a })
+}
+
+/// Spherical k-means on `vectors` (seeded k-means++ then Lloyd); returns unit centroids.
+pub fn kmeans(vectors: &[&[f32]], k: usize, iterations: usize, seed: u64) -> Vec<Vec<f32>> {
+    let n = vectors.len();
+    if n == 0 || k == 0 {
+        return Vec::new();
+    }
+    let k = k.min(n);
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut centroids = vec![vectors[rng.gen_range(0..n)].to_vec()];
+    let mut dist: Vec<f32> = vectors
+        .iter()
+        .map(|v| 1.0 - dot(v, &centroids[0]))
+        .collect();
+    while centroids.len() < k {
+        let total: f32 = dist.iter().map(|d| d.max(0.0) * d.max(0.0)).sum();
+        let mut r = rng.gen::<f32>() * total;
+        let mut pick = n - 1;
+        for (i, d) in dist.iter().enumerate() {
+            r -= d.max(0.0) * d.max(0.0);
+            if r <= 0.0 {
+                pick = i;
+                break;
+            }
+        }
+        let c = vectors[pick].to_vec();
+        dist.iter_mut()
+            .zip(vectors)
+            .for_each(|(d, v)| *d = d.min(1.0 - dot(v, &c)));
+        centroids.push(c);
+    }
+    let dim = vectors[0].len();
+    for _ in 0..iterations {
+        let assign: Vec<usize> = vectors
+            .par_iter()
+            .map(|v| nearest(v, &centroids).0)
+            .collect();
+        let mut sums = vec![vec![0f32; dim]; centroids.len()];
+        let mut counts = vec![0usize; centroids.len()];
+        for (v, &a) in vectors.iter().zip(&assign) {
+            counts[a] += 1;
+            sums[a].iter_mut().zip(v.iter()).for_each(|(s, x)| *s += x);
+        }
+        let mut moved = false;
+        for (c, (mut s, n)) in sums.into_iter().zip(counts).enumerate() {
+            if n == 0 {
+                continue; // an empty cluster keeps its centroid
+            }
+            normalize(&mut s);
+            if dot(&s, &centroids[c]) < 0.999_999 {
+                moved = true;
+            }
+            centroids[c] = s;
+        }
+        if !moved {
+            break;
+        }
+    }
+    centroids
+}
+
+/// Lowercased word tokens of a sentence for keyphrases (letters and digits, ZWNJ kept inside
+/// Persian words), with Hebrew niqqud and Arabic tashkeel dropped.
+fn words(text: &str) -> Vec<String> {
+    let folded = crate::text::normalize::fold(text);
+    folded
+        .split(|c: char| !(c.is_alphanumeric() || c == '\u{200C}' || c == '\''))
+        .map(|w| w.trim_matches(|c| c == '\u{200C}' || c == '\''))
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Unigram and bigram terms of a sentence, stop words removed (a bigram may not start or end
+/// with one).
+fn terms(text: &str) -> Vec<String> {
+    let ws = words(text);
+    let mut out: Vec<String> = ws.iter().filter(|w| !is_stopword(w)).cloned().collect();
+    for pair in ws.windows(2) {
+        if !is_stopword(&pair[0]) && !is_stopword(&pair[1]) {
+            out.push(format!("{} {}", pair[0], pair[1]));
+        }
+    }
+    out
+}
+
+fn slug(s: &str) -> String {
+    let mut out = String::new();
+    for c in s.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c.to_ascii_lowercase());
+        } else if !out.ends_with('-') && !out.is_empty() {
+            out.push('-');
+        }
+    }
+    out.trim_end_matches('-').chars().take(24).collect()
+}
+
+/// Discovers themes among `items`.
+pub fn discover(items: &[DiscoveryItem], opts: &DiscoveryOptions) -> Discovery {
+    let n = items.len();
+    let k = opts
+        .k
+        .unwrap_or_else(|| ((n as f64 / 3.0).sqrt().round() as usize).clamp(4, 30))
+        .min(n.max(1));
+    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    let mut idx: Vec<usize> = if n > opts.sample {
+        sample(&mut rng, n, opts.sample).into_vec()
+    } else {
+        (0..n).collect()
+    };
+    idx.sort_unstable(); // the sample's order must not depend on the sampler's internals
+    let sample_vecs: Vec<&[f32]> = idx.iter().map(|&i| items[i].vector).collect();
+    let mut centroids = kmeans(&sample_vecs, k, opts.iterations, opts.seed);
+
+    // Dissolve clusters too small to act on, then assign everything.
+    let min_size = ((opts.min_share * n as f32).ceil() as usize).max(2);
+    let mut assign: Vec<(usize, f32)>;
+    loop {
+        assign = items
+            .par_iter()
+            .map(|it| nearest(it.vector, &centroids))
+            .collect();
+        let mut counts = vec![0usize; centroids.len()];
+        assign.iter().for_each(|&(c, _)| counts[c] += 1);
+        match (0..centroids.len())
+            .filter(|&c| counts[c] < min_size)
+            .min_by_key(|&c| counts[c])
+        {
+            Some(c) if centroids.len() > 1 => {
+                centroids.remove(c);
+            }
+            _ => break,
+        }
+    }
+    let mut sims: Vec<f32> = assign.iter().map(|a| a.1).collect();
+    sims.sort_by(|a, b| a.total_cmp(b));
+    let q = ((opts.other_share * n as f32) as usize).min(n.saturating_sub(1));
+    let other_threshold = sims.get(q).copied().unwrap_or(0.0);
+
+    // Order themes by size for stable, readable ids.
+    let mut counts = vec![0usize; centroids.len()];
+    for &(c, s) in &assign {
+        if s >= other_threshold {
+            counts[c] += 1;
+        }
+    }
+    let mut order: Vec<usize> = (0..centroids.len()).collect();
+    order.sort_by_key(|&c| std::cmp::Reverse(counts[c]));
+    let rank: HashMap<usize, usize> = order.iter().enumerate().map(|(r, &c)| (c, r)).collect();
+    let assignment: Vec<Option<usize>> = assign
+        .iter()
+        .map(|&(c, s)| (s >= other_threshold).then(|| rank[&c]))
+        .collect();
+
+    // Class-based TF-IDF per language: term frequency in the theme, weighted by how rare the
+    // term is across themes.
+    let nt = order.len();
+    let mut tf: Vec<HashMap<String, HashMap<String, f32>>> = vec![HashMap::new(); nt];
+    let mut total: HashMap<String, f32> = HashMap::new();
+    let mut words_per_theme = vec![0f32; nt];
+    for (it, a) in items.iter().zip(&assignment) {
+        let Some(t) = *a else { continue };
+        for term in terms(it.text) {
+            *tf[t]
+                .entry(it.lang.to_string())
+                .or_default()
+                .entry(term.clone())
+                .or_default() += 1.0;
+            *total.entry(term).or_default() += 1.0;
+            words_per_theme[t] += 1.0;
+        }
+    }
+    let avg_words = words_per_theme.iter().sum::<f32>() / nt.max(1) as f32;
+    let mut themes = Vec::with_capacity(nt);
+    for (r, &c) in order.iter().enumerate() {
+        let mut keyphrases = BTreeMap::new();
+        let mut lang_sizes: BTreeMap<&str, usize> = BTreeMap::new();
+        for (it, a) in items.iter().zip(&assignment) {
+            if *a == Some(r) {
+                *lang_sizes.entry(it.lang).or_default() += 1;
+            }
+        }
+        for (lang, terms) in &tf[r] {
+            if lang_sizes.get(lang.as_str()).copied().unwrap_or(0) < 2 {
+                continue;
+            }
+            let mut scored: Vec<(&String, f32)> = terms
+                .iter()
+                .filter(|(_, &f)| f >= 2.0)
+                .map(|(t, &f)| (t, f * (1.0 + avg_words / total[t]).ln()))
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            let top: Vec<String> = scored.iter().take(5).map(|(t, _)| (*t).clone()).collect();
+            if !top.is_empty() {
+                keyphrases.insert(lang.clone(), top);
+            }
+        }
+        // The most central sentences, at most two per language, up to eight.
+        let mut members: Vec<(usize, f32)> = assign
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| assignment[*i] == Some(r))
+            .map(|(i, &(_, s))| (i, s))
+            .collect();
+        members.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut per_lang: BTreeMap<&str, usize> = BTreeMap::new();
+        let mut examples = Vec::new();
+        for (i, _) in members {
+            let l = per_lang.entry(items[i].lang).or_default();
+            if *l < 2 && examples.len() < 8 && !examples.contains(&items[i].text.to_string()) {
+                *l += 1;
+                examples.push(items[i].text.to_string());
+            }
+        }
+        let label = keyphrases
+            .get("en")
+            .or_else(|| keyphrases.values().next())
+            .and_then(|v| v.first())
+            .map(|s| slug(s))
+            .unwrap_or_default();
+        let id = if label.is_empty() {
+            format!("t{:02}", r + 1)
+        } else {
+            format!("t{:02}-{label}", r + 1)
+        };
+        themes.push(DiscoveredTheme {
+            id,
+            keyphrases,
+            size: counts[c],
+            examples,
+            centroid: centroids[c].clone(),
+        });
+    }
+    Discovery {
+        themes,
+        assignment,
+        other_threshold,
+    }
+}
+
+impl Discovery {
+    /// The themes as an editable codebook (`--save-codebook`): ids stay, names and descriptions
+    /// come from keyphrases, examples are the most central sentences.
+    pub fn to_codebook(&self) -> Codebook {
+        Codebook {
+            themes: self
+                .themes
+                .iter()
+                .map(|t| {
+                    let phrases: Vec<&str> = t
+                        .keyphrases
+                        .values()
+                        .flat_map(|v| v.iter().take(3).map(String::as_str))
+                        .collect();
+                    ThemeDef {
+                        id: t.id.clone(),
+                        name: t
+                            .keyphrases
+                            .get("en")
+                            .or_else(|| t.keyphrases.values().next())
+                            .map(|v| v.iter().take(3).cloned().collect::<Vec<_>>().join(", "))
+                            .unwrap_or_else(|| t.id.clone()),
+                        description: format!("Answers about: {}", phrases.join(", ")),
+                        examples: t.examples.clone(),
+                    }
+                })
+                .collect(),
+            calibration: None,
+        }
+    }
+
+    /// A theme model that assigns by nearest centroid, as discovery did.
+    pub fn to_theme_model(&self) -> ThemeModel {
+        ThemeModel::from_prototypes(
+            self.themes.iter().map(|t| t.id.clone()).collect(),
+            self.themes
+                .iter()
+                .map(|t| vec![t.centroid.clone()])
+                .collect(),
+            Calibration {
+                threshold: self.other_threshold,
+                margin: 0.0,
+            },
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn blob(center: usize, i: usize) -> Vec<f32> {
+        let mut v = vec![0.02 * ((i * 7 % 5) as f32); 8];
+        v[center] = 1.0;
+        normalize(&mut v);
+        v
+    }
+
+    #[test]
+    fn finds_planted_clusters_deterministically_with_keyphrases() {
+        let mut vecs = Vec::new();
+        let mut texts = Vec::new();
+        for i in 0..60 {
+            let c = i % 3;
+            vecs.push(blob(c, i));
+            texts.push(
+                [
+                    "late delivery again",
+                    "support agent helpful",
+                    "price too high",
+                ][c]
+                    .to_string(),
+            );
+        }
+        let items: Vec<DiscoveryItem> = vecs
+            .iter()
+            .zip(&texts)
+            .map(|(v, t)| DiscoveryItem {
+                text: t,
+                lang: "en",
+                vector: v,
+            })
+            .collect();
+        let opts = DiscoveryOptions {
+            k: Some(3),
+            other_share: 0.0,
+            ..Default::default()
+        };
+        let a = discover(&items, &opts);
+        let b = discover(&items, &opts);
+        assert_eq!(a.themes, b.themes);
+        assert_eq!(a.themes.len(), 3);
+        for t in 0..3 {
+            let members: Vec<usize> = (0..60).filter(|&i| a.assignment[i] == Some(t)).collect();
+            assert_eq!(members.len(), 20);
+            assert!(members.iter().all(|&i| i % 3 == members[0] % 3));
+        }
+        let ids: Vec<&str> = a.themes.iter().map(|t| t.id.as_str()).collect();
+        assert!(ids.iter().any(|id| id.contains("delivery")), "{ids:?}");
+        let cb = a.to_codebook();
+        assert_eq!(cb.themes.len(), 3);
+    }
+}

@@ -1,0 +1,170 @@
+//! `verbatim eval`: scores sentiment and codebook themes against a labeled JSONL file, overall
+//! and per language, and calibrates theme thresholds on a dev file. Texts go through the same
+//! text stage and encoder calls as `analyze`, so the scores are those of the product.
+
+use crate::classify::codebook::{calibrate, Calibration, CalibrationItem, ThemeModel};
+use crate::classify::datasets::Labeled;
+use crate::classify::metrics::{label_scores, multilabel_scores, LabelScores, MultiLabelScores};
+use crate::classify::sentiment::SentimentHead;
+use crate::classify::ClassifyError;
+use crate::encode::{Encoder, TextKind};
+use crate::record::SentimentLabel;
+use crate::text;
+use serde::Serialize;
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Scores of one slice (overall or one language).
+#[derive(Debug, Clone, Serialize)]
+pub struct SliceScores {
+    /// Sentiment accuracy and macro-F1, when the slice has sentiment labels.
+    pub sentiment: Option<LabelScores>,
+    /// Theme micro/macro F1, when the slice has theme labels and a codebook was given.
+    pub themes: Option<MultiLabelScores>,
+}
+
+/// The result of an evaluation.
+#[derive(Debug, Clone, Serialize)]
+pub struct EvalReport {
+    /// All examples.
+    pub overall: SliceScores,
+    /// Per language.
+    pub per_language: BTreeMap<String, SliceScores>,
+    /// Theme thresholds used.
+    pub calibration: Option<Calibration>,
+}
+
+/// Answer and sentence vectors of labeled texts.
+pub struct Embedded {
+    /// Answer vector per text.
+    pub answers: Vec<Vec<f32>>,
+    /// Sentence vectors per text.
+    pub sentences: Vec<Vec<Vec<f32>>>,
+}
+
+/// Embeds texts the way `analyze` does: the normalized answer, plus its sentences when it has
+/// more than one.
+pub fn embed_labeled(items: &[Labeled], encoder: &dyn Encoder) -> Result<Embedded, ClassifyError> {
+    let mut texts = Vec::new();
+    let mut spans = Vec::new();
+    for it in items {
+        texts.push(text::normalize::for_model(&it.text));
+        let sents: Vec<String> = text::segment::sentences(&it.text)
+            .into_iter()
+            .map(|r| text::normalize::for_model(&it.text[r]))
+            .filter(|s| !s.is_empty())
+            .collect();
+        let n = if sents.len() > 1 { sents.len() } else { 0 };
+        spans.push(n);
+        if n > 0 {
+            texts.extend(sents);
+        }
+    }
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let vecs = encoder.embed(&refs, TextKind::Passage)?;
+    let mut answers = Vec::with_capacity(items.len());
+    let mut sentences = Vec::with_capacity(items.len());
+    let mut at = 0;
+    for n in spans {
+        let a = vecs[at].clone();
+        at += 1;
+        if n == 0 {
+            sentences.push(vec![a.clone()]);
+        } else {
+            sentences.push(vecs[at..at + n].to_vec());
+            at += n;
+        }
+        answers.push(a);
+    }
+    Ok(Embedded { answers, sentences })
+}
+
+/// Calibration items (similarities and gold theme indices) of labeled texts.
+pub fn calibration_items(
+    items: &[Labeled],
+    emb: &Embedded,
+    model: &ThemeModel,
+) -> Vec<CalibrationItem> {
+    let index: BTreeMap<&str, usize> = model
+        .ids()
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
+    items
+        .iter()
+        .enumerate()
+        .filter_map(|(i, it)| {
+            let gold = it.themes.as_ref()?;
+            Some(CalibrationItem {
+                answer: model.similarities(&emb.answers[i]),
+                sentences: emb.sentences[i]
+                    .iter()
+                    .map(|s| model.similarities(s))
+                    .collect(),
+                gold: gold
+                    .iter()
+                    .filter_map(|g| index.get(g.as_str()).copied())
+                    .collect(),
+            })
+        })
+        .collect()
+}
+
+/// Calibrates theme thresholds on labeled dev texts; returns the thresholds and their micro-F1.
+pub fn calibrate_on(
+    items: &[Labeled],
+    encoder: &dyn Encoder,
+    model: &ThemeModel,
+) -> Result<(Calibration, f64), ClassifyError> {
+    let emb = embed_labeled(items, encoder)?;
+    Ok(calibrate(&calibration_items(items, &emb, model)))
+}
+
+/// Scores sentiment (with `head`) and themes (with `themes`, when given) on labeled texts.
+pub fn evaluate(
+    items: &[Labeled],
+    encoder: &dyn Encoder,
+    head: &SentimentHead,
+    themes: Option<&ThemeModel>,
+) -> Result<EvalReport, ClassifyError> {
+    let emb = embed_labeled(items, encoder)?;
+    let sentiments = head.predict(&emb.answers);
+    let predicted_themes: Vec<BTreeSet<String>> = match themes {
+        Some(m) => (0..items.len())
+            .map(|i| {
+                let ss = head.predict(&emb.sentences[i]);
+                let (mentions, _) =
+                    m.assign(&emb.answers[i], &emb.sentences[i], &ss, sentiments[i]);
+                mentions.into_iter().map(|t| t.theme).collect()
+            })
+            .collect(),
+        None => vec![BTreeSet::new(); items.len()],
+    };
+    let slice = |keep: &dyn Fn(&Labeled) -> bool| -> SliceScores {
+        let s: Vec<(SentimentLabel, SentimentLabel)> = items
+            .iter()
+            .zip(&sentiments)
+            .filter(|(it, _)| keep(it))
+            .filter_map(|(it, p)| Some((it.sentiment?, p.label)))
+            .collect();
+        let t: Vec<(BTreeSet<String>, BTreeSet<String>)> = items
+            .iter()
+            .zip(&predicted_themes)
+            .filter(|(it, _)| keep(it))
+            .filter_map(|(it, p)| Some((it.themes.clone()?.into_iter().collect(), p.clone())))
+            .collect();
+        SliceScores {
+            sentiment: (!s.is_empty()).then(|| label_scores(&s)),
+            themes: (themes.is_some() && !t.is_empty()).then(|| multilabel_scores(&t)),
+        }
+    };
+    let langs: BTreeSet<&str> = items.iter().map(|i| i.lang.as_str()).collect();
+    Ok(EvalReport {
+        overall: slice(&|_| true),
+        per_language: langs
+            .into_iter()
+            .map(|l| (l.to_string(), slice(&|it| it.lang == l)))
+            .collect(),
+        calibration: themes.map(|m| m.calibration),
+    })
+}

@@ -1,0 +1,35 @@
+//! Errors of building the keyword index.
+
+use std::path::PathBuf;
+
+/// Why the keyword index could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// The index folder exists and holds files that are not a search index.
+    #[error(
+        "{path} exists and holds files that are not a search index; move them away or choose \
+         another output folder"
+    )]
+    NotAnIndex {
+        /// The folder.
+        path: PathBuf,
+    },
+    /// A file system operation failed.
+    #[error("search index {path}: {source}; check that the folder is writable and has space")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// tantivy failed.
+    #[error("search index {path}: cannot {action}: {source}; check that the folder is writable and has space, then run again")]
+    Tantivy {
+        /// The index folder.
+        path: PathBuf,
+        /// What was being done (`create the index`, `add answer 12`, `commit`).
+        action: String,
+        /// The cause.
+        source: tantivy::TantivyError,
+    },
+}

@@ -1,0 +1,213 @@
+//! Text encodings of delimited and line-based inputs: UTF-8 (with or without BOM) passes through
+//! untouched so that invalid bytes can be caught per field; UTF-16 (LE/BE, by BOM or by the
+//! pattern of zero bytes) is transcoded to UTF-8 while streaming.
+
+use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE};
+use std::io::{self, BufRead, BufReader, Read};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+/// Counts the bytes taken from the underlying file, for progress reporting.
+pub(crate) struct CountingReader<R> {
+    inner: R,
+    count: Arc<AtomicU64>,
+}
+
+impl<R: Read> CountingReader<R> {
+    /// Wraps `inner`; `count` is shared with whoever reports progress.
+    pub(crate) fn new(inner: R, count: Arc<AtomicU64>) -> Self {
+        CountingReader { inner, count }
+    }
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.count.fetch_add(n as u64, Ordering::Relaxed);
+        Ok(n)
+    }
+}
+
+/// The encoding a stream was found to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextEncoding {
+    /// UTF-8, a leading BOM removed.
+    Utf8,
+    /// UTF-16 little-endian.
+    Utf16Le,
+    /// UTF-16 big-endian.
+    Utf16Be,
+}
+
+/// Detects the encoding of `inner` from its first bytes and returns a reader of UTF-8 bytes.
+pub(crate) fn utf8_reader<R: Read + Send + 'static>(
+    mut inner: R,
+) -> io::Result<(Box<dyn Read + Send>, TextEncoding)> {
+    let head = read_head(&mut inner, 1024)?;
+    let (encoding, bom_len) = sniff(&head);
+    // The sniffed bytes go back in front of the rest of the stream, less the BOM.
+    let rest = io::Cursor::new(head).chain(inner);
+    let mut buffered = BufReader::with_capacity(64 * 1024, rest);
+    skip(&mut buffered, bom_len)?;
+    let reader: Box<dyn Read + Send> = match encoding {
+        TextEncoding::Utf8 => Box::new(buffered),
+        TextEncoding::Utf16Le => Box::new(TranscodingReader::new(buffered, UTF_16LE)),
+        TextEncoding::Utf16Be => Box::new(TranscodingReader::new(buffered, UTF_16BE)),
+    };
+    Ok((reader, encoding))
+}
+
+/// Reads up to `want` bytes (fewer only at end of input), looping over short reads.
+fn read_head<R: Read>(reader: &mut R, want: usize) -> io::Result<Vec<u8>> {
+    let mut head = Vec::with_capacity(want);
+    reader.by_ref().take(want as u64).read_to_end(&mut head)?;
+    Ok(head)
+}
+
+/// Drops the first `n` bytes of a buffered stream.
+fn skip<R: BufRead>(reader: &mut R, n: usize) -> io::Result<()> {
+    io::copy(&mut reader.by_ref().take(n as u64), &mut io::sink())?;
+    Ok(())
+}
+
+/// Picks the encoding from a BOM, or from the pattern of zero bytes for BOM-less UTF-16.
+/// Returns the encoding and the BOM length to skip.
+pub(crate) fn sniff(head: &[u8]) -> (TextEncoding, usize) {
+    if let Some((encoding, bom_len)) = Encoding::for_bom(head) {
+        if encoding == UTF_16LE {
+            return (TextEncoding::Utf16Le, bom_len);
+        }
+        if encoding == UTF_16BE {
+            return (TextEncoding::Utf16Be, bom_len);
+        }
+        return (TextEncoding::Utf8, bom_len);
+    }
+    // Text in UTF-16 without a BOM has a zero byte in every other position for ASCII
+    // characters (delimiters, digits, newlines); UTF-8 text never contains zero bytes.
+    let pairs = head.len() / 2;
+    if pairs >= 2 {
+        let even_zero = head.iter().step_by(2).filter(|b| **b == 0).count();
+        let odd_zero = head.iter().skip(1).step_by(2).filter(|b| **b == 0).count();
+        if odd_zero * 10 >= pairs * 3 && even_zero * 10 < pairs {
+            return (TextEncoding::Utf16Le, 0);
+        }
+        if even_zero * 10 >= pairs * 3 && odd_zero * 10 < pairs {
+            return (TextEncoding::Utf16Be, 0);
+        }
+    }
+    (TextEncoding::Utf8, 0)
+}
+
+/// Transcodes a UTF-16 stream to UTF-8 chunk by chunk (constant memory).
+struct TranscodingReader<R> {
+    inner: R,
+    decoder: Decoder,
+    out: Vec<u8>,
+    pos: usize,
+    finished: bool,
+}
+
+impl<R: BufRead> TranscodingReader<R> {
+    fn new(inner: R, encoding: &'static Encoding) -> Self {
+        TranscodingReader {
+            inner,
+            decoder: encoding.new_decoder_without_bom_handling(),
+            out: Vec::new(),
+            pos: 0,
+            finished: false,
+        }
+    }
+
+    /// Decodes the next chunk of input into `out`; returns false at end of input.
+    fn refill(&mut self) -> io::Result<bool> {
+        while !self.finished {
+            let src = self.inner.fill_buf()?;
+            let last = src.is_empty();
+            let cap = self
+                .decoder
+                .max_utf8_buffer_length(src.len())
+                .unwrap_or(src.len() * 3 + 16);
+            self.out.clear();
+            self.out.resize(cap, 0);
+            // Malformed UTF-16 (lone surrogates) becomes U+FFFD rather than failing the file.
+            let (_, read, written, _) = self.decoder.decode_to_utf8(src, &mut self.out, last);
+            self.inner.consume(read);
+            self.out.truncate(written);
+            self.pos = 0;
+            if last {
+                self.finished = true;
+            }
+            if written > 0 {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+}
+
+impl<R: BufRead> Read for TranscodingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.pos >= self.out.len() && !self.refill()? {
+            return Ok(0);
+        }
+        let n = buf.len().min(self.out.len() - self.pos);
+        buf[..n].copy_from_slice(&self.out[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decode_all(bytes: Vec<u8>) -> (String, TextEncoding) {
+        let (mut reader, encoding) = utf8_reader(io::Cursor::new(bytes)).unwrap();
+        let mut out = String::new();
+        reader.read_to_string(&mut out).unwrap();
+        (out, encoding)
+    }
+
+    #[test]
+    fn utf8_bom_is_removed() {
+        let (text, enc) = decode_all(b"\xEF\xBB\xBFa,b\n".to_vec());
+        assert_eq!(text, "a,b\n");
+        assert_eq!(enc, TextEncoding::Utf8);
+    }
+
+    #[test]
+    fn utf16le_with_bom_is_transcoded() {
+        let mut bytes = vec![0xFF, 0xFE];
+        for unit in "שלום,1\n".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_le_bytes());
+        }
+        let (text, enc) = decode_all(bytes);
+        assert_eq!(text, "שלום,1\n");
+        assert_eq!(enc, TextEncoding::Utf16Le);
+    }
+
+    #[test]
+    fn utf16be_without_bom_is_detected() {
+        let mut bytes = Vec::new();
+        for unit in "id,text\n1,hello\n".encode_utf16() {
+            bytes.extend_from_slice(&unit.to_be_bytes());
+        }
+        let (text, enc) = decode_all(bytes);
+        assert_eq!(text, "id,text\n1,hello\n");
+        assert_eq!(enc, TextEncoding::Utf16Be);
+    }
+
+    #[test]
+    fn large_utf16_streams_in_chunks() {
+        let line = "привет,мир\n";
+        let mut bytes = vec![0xFF, 0xFE];
+        for _ in 0..20_000 {
+            for unit in line.encode_utf16() {
+                bytes.extend_from_slice(&unit.to_le_bytes());
+            }
+        }
+        let (text, _) = decode_all(bytes);
+        assert_eq!(text.len(), line.len() * 20_000);
+        assert!(text.starts_with(line) && text.ends_with(line));
+    }
+}

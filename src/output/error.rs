@@ -1,0 +1,69 @@
+//! The error type of the output writers.
+
+use std::path::PathBuf;
+
+/// Errors writing run files. Each names the file and what to check.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The file could not be created.
+    #[error("cannot create {path}: {source}; check that the run folder exists and is writable")]
+    Create {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// Writing or flushing failed.
+    #[error("cannot write {path}: {source}; check free disk space and permissions")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// A CSV record could not be written.
+    #[error("cannot write {path}: {source}; check free disk space and permissions")]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// The CSV error.
+        source: csv::Error,
+    },
+    /// A value could not be serialized as JSON.
+    #[error("cannot write {path}: {source}")]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The serializer error.
+        source: serde_json::Error,
+    },
+    /// The Parquet encoder failed.
+    #[error("cannot write {path}: {source}")]
+    Parquet {
+        /// The file.
+        path: PathBuf,
+        /// The Parquet error.
+        source: parquet::errors::ParquetError,
+    },
+    /// Responses must arrive in `seq` order (0, 1, 2, ...) so that line i matches vector i of
+    /// the embedding store.
+    #[error("{path}: response seq {got} written where seq {expected} was due; responses must be written in seq order")]
+    OutOfOrder {
+        /// The file.
+        path: PathBuf,
+        /// The seq due next.
+        expected: u64,
+        /// The seq received.
+        got: u64,
+    },
+    /// A response's date is not `YYYY-MM-DD`.
+    #[error("{path}: response seq {seq} has date {date:?}, not YYYY-MM-DD")]
+    BadDate {
+        /// The file.
+        path: PathBuf,
+        /// The response's seq.
+        seq: u64,
+        /// The date as found.
+        date: String,
+    },
+}

@@ -1,0 +1,71 @@
+//! `rejects.csv`: one line per rejected input row (`row,column,reason`).
+
+use super::OutputError;
+use crate::record::Reject;
+use std::fs::File;
+use std::path::{Path, PathBuf};
+
+/// File name of the rejects list inside a run folder.
+pub const REJECTS_FILE: &str = "rejects.csv";
+
+/// Writes `RUN_DIR/rejects.csv`. The file and its header exist from `create` on, so an empty
+/// rejects list is a file with only the header.
+pub struct RejectsWriter {
+    path: PathBuf,
+    writer: csv::Writer<File>,
+    count: u64,
+}
+
+impl RejectsWriter {
+    /// Creates `dir/rejects.csv` (replacing an old one) and writes the header.
+    pub fn create(dir: &Path) -> Result<RejectsWriter, OutputError> {
+        let path = dir.join(REJECTS_FILE);
+        let file = File::create(&path).map_err(|source| OutputError::Create {
+            path: path.clone(),
+            source,
+        })?;
+        let mut writer = RejectsWriter {
+            writer: csv::Writer::from_writer(file),
+            path,
+            count: 0,
+        };
+        writer.record(["row", "column", "reason"])?;
+        // Flushed at once so the header is on disk even if the run stops before finish.
+        writer.writer.flush().map_err(|source| OutputError::Write {
+            path: writer.path.clone(),
+            source,
+        })?;
+        Ok(writer)
+    }
+
+    fn record(&mut self, fields: [&str; 3]) -> Result<(), OutputError> {
+        self.writer
+            .write_record(fields)
+            .map_err(|source| OutputError::Csv {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    /// Appends one reject.
+    pub fn write(&mut self, reject: &Reject) -> Result<(), OutputError> {
+        let row = reject.row.to_string();
+        self.record([&row, reject.column.as_deref().unwrap_or(""), &reject.reason])?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Path of the file being written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes the file; returns the number of rejects written.
+    pub fn finish(mut self) -> Result<u64, OutputError> {
+        self.writer.flush().map_err(|source| OutputError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(self.count)
+    }
+}

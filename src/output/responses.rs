@@ -1,0 +1,71 @@
+//! `responses.jsonl`: one serde_json [`Response`] per line, in `seq` order.
+
+use super::OutputError;
+use crate::record::Response;
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// File name of the analyzed answers inside a run folder.
+pub const RESPONSES_FILE: &str = "responses.jsonl";
+
+/// Writes `RUN_DIR/responses.jsonl`, buffered.
+pub struct ResponsesWriter {
+    path: PathBuf,
+    writer: BufWriter<File>,
+    count: u64,
+}
+
+impl ResponsesWriter {
+    /// Creates `dir/responses.jsonl` (replacing an old one).
+    pub fn create(dir: &Path) -> Result<ResponsesWriter, OutputError> {
+        let path = dir.join(RESPONSES_FILE);
+        let file = File::create(&path).map_err(|source| OutputError::Create {
+            path: path.clone(),
+            source,
+        })?;
+        Ok(ResponsesWriter {
+            path,
+            writer: BufWriter::with_capacity(256 * 1024, file),
+            count: 0,
+        })
+    }
+
+    /// Appends one response. Its `seq` must equal the number of responses written before it,
+    /// which keeps line i aligned with vector i of the embedding store.
+    pub fn write(&mut self, response: &Response) -> Result<(), OutputError> {
+        if response.seq != self.count {
+            return Err(OutputError::OutOfOrder {
+                path: self.path.clone(),
+                expected: self.count,
+                got: response.seq,
+            });
+        }
+        serde_json::to_writer(&mut self.writer, response).map_err(|source| OutputError::Json {
+            path: self.path.clone(),
+            source,
+        })?;
+        self.writer
+            .write_all(b"\n")
+            .map_err(|source| OutputError::Write {
+                path: self.path.clone(),
+                source,
+            })?;
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Path of the file being written.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Flushes the file; returns the number of responses written.
+    pub fn finish(mut self) -> Result<u64, OutputError> {
+        self.writer.flush().map_err(|source| OutputError::Write {
+            path: self.path.clone(),
+            source,
+        })?;
+        Ok(self.count)
+    }
+}

@@ -1,0 +1,587 @@
+//! The `analyze` job end to end: ingest -> text -> encode -> classify -> analyze -> index ->
+//! run files. Rows stream through in chunks, so memory stays bounded by the chunk size plus what
+//! the results themselves take (the duplicate-id set, discovered themes).
+//!
+//! With a codebook, every chunk is finished in one pass. Without one, themes must be discovered
+//! from all sentence vectors first: pass one writes answers without themes to a work file and
+//! the vectors to the embedding store, discovery clusters the stored sentence vectors, and pass
+//! two assigns themes and writes the outputs.
+
+use crate::analyze::stats::RunStats;
+use crate::analyze::suggestion::is_suggestion;
+use crate::classify::codebook::{Codebook, ThemeModel};
+use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
+use crate::classify::sentiment::{is_mixed, SentimentHead};
+use crate::encode::store::{Store, StoreWriter};
+use crate::encode::{Encoder, TextKind};
+use crate::index::IndexBuilder;
+use crate::ingest::{Ingest, IngestOptions, RowOutcome};
+use crate::output::{ParquetWriter, RejectsWriter, ResponsesWriter};
+use crate::record::{NpsGroup, Record, Response, SentenceResult};
+use crate::text;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::{BufRead, Write};
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Errors of the analyze job; each wraps the failing stage's error.
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    /// Reading the export.
+    #[error(transparent)]
+    Ingest(#[from] crate::ingest::IngestError),
+    /// Embedding.
+    #[error(transparent)]
+    Encode(#[from] crate::encode::EncodeError),
+    /// Sentiment or themes.
+    #[error(transparent)]
+    Classify(#[from] crate::classify::ClassifyError),
+    /// The embedding store.
+    #[error(transparent)]
+    Store(#[from] crate::encode::store::StoreError),
+    /// The search index.
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
+    /// Run files.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+    /// Aggregates.
+    #[error(transparent)]
+    Analyze(#[from] crate::analyze::AnalyzeError),
+    /// The vector index.
+    #[error(transparent)]
+    Vector(#[from] crate::vector::VectorError),
+    /// Work files of the run folder.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A bad option.
+    #[error("{0}")]
+    Usage(String),
+}
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PipelineError + '_ {
+    move |source| PipelineError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Where themes come from.
+pub enum ThemeSource {
+    /// A codebook file.
+    Codebook(PathBuf),
+    /// Discovery by clustering, optionally saving the result as a codebook.
+    Discover {
+        /// Discovery settings.
+        options: DiscoveryOptions,
+        /// Where to write the discovered codebook (`--save-codebook`).
+        save_codebook: Option<PathBuf>,
+    },
+}
+
+/// Everything `analyze` needs.
+pub struct AnalyzeOptions {
+    /// The export.
+    pub input: PathBuf,
+    /// Column choices.
+    pub ingest: IngestOptions,
+    /// The run folder to write.
+    pub out: PathBuf,
+    /// Sentiment head file.
+    pub sentiment_head: PathBuf,
+    /// Theme source.
+    pub themes: ThemeSource,
+    /// Only rows with `(row - 1) % n == i` (`--shard i/n`).
+    pub shard: Option<(u64, u64)>,
+    /// Also write responses.parquet.
+    pub parquet: bool,
+    /// Rows per processing chunk.
+    pub chunk: usize,
+}
+
+/// Progress callbacks (a terminal bar in the binary, nothing in tests).
+pub trait Progress {
+    /// A new stage starts, with its total when known.
+    fn stage(&self, name: &str, total: Option<u64>);
+    /// Position within the stage.
+    fn advance(&self, pos: u64);
+}
+
+/// A progress sink that shows nothing.
+pub struct NoProgress;
+
+impl Progress for NoProgress {
+    fn stage(&self, _: &str, _: Option<u64>) {}
+    fn advance(&self, _: u64) {}
+}
+
+/// The run's headline numbers, written to `summary.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    /// The export read.
+    pub input: String,
+    /// Its format.
+    pub format: String,
+    /// Data rows read (in this shard).
+    pub rows_read: u64,
+    /// Rows analyzed: lines of responses.jsonl.
+    pub analyzed: u64,
+    /// Rows rejected: lines of rejects.csv.
+    pub rejected: u64,
+    /// Rejected rows per reason kind (the reason text up to its first colon or quote).
+    pub reject_reasons: BTreeMap<String, u64>,
+    /// Rows skipped because they belong to another shard.
+    pub other_shards: u64,
+    /// `i/n` when sharded.
+    pub shard: Option<String>,
+    /// Answers per language.
+    pub languages: BTreeMap<String, u64>,
+    /// Answers per sentiment.
+    pub sentiment: BTreeMap<String, u64>,
+    /// Answers per theme.
+    pub themes: BTreeMap<String, u64>,
+    /// Answers flagged mixed.
+    pub mixed: u64,
+    /// Answers with at least one suggestion.
+    pub suggestions: u64,
+    /// Sentences analyzed.
+    pub sentences: u64,
+    /// Encoder used.
+    pub model: String,
+    /// "codebook:<path>" or "discovered".
+    pub theme_source: String,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// Answers per second over the whole run.
+    pub answers_per_second: f64,
+}
+
+/// Text-stage results of one record.
+struct Prepared {
+    record: Record,
+    lang: String,
+    lang_confidence: f32,
+    model_text: String,
+    sentences: Vec<(std::ops::Range<usize>, String)>,
+}
+
+fn prepare(record: Record) -> Prepared {
+    let det = text::language::detect(&record.text);
+    let model_text = text::normalize::for_model(&record.text);
+    let sentences: Vec<(std::ops::Range<usize>, String)> = text::segment::sentences(&record.text)
+        .into_iter()
+        .map(|r| {
+            let t = text::normalize::for_model(&record.text[r.clone()]);
+            (r, t)
+        })
+        .filter(|(_, t)| !t.is_empty())
+        .collect();
+    Prepared {
+        record,
+        lang: det.lang,
+        lang_confidence: det.confidence,
+        model_text,
+        sentences,
+    }
+}
+
+/// One answer with its vectors, before themes.
+struct Encoded {
+    response: Response,
+    answer: Vec<f32>,
+    sentences: Vec<Vec<f32>>,
+}
+
+fn encode_chunk(
+    chunk: Vec<Record>,
+    encoder: &dyn Encoder,
+    head: &SentimentHead,
+) -> Result<Vec<Encoded>, PipelineError> {
+    let prepared: Vec<Prepared> = chunk.into_par_iter().map(prepare).collect();
+    // One encoder call per chunk: answers, plus sentences of multi-sentence answers (a
+    // one-sentence answer's sentence vector is its answer vector).
+    let mut texts: Vec<&str> = Vec::new();
+    for p in &prepared {
+        texts.push(&p.model_text);
+        if p.sentences.len() > 1 {
+            texts.extend(p.sentences.iter().map(|(_, t)| t.as_str()));
+        }
+    }
+    let vectors = encoder.embed(&texts, TextKind::Passage)?;
+    let sentiments = head.predict(&vectors);
+    let mut at = 0;
+    let mut out = Vec::with_capacity(prepared.len());
+    for p in prepared {
+        let answer = vectors[at].clone();
+        let answer_sentiment = sentiments[at];
+        at += 1;
+        let (svecs, ssent) = if p.sentences.len() > 1 {
+            let n = p.sentences.len();
+            let r = (vectors[at..at + n].to_vec(), sentiments[at..at + n].to_vec());
+            at += n;
+            r
+        } else {
+            (
+                vec![answer.clone(); p.sentences.len()],
+                vec![answer_sentiment; p.sentences.len()],
+            )
+        };
+        let sentences: Vec<SentenceResult> = p
+            .sentences
+            .iter()
+            .zip(&ssent)
+            .map(|((range, _), s)| {
+                let t = &p.record.text[range.clone()];
+                SentenceResult {
+                    text: t.to_string(),
+                    start: range.start,
+                    end: range.end,
+                    sentiment: *s,
+                    themes: Vec::new(),
+                    suggestion: is_suggestion(t, &p.lang),
+                }
+            })
+            .collect();
+        let r = p.record;
+        out.push(Encoded {
+            response: Response {
+                seq: 0,
+                row: r.row,
+                id: r.id,
+                nps_group: r.score.map(NpsGroup::of),
+                text: r.text,
+                score: r.score,
+                date: r.date,
+                segments: r.segments,
+                fields: r.fields,
+                lang: p.lang,
+                lang_confidence: p.lang_confidence,
+                sentiment: answer_sentiment,
+                mixed: is_mixed(&ssent),
+                themes: Vec::new(),
+                sentences,
+            },
+            answer,
+            sentences: svecs,
+        });
+    }
+    Ok(out)
+}
+
+fn apply_themes(e: &mut Encoded, model: &ThemeModel) {
+    let sent: Vec<_> = e.response.sentences.iter().map(|s| s.sentiment).collect();
+    let (mentions, per_sentence) =
+        model.assign(&e.answer, &e.sentences, &sent, e.response.sentiment);
+    e.response.themes = mentions;
+    for (s, themes) in e.response.sentences.iter_mut().zip(per_sentence) {
+        s.themes = themes;
+    }
+}
+
+/// Writers of the final outputs, fed one finished answer at a time.
+struct Sinks {
+    responses: ResponsesWriter,
+    parquet: Option<ParquetWriter>,
+    index: IndexBuilder,
+    stats: RunStats,
+    summary: RunSummary,
+}
+
+impl Sinks {
+    fn write(&mut self, r: &Response) -> Result<(), PipelineError> {
+        self.responses.write(r)?;
+        if let Some(p) = &mut self.parquet {
+            p.write(r)?;
+        }
+        self.index.add(r)?;
+        self.stats.add(r);
+        let s = &mut self.summary;
+        s.analyzed += 1;
+        *s.languages.entry(r.lang.clone()).or_default() += 1;
+        *s.sentiment
+            .entry(r.sentiment.label.as_str().to_string())
+            .or_default() += 1;
+        for t in &r.themes {
+            *s.themes.entry(t.theme.clone()).or_default() += 1;
+        }
+        s.mixed += r.mixed as u64;
+        s.suggestions += r.has_suggestion() as u64;
+        s.sentences += r.sentences.len() as u64;
+        Ok(())
+    }
+}
+
+fn reason_kind(reason: &str) -> String {
+    reason
+        .split([':', '"', '('])
+        .next()
+        .unwrap_or(reason)
+        .trim()
+        .to_string()
+}
+
+/// Runs `analyze`; returns the summary also written to `RUN_DIR/summary.json`.
+pub fn analyze(
+    opts: &AnalyzeOptions,
+    encoder: &dyn Encoder,
+    progress: &dyn Progress,
+) -> Result<RunSummary, PipelineError> {
+    let started = Instant::now();
+    if let Some((i, n)) = opts.shard {
+        if n == 0 || i >= n {
+            return Err(PipelineError::Usage(format!(
+                "--shard {i}/{n}: use i/n with 0 <= i < n, e.g. --shard 0/4"
+            )));
+        }
+    }
+    let mut ingest = Ingest::open(&opts.input, &opts.ingest)?;
+    let head = SentimentHead::load(&opts.sentiment_head)?;
+    if head.encoder != encoder.name() {
+        return Err(PipelineError::Usage(format!(
+            "the sentiment head {} was trained on encoder {:?}, but the model is {:?}; train one for this model with `verbatim train-sentiment --model DIR --out FILE` and pass --sentiment-head FILE",
+            opts.sentiment_head.display(),
+            head.encoder,
+            encoder.name()
+        )));
+    }
+    let out = &opts.out;
+    std::fs::create_dir_all(out).map_err(io(out))?;
+    let segment_keys: Vec<String> = ingest.segment_columns().to_vec();
+
+    let codebook_model = match &opts.themes {
+        ThemeSource::Codebook(p) => Some((Codebook::load(p)?, p.clone())),
+        ThemeSource::Discover { .. } => None,
+    };
+    let theme_model = match &codebook_model {
+        Some((cb, _)) => Some(ThemeModel::build(cb, encoder)?),
+        None => None,
+    };
+
+    let mut rejects = RejectsWriter::create(out)?;
+    let mut store = StoreWriter::create(&out.join("embeddings"), encoder.dim(), encoder.name())?;
+    let summary = RunSummary {
+        input: opts.input.display().to_string(),
+        format: ingest.format().to_string(),
+        rows_read: 0,
+        analyzed: 0,
+        rejected: 0,
+        reject_reasons: BTreeMap::new(),
+        other_shards: 0,
+        shard: opts.shard.map(|(i, n)| format!("{i}/{n}")),
+        languages: BTreeMap::new(),
+        sentiment: BTreeMap::new(),
+        themes: BTreeMap::new(),
+        mixed: 0,
+        suggestions: 0,
+        sentences: 0,
+        model: encoder.name().to_string(),
+        theme_source: match &codebook_model {
+            Some((_, p)) => format!("codebook:{}", p.display()),
+            None => "discovered".into(),
+        },
+        seconds: 0.0,
+        answers_per_second: 0.0,
+    };
+    let make_sinks = |theme_ids: &[String], summary: RunSummary| -> Result<Sinks, PipelineError> {
+        Ok(Sinks {
+            responses: ResponsesWriter::create(out)?,
+            parquet: if opts.parquet {
+                Some(ParquetWriter::create(out, &segment_keys)?)
+            } else {
+                None
+            },
+            index: IndexBuilder::create(&out.join("index"), &segment_keys)?,
+            stats: RunStats::new(theme_ids),
+            summary,
+        })
+    };
+    // Pass one. With a codebook the sinks get finished answers; without, a work file gets
+    // answers without themes.
+    let mut sinks = match &theme_model {
+        Some(m) => Some(make_sinks(m.ids(), summary.clone())?),
+        None => None,
+    };
+    let work_path = out.join("work-pass1.jsonl");
+    let mut work = match sinks {
+        Some(_) => None,
+        None => Some(std::io::BufWriter::new(
+            std::fs::File::create(&work_path).map_err(io(&work_path))?,
+        )),
+    };
+    let mut counts = summary;
+    let mut seq = 0u64;
+    progress.stage("analyzing", ingest.bytes_total());
+    let mut pending: Vec<Record> = Vec::with_capacity(opts.chunk);
+    let mut done = false;
+    while !done {
+        pending.clear();
+        while pending.len() < opts.chunk.max(1) {
+            match ingest.next() {
+                None => {
+                    done = true;
+                    break;
+                }
+                Some(RowOutcome::Rejected(r)) => {
+                    counts.rows_read += 1;
+                    counts.rejected += 1;
+                    *counts.reject_reasons.entry(reason_kind(&r.reason)).or_default() += 1;
+                    rejects.write(&r)?;
+                }
+                Some(RowOutcome::Record(r)) => {
+                    counts.rows_read += 1;
+                    if let Some((i, n)) = opts.shard {
+                        if (r.row - 1) % n != i {
+                            counts.other_shards += 1;
+                            continue;
+                        }
+                    }
+                    pending.push(r);
+                }
+            }
+        }
+        if let Some(e) = ingest.error() {
+            return Err(PipelineError::Usage(e.to_string()));
+        }
+        if pending.is_empty() {
+            continue;
+        }
+        let mut encoded = encode_chunk(std::mem::take(&mut pending), encoder, &head)?;
+        for e in &mut encoded {
+            e.response.seq = seq;
+            seq += 1;
+            store.push(&e.answer, &e.sentences)?;
+            match (&theme_model, &mut sinks, &mut work) {
+                (Some(m), Some(s), _) => {
+                    apply_themes(e, m);
+                    s.write(&e.response)?;
+                }
+                (_, _, Some(w)) => {
+                    serde_json::to_writer(&mut *w, &e.response)
+                        .map_err(|e| io(&work_path)(e.into()))?;
+                    w.write_all(b"\n").map_err(io(&work_path))?;
+                }
+                _ => unreachable!("either sinks or a work file exist"),
+            }
+        }
+        progress.advance(ingest.bytes_read());
+    }
+    rejects.finish()?;
+    let store_meta = store.finish()?;
+
+    let mut sinks = match sinks {
+        Some(mut s) => {
+            s.summary.rows_read = counts.rows_read;
+            s.summary.rejected = counts.rejected;
+            s.summary.reject_reasons = counts.reject_reasons.clone();
+            s.summary.other_shards = counts.other_shards;
+            s
+        }
+        None => {
+            let w = work.take().expect("work file in discovery mode");
+            w.into_inner()
+                .map_err(|e| io(&work_path)(e.into_error()))?
+                .sync_all()
+                .map_err(io(&work_path))?;
+            let ThemeSource::Discover {
+                options,
+                save_codebook,
+            } = &opts.themes
+            else {
+                unreachable!("no codebook means discovery")
+            };
+            progress.stage("discovering themes", None);
+            let store = Store::open(&out.join("embeddings"))?;
+            let model = discover_themes(&work_path, &store, options, save_codebook.as_deref())?;
+            let mut s = make_sinks(model.ids(), counts)?;
+            progress.stage("assigning themes", Some(store_meta.answers));
+            let f = std::fs::File::open(&work_path).map_err(io(&work_path))?;
+            for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+                let line = line.map_err(io(&work_path))?;
+                let response: Response = serde_json::from_str(&line)
+                    .map_err(|e| io(&work_path)(e.into()))?;
+                let range = store.sentence_range(i);
+                let mut e = Encoded {
+                    answer: store.answer(i).to_vec(),
+                    sentences: range.map(|j| store.sentence(j).to_vec()).collect(),
+                    response,
+                };
+                apply_themes(&mut e, &model);
+                s.write(&e.response)?;
+                if i % 1024 == 0 {
+                    progress.advance(i as u64);
+                }
+            }
+            std::fs::remove_file(&work_path).map_err(io(&work_path))?;
+            s
+        }
+    };
+    progress.stage("indexing", None);
+    sinks.responses.finish()?;
+    if let Some(p) = sinks.parquet.take() {
+        p.finish()?;
+    }
+    let Sinks {
+        index,
+        stats,
+        mut summary,
+        ..
+    } = sinks;
+    index.finish()?;
+    stats.save(&out.join("stats.json"))?;
+    let store = Store::open(&out.join("embeddings"))?;
+    crate::vector::VectorIndex::build(&store, &out.join("vectors"), &Default::default())?;
+    summary.seconds = started.elapsed().as_secs_f64();
+    summary.answers_per_second = summary.analyzed as f64 / summary.seconds.max(1e-9);
+    let sp = out.join("summary.json");
+    let json = serde_json::to_vec_pretty(&summary).expect("summary serializes");
+    std::fs::write(&sp, json).map_err(io(&sp))?;
+    Ok(summary)
+}
+
+/// Clusters the stored sentence vectors of pass one into themes.
+fn discover_themes(
+    work_path: &Path,
+    store: &Store,
+    options: &DiscoveryOptions,
+    save_codebook: Option<&Path>,
+) -> Result<ThemeModel, PipelineError> {
+    let f = std::fs::File::open(work_path).map_err(io(work_path))?;
+    let mut texts: Vec<(String, String)> = Vec::new(); // (sentence, lang), store order
+    for line in std::io::BufReader::new(f).lines() {
+        let line = line.map_err(io(work_path))?;
+        let r: Response =
+            serde_json::from_str(&line).map_err(|e| io(work_path)(e.into()))?;
+        for s in r.sentences {
+            texts.push((s.text, r.lang.clone()));
+        }
+    }
+    if texts.len() != store.meta().sentences as usize {
+        return Err(PipelineError::Usage(format!(
+            "{}: {} sentences but {} sentence vectors; re-run analyze",
+            work_path.display(),
+            texts.len(),
+            store.meta().sentences
+        )));
+    }
+    let items: Vec<DiscoveryItem> = texts
+        .iter()
+        .enumerate()
+        .map(|(j, (t, l))| DiscoveryItem {
+            text: t,
+            lang: l,
+            vector: store.sentence(j),
+        })
+        .collect();
+    let d = discover(&items, options);
+    if let Some(p) = save_codebook {
+        d.to_codebook().save(p)?;
+    }
+    Ok(d.to_theme_model())
+}

@@ -1,0 +1,279 @@
+//! Inline SVG charts of the report: the NPS trend with its 95% band, the driver quadrant and a
+//! small stacked bar. Plain strings, no scripts and no external references, so the report
+//! renders offline in any browser.
+
+use super::html::esc;
+use crate::analyze::drivers::Driver;
+use crate::analyze::themes::NpsRow;
+use std::fmt::Write;
+
+const NEG: &str = "#c0392b";
+const POS: &str = "#1e8449";
+const NEU: &str = "#95a5a6";
+const GRID: &str = "#e5e8eb";
+
+/// A round step for about `ticks` intervals over `span`.
+fn nice_step(span: f64, ticks: f64) -> f64 {
+    let raw = (span / ticks).max(1e-9);
+    let mag = 10f64.powf(raw.log10().floor());
+    [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(10.0 * mag)
+}
+
+/// The NPS per period as a line with the 95% interval as a band. Periods without scored
+/// answers are left out.
+pub fn trend_chart(rows: &[NpsRow]) -> String {
+    let pts: Vec<(&str, f64, f64, f64, u64)> = rows
+        .iter()
+        .filter_map(|r| {
+            r.estimate
+                .map(|e| (r.key.as_str(), e.nps, e.low, e.high, e.n))
+        })
+        .collect();
+    if pts.is_empty() {
+        return "<p class=\"note\">No dated, scored answers: no trend.</p>".into();
+    }
+    let (w, h) = (880.0, 280.0);
+    let (l, r, t, b) = (56.0, 20.0, 16.0, 44.0);
+    let lo = pts.iter().map(|p| p.2).fold(0.0f64, f64::min);
+    let hi = pts.iter().map(|p| p.3).fold(0.0f64, f64::max);
+    let step = nice_step((hi - lo).max(10.0), 5.0);
+    let y0 = ((lo / step).floor() * step).max(-100.0);
+    let y1 = ((hi / step).ceil() * step).min(100.0);
+    let y1 = if y1 <= y0 { y0 + step } else { y1 };
+    let sx = |i: usize| {
+        if pts.len() == 1 {
+            l + (w - l - r) / 2.0
+        } else {
+            l + (w - l - r) * i as f64 / (pts.len() - 1) as f64
+        }
+    };
+    let sy = |v: f64| t + (h - t - b) * (y1 - v) / (y1 - y0);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"NPS trend\">"
+    );
+    let mut v = y0;
+    while v <= y1 + 1e-9 {
+        let y = sy(v);
+        let stroke = if v.abs() < 1e-9 { "#7f8c8d" } else { GRID };
+        let _ = write!(
+            s,
+            "<line x1=\"{l}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{stroke}\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" class=\"tick\">{v:+.0}</text>",
+            w - r,
+            l - 6.0,
+            y + 4.0
+        );
+        v += step;
+    }
+    let upper: Vec<String> = pts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{:.1},{:.1}", sx(i), sy(p.3)))
+        .collect();
+    let lower: Vec<String> = pts
+        .iter()
+        .enumerate()
+        .rev()
+        .map(|(i, p)| format!("{:.1},{:.1}", sx(i), sy(p.2)))
+        .collect();
+    let _ = write!(
+        s,
+        "<polygon points=\"{} {}\" fill=\"#3498db\" fill-opacity=\"0.18\" stroke=\"none\"/>",
+        upper.join(" "),
+        lower.join(" ")
+    );
+    let line: Vec<String> = pts
+        .iter()
+        .enumerate()
+        .map(|(i, p)| format!("{:.1},{:.1}", sx(i), sy(p.1)))
+        .collect();
+    let _ = write!(
+        s,
+        "<polyline points=\"{}\" fill=\"none\" stroke=\"#2471a3\" stroke-width=\"2.5\"/>",
+        line.join(" ")
+    );
+    let every = pts.len().div_ceil(14).max(1); // at most ~14 x labels
+    for (i, p) in pts.iter().enumerate() {
+        let (x, y) = (sx(i), sy(p.1));
+        let _ = write!(
+            s,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#2471a3\"><title>{}: NPS {:+.1} (95% CI {:+.1} to {:+.1}), n = {}</title></circle><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"val\">{:+.0}</text>",
+            esc(p.0), p.1, p.2, p.3, p.4, y - 9.0, p.1
+        );
+        if i % every == 0 {
+            let _ = write!(
+                s,
+                "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"tick\">{}</text><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"tick n\">n={}</text>",
+                h - b + 18.0,
+                esc(p.0),
+                h - b + 32.0,
+                p.4
+            );
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Label boxes already placed, to keep scatter labels from overlapping.
+struct Placed(Vec<(f64, f64, f64, f64)>);
+
+impl Placed {
+    fn free(&self, x0: f64, y0: f64, x1: f64, y1: f64) -> bool {
+        self.0
+            .iter()
+            .all(|&(a0, b0, a1, b1)| x1 < a0 || x0 > a1 || y1 < b0 || y0 > b1)
+    }
+}
+
+/// Driver quadrant: frequency (share of scored answers with the feature) on x, signed relative
+/// weight on y; the vertical rule is the mean share, the horizontal one is zero.
+pub fn driver_chart(drivers: &[Driver]) -> String {
+    if drivers.is_empty() {
+        return "<p class=\"note\">No driver model (see the notes below).</p>".into();
+    }
+    let (w, h) = (880.0, 440.0);
+    let (l, r, t, b) = (64.0, 24.0, 28.0, 48.0);
+    let xmax = drivers.iter().map(|d| d.share).fold(0.0f64, f64::max) * 1.12;
+    let xmax = if xmax > 0.0 { xmax } else { 1.0 };
+    let ymax = drivers
+        .iter()
+        .map(|d| d.signed_percent.abs())
+        .fold(0.0f64, f64::max)
+        * 1.15;
+    let ymax = if ymax > 0.0 { ymax } else { 1.0 };
+    let sx = |v: f64| l + (w - l - r) * v / xmax;
+    let sy = |v: f64| t + (h - t - b) * (ymax - v) / (2.0 * ymax);
+    let mean_share = drivers.iter().map(|d| d.share).sum::<f64>() / drivers.len() as f64;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Key drivers\">"
+    );
+    let (qx, qy) = (sx(mean_share), sy(0.0));
+    let _ = write!(
+        s,
+        "<rect x=\"{qx:.1}\" y=\"{qy:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{NEG}\" fill-opacity=\"0.06\"/><rect x=\"{qx:.1}\" y=\"{t}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{POS}\" fill-opacity=\"0.06\"/>",
+        w - r - qx,
+        h - b - qy,
+        w - r - qx,
+        qy - t
+    );
+    let step = nice_step(2.0 * ymax, 6.0);
+    let mut v = -(ymax / step).floor() * step;
+    while v <= ymax {
+        let _ = write!(
+            s,
+            "<line x1=\"{l}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{GRID}\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" class=\"tick\">{v:+.0}%</text>",
+            w - r,
+            l - 6.0,
+            sy(v) + 4.0,
+            y = sy(v)
+        );
+        v += step;
+    }
+    let xstep = nice_step(xmax * 100.0, 6.0) / 100.0;
+    let mut v = 0.0;
+    while v <= xmax + 1e-12 {
+        let _ = write!(
+            s,
+            "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{t}\" y2=\"{}\" stroke=\"{GRID}\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"tick\">{:.0}%</text>",
+            h - b,
+            h - b + 16.0,
+            v * 100.0,
+            x = sx(v)
+        );
+        v += xstep;
+    }
+    let _ = write!(
+        s,
+        "<line x1=\"{l}\" x2=\"{}\" y1=\"{qy:.1}\" y2=\"{qy:.1}\" stroke=\"#7f8c8d\"/><line x1=\"{qx:.1}\" x2=\"{qx:.1}\" y1=\"{t}\" y2=\"{}\" stroke=\"#7f8c8d\" stroke-dasharray=\"4 3\"/>",
+        w - r,
+        h - b
+    );
+    for (x, y, anchor, text, color) in [
+        (w - r - 6.0, t + 14.0, "end", "strengths: frequent, lift the score", POS),
+        (w - r - 6.0, h - b - 8.0, "end", "priorities: frequent, pull the score down", NEG),
+        (l + 6.0, t + 14.0, "start", "niche strengths", POS),
+        (l + 6.0, h - b - 8.0, "start", "niche issues", NEG),
+    ] {
+        let _ = write!(
+            s,
+            "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" class=\"quad\" fill=\"{color}\">{text}</text>"
+        );
+    }
+    let _ = write!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"axis\">share of scored answers with the feature</text><text transform=\"translate(14 {:.1}) rotate(-90)\" text-anchor=\"middle\" class=\"axis\">signed relative weight</text>",
+        (l + w - r) / 2.0,
+        h - 8.0,
+        (t + h - b) / 2.0
+    );
+    let mut placed = Placed(Vec::new());
+    let mut order: Vec<&Driver> = drivers.iter().collect();
+    order.sort_by(|a, b| b.signed_percent.abs().total_cmp(&a.signed_percent.abs()));
+    for d in order {
+        let (x, y) = (sx(d.share), sy(d.signed_percent));
+        let color = if d.signed_percent < 0.0 { NEG } else { POS };
+        let _ = write!(
+            s,
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"5.5\" fill=\"{color}\" fill-opacity=\"0.85\"><title>{}: weight {:+.1}%, {} mentions ({:.1}%), mean score {:.2}</title></circle>",
+            esc(&d.feature),
+            d.signed_percent,
+            d.mentions,
+            d.share * 100.0,
+            d.mean_score
+        );
+        let tw = 6.5 * d.feature.chars().count() as f64;
+        let right = x + 8.0 + tw < w - r;
+        let (x0, anchor) = if right {
+            (x + 8.0, "start")
+        } else {
+            (x - 8.0, "end")
+        };
+        let (bx0, bx1) = if right { (x0, x0 + tw) } else { (x0 - tw, x0) };
+        let dy = [0.0, -13.0, 13.0, -26.0, 26.0, -39.0, 39.0]
+            .into_iter()
+            .find(|dy| placed.free(bx0, y + dy - 9.0, bx1, y + dy + 3.0))
+            .unwrap_or(0.0);
+        placed.0.push((bx0, y + dy - 9.0, bx1, y + dy + 3.0));
+        let _ = write!(
+            s,
+            "<text x=\"{x0:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" class=\"lbl\">{}</text>",
+            y + dy + 4.0,
+            esc(&d.feature)
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// A horizontal stacked bar of `[negative, neutral, positive]`-like parts with their colors.
+pub fn stacked_bar(parts: &[(u64, &str)], width: f64, title: &str) -> String {
+    let total: u64 = parts.iter().map(|p| p.0).sum();
+    let mut s = format!(
+        "<svg class=\"bar\" viewBox=\"0 0 {width} 12\" width=\"{width}\" height=\"12\"><title>{}</title>",
+        esc(title)
+    );
+    if total > 0 {
+        let mut x = 0.0;
+        for (n, color) in parts {
+            let pw = width * *n as f64 / total as f64;
+            let _ = write!(
+                s,
+                "<rect x=\"{x:.2}\" y=\"0\" width=\"{pw:.2}\" height=\"12\" fill=\"{color}\"/>"
+            );
+            x += pw;
+        }
+    }
+    s.push_str("</svg>");
+    s
+}
+
+/// Sentiment colors `[negative, neutral, positive]`.
+pub const SENTIMENT_COLORS: [&str; 3] = [NEG, NEU, POS];

@@ -1,0 +1,144 @@
+//! The report's CSV tables (`drivers.csv`, `themes.csv`, `nps.csv`), as strings.
+
+use crate::analyze::drivers::DriverAnalysis;
+use crate::analyze::themes::{NpsRow, NpsTables, ThemeRow};
+
+fn to_csv(header: &[&str], rows: Vec<Vec<String>>) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    // Writing to memory cannot fail except on invalid UTF-8, which Strings exclude.
+    let _ = w.write_record(header);
+    for r in rows {
+        let _ = w.write_record(&r);
+    }
+    let bytes = w.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+fn opt(v: Option<f64>, digits: usize) -> String {
+    v.map(|x| format!("{x:.digits$}")).unwrap_or_default()
+}
+
+/// `drivers.csv`: one row per driver feature, by absolute weight.
+pub fn drivers_csv(d: &DriverAnalysis) -> String {
+    to_csv(
+        &[
+            "feature",
+            "theme",
+            "sentiment",
+            "mentions",
+            "share",
+            "mean_score",
+            "correlation",
+            "coefficient",
+            "raw_weight",
+            "signed_percent",
+            "model_r_squared",
+            "model_n",
+        ],
+        d.drivers
+            .iter()
+            .map(|x| {
+                vec![
+                    x.feature.clone(),
+                    x.theme.clone(),
+                    x.sentiment.clone(),
+                    x.mentions.to_string(),
+                    format!("{:.4}", x.share),
+                    format!("{:.3}", x.mean_score),
+                    format!("{:.4}", x.correlation),
+                    format!("{:.4}", x.coefficient),
+                    format!("{:.5}", x.raw_weight),
+                    format!("{:.2}", x.signed_percent),
+                    format!("{:.4}", d.r_squared),
+                    d.n.to_string(),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// `themes.csv`: the theme table.
+pub fn themes_csv(rows: &[ThemeRow]) -> String {
+    to_csv(
+        &[
+            "theme",
+            "mentions",
+            "share",
+            "avg_score",
+            "nps",
+            "nps_low",
+            "nps_high",
+            "nps_n",
+            "negative",
+            "neutral",
+            "positive",
+            "impact",
+            "impact_low",
+            "impact_high",
+            "impact_ci_contains_zero",
+        ],
+        rows.iter()
+            .map(|t| {
+                vec![
+                    t.theme.clone(),
+                    t.mentions.to_string(),
+                    format!("{:.4}", t.share),
+                    opt(t.avg_score, 3),
+                    opt(t.nps.map(|e| e.nps), 2),
+                    opt(t.nps.map(|e| e.low), 2),
+                    opt(t.nps.map(|e| e.high), 2),
+                    t.nps.map(|e| e.n.to_string()).unwrap_or_default(),
+                    t.sentiment[0].to_string(),
+                    t.sentiment[1].to_string(),
+                    t.sentiment[2].to_string(),
+                    opt(t.impact.map(|i| i.impact), 2),
+                    opt(t.impact.map(|i| i.low), 2),
+                    opt(t.impact.map(|i| i.high), 2),
+                    t.impact
+                        .map(|i| i.contains_zero.to_string())
+                        .unwrap_or_default(),
+                ]
+            })
+            .collect(),
+    )
+}
+
+/// `nps.csv`: NPS overall, per period, per segment and per language (a `breakdown` column
+/// says which).
+pub fn nps_csv(t: &NpsTables) -> String {
+    let row = |kind: &str, r: &NpsRow| {
+        vec![
+            kind.to_string(),
+            r.key.clone(),
+            r.counts.answers().to_string(),
+            r.counts.n().to_string(),
+            r.counts.promoters.to_string(),
+            r.counts.passives.to_string(),
+            r.counts.detractors.to_string(),
+            opt(r.estimate.map(|e| e.nps), 2),
+            opt(r.estimate.map(|e| e.se), 3),
+            opt(r.estimate.map(|e| e.low), 2),
+            opt(r.estimate.map(|e| e.high), 2),
+        ]
+    };
+    let mut rows = vec![row("overall", &t.overall)];
+    rows.extend(t.periods.iter().map(|r| row(t.period.as_str(), r)));
+    rows.extend(t.segments.iter().map(|r| row("segment", r)));
+    rows.extend(t.languages.iter().map(|r| row("language", r)));
+    to_csv(
+        &[
+            "breakdown",
+            "key",
+            "answers",
+            "scored",
+            "promoters",
+            "passives",
+            "detractors",
+            "nps",
+            "se",
+            "low95",
+            "high95",
+        ],
+        rows,
+    )
+}

@@ -1,0 +1,421 @@
+//! [`HybridSearcher`]: keyword + semantic retrieval over one run folder.
+
+use super::columns::Columns;
+use super::filter::{request_clauses, split_query, Filter};
+use super::keyword::{Keyword, KeywordPage};
+use super::snippet::{escape_html, marked};
+use super::{FacetCounts, FacetValue, Hit, Mode, Query, Results, RetrieveError};
+use crate::encode::{Encoder, TextKind};
+use crate::record::{NpsGroup, Response, SentimentLabel};
+use crate::vector::{kernel, VectorIndex};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Reciprocal rank fusion constant (Cormack et al. 2009): damps the head of each list so a
+/// hit ranked well by both retrievers beats one ranked first by only one.
+pub const RRF_K: f32 = 60.0;
+
+/// Semantic result set size: the nearest answers that pass the filters. Nearness has no
+/// natural cut-off, so the set is a fixed depth, deep enough for a few pages.
+pub const SEMANTIC_DEPTH: usize = 100;
+
+/// Query embeddings kept (paging and facet clicks repeat the same text).
+const EMBED_CACHE: usize = 128;
+
+/// Hybrid searcher over a run folder.
+pub struct HybridSearcher {
+    run_dir: PathBuf,
+    keyword: Keyword,
+    vectors: VectorIndex,
+    encoder: Arc<dyn Encoder>,
+    cols: Columns,
+    semantic_depth: usize,
+    cache: Mutex<Vec<(String, Arc<Vec<f32>>)>>,
+}
+
+/// One ranked list entry before it becomes a [`Hit`].
+struct Ranked {
+    seq: u64,
+    relevance: f32,
+    keyword_snippet: Option<String>,
+    found_by: Vec<&'static str>,
+}
+
+impl HybridSearcher {
+    /// Opens the keyword index (`RUN_DIR/index`), vector index (`RUN_DIR/vectors`), embedding
+    /// store (`RUN_DIR/embeddings`) and answers (`RUN_DIR/responses.jsonl`) of a run. `encoder`
+    /// must be the model that made the run's embeddings.
+    pub fn open(run_dir: &Path, encoder: Arc<dyn Encoder>) -> Result<HybridSearcher, RetrieveError> {
+        let keyword = Keyword::open(&run_dir.join("index"))?;
+        let vectors = VectorIndex::open(&run_dir.join("vectors"))?;
+        let cols = Columns::load(&run_dir.join("responses.jsonl"))?;
+        if cols.len() != vectors.meta().count as usize {
+            return Err(RetrieveError::Run {
+                path: run_dir.to_path_buf(),
+                why: format!(
+                    "responses.jsonl has {} answers but the vector index has {}",
+                    cols.len(),
+                    vectors.meta().count
+                ),
+            });
+        }
+        if encoder.dim() != vectors.meta().dim {
+            return Err(RetrieveError::Run {
+                path: run_dir.to_path_buf(),
+                why: format!(
+                    "the run's vectors have {} dimensions but the model {} makes {}; pass the \
+                     model the run was analyzed with (--model)",
+                    vectors.meta().dim,
+                    encoder.name(),
+                    encoder.dim()
+                ),
+            });
+        }
+        Ok(HybridSearcher {
+            run_dir: run_dir.to_path_buf(),
+            keyword,
+            vectors,
+            encoder,
+            cols,
+            semantic_depth: SEMANTIC_DEPTH,
+            cache: Mutex::new(Vec::new()),
+        })
+    }
+
+    /// The run folder.
+    pub fn run_dir(&self) -> &Path {
+        &self.run_dir
+    }
+
+    /// Number of answers in the run.
+    pub fn len(&self) -> usize {
+        self.cols.len()
+    }
+
+    /// Whether the run has no answers.
+    pub fn is_empty(&self) -> bool {
+        self.cols.is_empty()
+    }
+
+    /// Per-answer columns (languages, themes, segments, ...).
+    pub fn columns(&self) -> &Columns {
+        &self.cols
+    }
+
+    /// The vector index.
+    pub fn vectors(&self) -> &VectorIndex {
+        &self.vectors
+    }
+
+    /// Sets the semantic result set size (default [`SEMANTIC_DEPTH`]).
+    pub fn set_semantic_depth(&mut self, depth: usize) {
+        self.semantic_depth = depth.max(1);
+    }
+
+    /// The full answer `seq`.
+    pub fn response(&self, seq: u64) -> Result<Response, RetrieveError> {
+        self.cols.response(seq)
+    }
+
+    /// Embeds query text (cached).
+    pub fn embed_query(&self, text: &str) -> Result<Arc<Vec<f32>>, RetrieveError> {
+        if let Ok(c) = self.cache.lock() {
+            if let Some((_, v)) = c.iter().find(|(t, _)| t == text) {
+                return Ok(Arc::clone(v));
+            }
+        }
+        let v = self
+            .encoder
+            .embed(&[text], TextKind::Query)?
+            .pop()
+            .ok_or_else(|| RetrieveError::BadQuery("the encoder returned no vector".into()))?;
+        let v = Arc::new(v);
+        if let Ok(mut c) = self.cache.lock() {
+            if c.len() >= EMBED_CACHE {
+                c.remove(0);
+            }
+            c.push((text.to_string(), Arc::clone(&v)));
+        }
+        Ok(v)
+    }
+
+    /// Nearest answers to `text` that pass `filter`, best first.
+    fn semantic(&self, text: &str, filter: &Filter, depth: usize) -> Result<Vec<(u64, f32)>, RetrieveError> {
+        let v = self.embed_query(text)?;
+        let allow = |seq: u64| filter.allows(&self.cols, seq);
+        let allow: Option<&dyn Fn(u64) -> bool> = if filter.is_empty() { None } else { Some(&allow) };
+        Ok(self.vectors.search(&v, depth, allow))
+    }
+
+    /// Runs a search. An empty query text (or one with filters only) lists the answers that
+    /// match the filters, in every mode.
+    pub fn search(&self, q: &Query) -> Result<Results, RetrieveError> {
+        let split = split_query(&q.text);
+        let mut clauses = request_clauses(q);
+        clauses.extend(split.clauses.iter().cloned());
+        let filter = Filter::new(&self.cols, &clauses);
+        let words = split.text.trim();
+        let mode = if words.is_empty() { Mode::Keyword } else { q.mode };
+        let end = q.offset.saturating_add(q.limit);
+        match mode {
+            Mode::Keyword => {
+                let page = self.keyword.search(q, q.limit, q.offset)?;
+                let ranked = page
+                    .hits
+                    .into_iter()
+                    .map(|h| Ranked {
+                        seq: h.seq,
+                        relevance: h.relevance,
+                        keyword_snippet: Some(h.snippet_html),
+                        found_by: vec!["keyword"],
+                    })
+                    .collect();
+                self.results(Mode::Keyword, page.total, q.offset, ranked, page.facets, None)
+            }
+            Mode::Semantic => {
+                let sem = self.semantic(words, &filter, self.semantic_depth)?;
+                let seqs: Vec<u64> = sem.iter().map(|h| h.0).collect();
+                let facets = self.facets_of(&seqs);
+                let ranked = sem
+                    .iter()
+                    .skip(q.offset)
+                    .take(q.limit)
+                    .map(|&(seq, s)| Ranked {
+                        seq,
+                        relevance: s,
+                        keyword_snippet: None,
+                        found_by: vec!["semantic"],
+                    })
+                    .collect();
+                let qv = self.embed_query(words)?;
+                self.results(Mode::Semantic, sem.len() as u64, q.offset, ranked, facets, Some(&qv))
+            }
+            Mode::Hybrid => {
+                // Keyword hits beyond the semantic depth score below every semantic hit, so
+                // fetching deeper for later pages appends to the fused order without
+                // reshuffling earlier pages.
+                let kw = self.keyword.search(q, self.semantic_depth.max(end), 0)?;
+                let sem = self.semantic(words, &filter, self.semantic_depth)?;
+                let qv = self.embed_query(words)?;
+                let (fused, facets, total) = self.fuse(kw, &sem);
+                let ranked = fused.into_iter().skip(q.offset).take(q.limit).collect();
+                self.results(Mode::Hybrid, total, q.offset, ranked, facets, Some(&qv))
+            }
+        }
+    }
+
+    /// Reciprocal rank fusion of a keyword page (from offset 0) and semantic hits. The result
+    /// set is the union: total = keyword matches + semantic hits the keyword side did not
+    /// return; facets = keyword facets plus those semantic-only hits.
+    fn fuse(&self, kw: KeywordPage, sem: &[(u64, f32)]) -> (Vec<Ranked>, FacetCounts, u64) {
+        let mut by_seq: HashMap<u64, Ranked> = HashMap::new();
+        for (rank, h) in kw.hits.into_iter().enumerate() {
+            by_seq.insert(
+                h.seq,
+                Ranked {
+                    seq: h.seq,
+                    relevance: 1.0 / (RRF_K + rank as f32 + 1.0),
+                    keyword_snippet: Some(h.snippet_html),
+                    found_by: vec!["keyword"],
+                },
+            );
+        }
+        let mut sem_only = Vec::new();
+        for (rank, &(seq, _)) in sem.iter().enumerate() {
+            let add = 1.0 / (RRF_K + rank as f32 + 1.0);
+            match by_seq.get_mut(&seq) {
+                Some(r) => {
+                    r.relevance += add;
+                    r.found_by.push("semantic");
+                }
+                None => {
+                    sem_only.push(seq);
+                    by_seq.insert(
+                        seq,
+                        Ranked {
+                            seq,
+                            relevance: add,
+                            keyword_snippet: None,
+                            found_by: vec!["semantic"],
+                        },
+                    );
+                }
+            }
+        }
+        let mut fused: Vec<Ranked> = by_seq.into_values().collect();
+        fused.sort_by(|a, b| {
+            b.relevance
+                .partial_cmp(&a.relevance)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then(a.seq.cmp(&b.seq))
+        });
+        let mut facets = kw.facets;
+        add_facets(&mut facets, &self.facets_of(&sem_only));
+        (fused, facets, kw.total + sem_only.len() as u64)
+    }
+
+    /// Answers nearest to answer `seq` (any language), best first, without `seq` itself.
+    pub fn similar(&self, seq: u64, k: usize) -> Result<Results, RetrieveError> {
+        if seq as usize >= self.cols.len() {
+            return Err(RetrieveError::NotFound(seq));
+        }
+        let v = self.vectors.store().answer(seq as usize).to_vec();
+        let not_self = |s: u64| s != seq;
+        let hits = self.vectors.search(&v, k, Some(&not_self));
+        let seqs: Vec<u64> = hits.iter().map(|h| h.0).collect();
+        let facets = self.facets_of(&seqs);
+        let ranked = hits
+            .into_iter()
+            .map(|(seq, s)| Ranked {
+                seq,
+                relevance: s,
+                keyword_snippet: None,
+                found_by: vec!["semantic"],
+            })
+            .collect();
+        self.results(Mode::Semantic, seqs.len() as u64, 0, ranked, facets, Some(&v))
+    }
+
+    /// Facet counts over a set of answers.
+    pub fn facets_of(&self, seqs: &[u64]) -> FacetCounts {
+        let c = &self.cols;
+        let mut theme = vec![0u64; c.themes.values.len()];
+        let mut lang = vec![0u64; c.langs.values.len()];
+        let mut sent = [0u64; 3];
+        let mut nps = [0u64; 4];
+        let mut segs: Vec<Vec<u64>> = c.segments.iter().map(|s| vec![0; s.dict.values.len()]).collect();
+        for &s in seqs {
+            let i = s as usize;
+            if i >= c.len() {
+                continue;
+            }
+            for &t in c.themes_of(i) {
+                theme[t as usize] += 1;
+            }
+            lang[c.lang[i] as usize] += 1;
+            sent[c.sentiment[i] as usize] += 1;
+            nps[c.nps[i] as usize] += 1;
+            for (j, col) in c.segments.iter().enumerate() {
+                if let Some(n) = segs[j].get_mut(col.codes[i] as usize) {
+                    *n += 1;
+                }
+            }
+        }
+        let list = |names: &mut dyn Iterator<Item = String>, counts: &[u64]| -> Vec<FacetValue> {
+            let mut v: Vec<FacetValue> = names
+                .zip(counts)
+                .filter(|(_, &n)| n > 0)
+                .map(|(value, &count)| FacetValue { value, count })
+                .collect();
+            sort_facet(&mut v);
+            v
+        };
+        FacetCounts {
+            theme: list(&mut c.themes.values.iter().cloned(), &theme),
+            lang: list(&mut c.langs.values.iter().cloned(), &lang),
+            sentiment: list(&mut SentimentLabel::ALL.iter().map(|l| l.as_str().to_string()), &sent),
+            nps: list(
+                &mut [NpsGroup::Detractor, NpsGroup::Passive, NpsGroup::Promoter]
+                    .iter()
+                    .map(|g| g.as_str().to_string()),
+                &nps[..3],
+            ),
+            segments: c
+                .segments
+                .iter()
+                .zip(&segs)
+                .map(|(col, counts)| (col.name.clone(), list(&mut col.dict.values.iter().cloned(), counts)))
+                .filter(|(_, v)| !v.is_empty())
+                .collect(),
+        }
+    }
+
+    /// Turns ranked seqs into hits. Semantic-only hits get the sentence nearest to `qv`
+    /// marked; keyword hits keep the keyword snippet.
+    fn results(
+        &self,
+        mode: Mode,
+        total: u64,
+        offset: usize,
+        ranked: Vec<Ranked>,
+        facets: FacetCounts,
+        qv: Option<&[f32]>,
+    ) -> Result<Results, RetrieveError> {
+        let store = self.vectors.store();
+        let hits = ranked
+            .into_iter()
+            .map(|r| {
+                let resp = self.cols.response(r.seq)?;
+                let snippet_html = match (r.keyword_snippet, qv) {
+                    (Some(s), _) if !s.is_empty() => s,
+                    (_, Some(qv)) => {
+                        let range = store.sentence_range(r.seq as usize);
+                        let best = (range.len() == resp.sentences.len() && range.len() > 1)
+                            .then(|| {
+                                range
+                                    .clone()
+                                    .map(|j| kernel::dot(qv, store.sentence(j)))
+                                    .enumerate()
+                                    .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal))
+                                    .map(|(i, _)| i)
+                            })
+                            .flatten();
+                        marked(&resp, best)
+                    }
+                    _ => escape_html(&resp.text),
+                };
+                Ok(Hit {
+                    seq: r.seq,
+                    id: resp.id,
+                    relevance: r.relevance,
+                    snippet_html,
+                    lang: resp.lang,
+                    sentiment: resp.sentiment.label.as_str().to_string(),
+                    themes: resp.themes.into_iter().map(|t| t.theme).collect(),
+                    nps_group: resp.nps_group.map(|g| g.as_str().to_string()),
+                    score: resp.score,
+                    date: resp.date,
+                    segments: resp.segments,
+                    text: resp.text,
+                    found_by: r.found_by,
+                })
+            })
+            .collect::<Result<Vec<_>, RetrieveError>>()?;
+        Ok(Results {
+            mode,
+            total,
+            offset,
+            hits,
+            facets,
+        })
+    }
+}
+
+/// Most frequent first, then by value.
+pub fn sort_facet(v: &mut [FacetValue]) {
+    v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+}
+
+fn merge(into: &mut Vec<FacetValue>, add: &[FacetValue]) {
+    for a in add {
+        match into.iter_mut().find(|f| f.value == a.value) {
+            Some(f) => f.count += a.count,
+            None => into.push(a.clone()),
+        }
+    }
+    sort_facet(into);
+}
+
+/// Adds the counts of `add` to `into`.
+fn add_facets(into: &mut FacetCounts, add: &FacetCounts) {
+    merge(&mut into.theme, &add.theme);
+    merge(&mut into.lang, &add.lang);
+    merge(&mut into.sentiment, &add.sentiment);
+    merge(&mut into.nps, &add.nps);
+    let mut segs: BTreeMap<String, Vec<FacetValue>> = std::mem::take(&mut into.segments);
+    for (k, v) in &add.segments {
+        merge(segs.entry(k.clone()).or_default(), v);
+    }
+    into.segments = segs;
+}

@@ -1,0 +1,60 @@
+//! Hybrid retrieval over a run: keyword search (tantivy, [`crate::index`]) and semantic search
+//! (query embedding + [`crate::vector`]) fused by reciprocal rank (k = 60), with the same
+//! filters applied to both sides.
+//!
+//! - Keyword mode: tantivy BM25 with its query syntax; total and facets are exact over all
+//!   matches (from tantivy).
+//! - Semantic mode: the query words (filter clauses stripped) are embedded as an E5 query and
+//!   the `SEMANTIC_DEPTH` nearest answers that pass the filters form the result set; facets
+//!   count that set. Finds answers in any language.
+//! - Hybrid: RRF of the keyword ranking and the semantic ranking. The result set is their
+//!   union: total = keyword matches + semantic hits the keyword side did not return, facets =
+//!   keyword facets + those semantic-only hits.
+//!
+//! Filters (request parameters and `theme:`/`lang:`/`sentiment:`/`nps:`/`score:`/`date:`/
+//! `segment:` clauses in the text) go to tantivy as they are and, for semantic hits, are
+//! checked per candidate against compact per-answer [`columns`] while the vector index scans
+//! (an array lookup per candidate; a selective filter makes the scan widen until enough
+//! allowed answers are found, so it is exact in the limit).
+
+pub mod columns;
+pub mod filter;
+pub mod snippet;
+mod types;
+
+pub use types::{FacetCounts, FacetValue, Hit, Mode, Query, Results};
+
+use std::path::PathBuf;
+
+/// Errors of retrieval.
+#[derive(Debug, thiserror::Error)]
+pub enum RetrieveError {
+    /// The query or its parameters cannot be run.
+    #[error("{0}")]
+    BadQuery(String),
+    /// No answer with this `seq`.
+    #[error("no answer with seq {0} in this run")]
+    NotFound(u64),
+    /// A run file is missing or inconsistent.
+    #[error("run folder {path}: {why}")]
+    Run {
+        /// The file or folder.
+        path: PathBuf,
+        /// What is wrong and what to do.
+        why: String,
+    },
+    /// A run file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The vector index.
+    #[error(transparent)]
+    Vector(#[from] crate::vector::VectorError),
+    /// Embedding the query.
+    #[error(transparent)]
+    Encode(#[from] crate::encode::EncodeError),
+}

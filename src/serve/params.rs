@@ -1,0 +1,151 @@
+//! Parsing URL query strings into retrieval [`Query`]s, with errors a user can act on.
+
+use crate::record::{NpsGroup, SentimentLabel};
+use crate::retrieve::{Mode, Query};
+
+/// Most hits one page may ask for.
+pub const MAX_LIMIT: usize = 1_000;
+/// Deepest result a page may reach (`offset + limit`): hybrid fusion ranks this many per side.
+pub const MAX_DEPTH: usize = 10_000;
+
+/// The parameters every search-like endpoint accepts.
+const KNOWN: &[&str] = &[
+    "q",
+    "mode",
+    "theme",
+    "sentiment",
+    "lang",
+    "nps",
+    "segment",
+    "limit",
+    "offset",
+];
+
+/// Splits `path?query` into the path and its decoded `(key, value)` pairs.
+pub fn split_url(url: &str) -> (&str, Vec<(String, String)>) {
+    match url.split_once('?') {
+        Some((path, qs)) => (
+            path,
+            form_urlencoded::parse(qs.as_bytes())
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        ),
+        None => (url, Vec::new()),
+    }
+}
+
+fn number(key: &str, v: &str, max: usize) -> Result<usize, String> {
+    let n: usize = v
+        .trim()
+        .parse()
+        .map_err(|_| format!("{key}={v:?} is not a whole number; use e.g. {key}=20"))?;
+    if n > max {
+        return Err(format!("{key}={n} is too large (at most {max})"));
+    }
+    Ok(n)
+}
+
+/// Builds a query from URL parameters. `max_limit` bounds `limit` (the export allows more
+/// than a page). Empty values are ignored, so a form can send blank fields.
+pub fn parse_query(pairs: &[(String, String)], max_limit: usize) -> Result<Query, String> {
+    let mut q = Query::default();
+    for (k, v) in pairs {
+        if v.is_empty() {
+            continue;
+        }
+        match k.as_str() {
+            "q" => q.text = v.clone(),
+            "mode" => {
+                q.mode = Mode::parse(v).ok_or_else(|| {
+                    format!("mode={v:?} is unknown; use hybrid, keyword or semantic")
+                })?
+            }
+            "theme" => q.theme.push(v.clone()),
+            "lang" => q.lang.push(v.to_ascii_lowercase()),
+            "sentiment" => q.sentiment.push(
+                SentimentLabel::parse(v)
+                    .ok_or_else(|| {
+                        format!("sentiment={v:?} is unknown; use negative, neutral or positive")
+                    })?
+                    .as_str()
+                    .to_string(),
+            ),
+            "nps" => q.nps.push(
+                NpsGroup::parse(v)
+                    .ok_or_else(|| {
+                        format!("nps={v:?} is unknown; use detractor, passive or promoter")
+                    })?
+                    .as_str()
+                    .to_string(),
+            ),
+            "segment" => {
+                let (col, val) = v
+                    .split_once('=')
+                    .filter(|(c, _)| !c.is_empty())
+                    .ok_or_else(|| {
+                        format!("segment={v:?} must be COLUMN=VALUE, e.g. segment=Country=IL")
+                    })?;
+                q.segments.push((col.to_string(), val.to_string()));
+            }
+            "limit" => {
+                q.limit = number("limit", v, max_limit)?;
+                if q.limit == 0 {
+                    return Err("limit=0 asks for nothing; use limit=1 or more".into());
+                }
+            }
+            "offset" => q.offset = number("offset", v, MAX_DEPTH)?,
+            other => {
+                return Err(format!(
+                    "unknown parameter {other:?}; known: {}",
+                    KNOWN.join(", ")
+                ))
+            }
+        }
+    }
+    Ok(q)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(url: &str) -> Result<Query, String> {
+        parse_query(&split_url(url).1, MAX_LIMIT)
+    }
+
+    #[test]
+    fn parses_every_filter_and_decodes_percent_escapes() {
+        let q = parse(
+            "/api/search?q=late%20delivery&mode=semantic&theme=delivery&theme=price&lang=HE\
+             &sentiment=neg&nps=promoters&segment=Country%3DIL&limit=5&offset=10&lang=",
+        )
+        .unwrap();
+        assert_eq!(q.text, "late delivery");
+        assert_eq!(q.mode, Mode::Semantic);
+        assert_eq!(q.theme, ["delivery", "price"]);
+        assert_eq!(q.lang, ["he"]);
+        assert_eq!(q.sentiment, ["negative"]);
+        assert_eq!(q.nps, ["promoter"]);
+        assert_eq!(q.segments, [("Country".to_string(), "IL".to_string())]);
+        assert_eq!((q.limit, q.offset), (5, 10));
+    }
+
+    #[test]
+    fn rejects_bad_values_with_a_hint() {
+        assert!(parse("/?limit=abc")
+            .unwrap_err()
+            .contains("not a whole number"));
+        assert!(parse("/?limit=0").is_err());
+        assert!(parse("/?limit=5000").unwrap_err().contains("at most 1000"));
+        assert!(parse("/?mode=fuzzy")
+            .unwrap_err()
+            .contains("hybrid, keyword or semantic"));
+        assert!(parse("/?sentiment=angry").is_err());
+        assert!(parse("/?nps=fan").is_err());
+        assert!(parse("/?segment=IL").unwrap_err().contains("COLUMN=VALUE"));
+        assert!(parse("/?language=he")
+            .unwrap_err()
+            .contains("unknown parameter"));
+        assert!(parse("/?offset=-1").is_err());
+    }
+}

@@ -1,0 +1,125 @@
+//! The theme table and key drivers of `/api/themes`, computed by [`crate::analyze`] from the
+//! run's `stats.json` (what `verbatim analyze` writes), or, for a run folder without one,
+//! from the same statistics recounted over its answers. Theme display names come from the
+//! codebook named in `summary.json` when it can still be read.
+
+use crate::analyze::drivers::{analyze_drivers, DriverOptions};
+use crate::analyze::impact::ImpactOptions;
+use crate::analyze::stats::RunStats;
+use crate::analyze::themes::theme_table as analyze_theme_table;
+use crate::classify::codebook::Codebook;
+use crate::retrieve::{HybridSearcher, RetrieveError};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+/// The run's statistics and where they came from.
+fn run_stats(s: &HybridSearcher) -> Result<(RunStats, String), RetrieveError> {
+    let path = s.run_dir().join("stats.json");
+    let mut note = String::new();
+    if path.exists() {
+        match RunStats::load(&path) {
+            Ok(st) => return Ok((st, "stats.json".to_string())),
+            // A damaged stats.json should not take the workspace down: recount instead.
+            Err(e) => note = format!(" (stats.json unreadable: {e})"),
+        }
+    }
+    let cols = s.columns();
+    let mut st = RunStats::new(&cols.themes.values);
+    for seq in 0..cols.len() as u64 {
+        st.add(&s.response(seq)?);
+    }
+    Ok((st, format!("answers{note}")))
+}
+
+/// Display names by theme id from the codebook the run was analyzed with, if readable.
+fn theme_names(run_dir: &Path) -> BTreeMap<String, String> {
+    let summary = std::fs::read(run_dir.join("summary.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+    let Some(path) = summary
+        .as_ref()
+        .and_then(|v| v["theme_source"].as_str())
+        .and_then(|s| s.strip_prefix("codebook:"))
+    else {
+        return BTreeMap::new();
+    };
+    let path = Path::new(path);
+    // Relative codebook paths were relative to where `analyze` ran; try the run folder too.
+    let cb = Codebook::load(path).or_else(|_| Codebook::load(&run_dir.join(path)));
+    cb.map(|cb| {
+        cb.themes
+            .into_iter()
+            .filter(|t| !t.name.is_empty())
+            .map(|t| (t.id, t.name))
+            .collect()
+    })
+    .unwrap_or_default()
+}
+
+/// Builds the `/api/themes` JSON (see [`super::api`] for its shape).
+pub fn theme_table(s: &HybridSearcher) -> Result<Value, RetrieveError> {
+    let (stats, source) = run_stats(s)?;
+    let names = theme_names(s.run_dir());
+    let name = |id: &str| {
+        names
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.replace('_', " "))
+    };
+    let rows: Vec<Value> = analyze_theme_table(&stats, &ImpactOptions::default())
+        .into_iter()
+        .map(|r| {
+            json!({
+                "theme": r.theme,
+                "name": name(&r.theme),
+                "count": r.mentions,
+                "share": r.share,
+                "negative_share": if r.mentions > 0 { r.sentiment[0] as f64 / r.mentions as f64 } else { 0.0 },
+                "sentiment": {"negative": r.sentiment[0], "neutral": r.sentiment[1], "positive": r.sentiment[2]},
+                "avg_score": r.avg_score,
+                "nps": r.nps.map(|e| e.nps),
+                "nps_low": r.nps.map(|e| e.low),
+                "nps_high": r.nps.map(|e| e.high),
+                "impact": r.impact.map(|i| i.impact),
+                "impact_low": r.impact.map(|i| i.low),
+                "impact_high": r.impact.map(|i| i.high),
+                "impact_uncertain": r.impact.map(|i| i.contains_zero),
+            })
+        })
+        .collect();
+    let d = analyze_drivers(&stats, &DriverOptions::default());
+    let drivers: Vec<Value> = d
+        .drivers
+        .iter()
+        .map(|x| {
+            json!({
+                "feature": x.feature,
+                "theme": x.theme,
+                "name": name(&x.theme),
+                "sentiment": x.sentiment,
+                "mentions": x.mentions,
+                "share": x.share,
+                "mean_score": x.mean_score,
+                "coefficient": x.coefficient,
+                "signed_percent": x.signed_percent,
+            })
+        })
+        .collect();
+    let overall = stats.overall.estimate();
+    Ok(json!({
+        "answers": stats.overall.answers(),
+        "scored": stats.overall.n(),
+        "nps": overall.map(|e| e.nps),
+        "nps_low": overall.map(|e| e.low),
+        "nps_high": overall.map(|e| e.high),
+        "source": source,
+        "themes": rows,
+        "drivers": {
+            "n": d.n,
+            "r_squared": d.r_squared,
+            "drivers": drivers,
+            "notes": d.notes,
+        },
+    }))
+}

@@ -1,0 +1,493 @@
+//! Ingest against real export files in tests/fixtures/ingest (see make_xlsx.py and
+//! make_bytes.py there for the binary ones).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use verbatim::ingest::{HeaderKind, Ingest, IngestError, IngestOptions, RowOutcome};
+use verbatim::record::{Record, Reject};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/ingest")
+        .join(name)
+}
+
+fn opts(text: &str) -> IngestOptions {
+    IngestOptions {
+        text_col: text.into(),
+        ..IngestOptions::default()
+    }
+}
+
+/// Reads a whole file; checks that every data row came out exactly once, in order.
+fn read_all(ingest: Ingest, data_rows: u64) -> (Vec<Record>, Vec<Reject>) {
+    let mut records = Vec::new();
+    let mut rejects = Vec::new();
+    let mut rows = Vec::new();
+    for outcome in ingest {
+        match outcome {
+            RowOutcome::Record(r) => {
+                rows.push(r.row);
+                records.push(r);
+            }
+            RowOutcome::Rejected(r) => {
+                rows.push(r.row);
+                rejects.push(r);
+            }
+        }
+    }
+    assert_eq!(
+        (records.len() + rejects.len()) as u64,
+        data_rows,
+        "records + rejects must equal the data rows read"
+    );
+    assert!(
+        rows.windows(2).all(|w| w[0] < w[1]),
+        "rows in order: {rows:?}"
+    );
+    (records, rejects)
+}
+
+fn open(name: &str, opts: &IngestOptions) -> Ingest {
+    match Ingest::open(&fixture(name), opts) {
+        Ok(i) => i,
+        Err(e) => panic!("opening {name}: {e}"),
+    }
+}
+
+fn assert_reject(reject: &Reject, row: u64, column: Option<&str>, reason: &str) {
+    assert_eq!(reject.row, row, "{reject:?}");
+    assert_eq!(reject.column.as_deref(), column, "{reject:?}");
+    assert!(
+        reject.reason.contains(reason),
+        "reason {:?} should contain {reason:?}",
+        reject.reason
+    );
+}
+
+#[test]
+fn plain_csv_with_mixed_languages() {
+    let o = IngestOptions {
+        text_col: "Comment".into(),
+        score_col: Some("score".into()),
+        id_col: Some("id".into()),
+        date_col: Some("date".into()),
+        segment_cols: vec!["plan".into()],
+    };
+    let ingest = open("plain.csv", &o);
+    assert_eq!(ingest.format(), "csv");
+    assert_eq!(ingest.header_kind(), HeaderKind::Plain);
+    assert_eq!(ingest.columns(), ["id", "comment", "score", "date", "plan"]);
+    assert_eq!(ingest.bytes_total(), Some(465));
+    let (records, rejects) = read_all(ingest, 6);
+    assert!(rejects.is_empty(), "{rejects:?}");
+    let ids: Vec<_> = records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["r1", "r2", "r3", "r4", "r5", "r6"]);
+    assert_eq!(records[0].text, "השירות מצוין, אבל האפליקציה איטית");
+    assert_eq!(records[1].text, "پشتیبانی خیلی کند است");
+    assert_eq!(records[2].text, "الخدمة رائعة وسريعة");
+    assert_eq!(
+        records[3].text,
+        "Great product, but the price is too high.\nPlease add a yearly plan."
+    );
+    assert_eq!(records[4].text, "Доставка заняла слишком много времени");
+    let scores: Vec<_> = records.iter().map(|r| r.score).collect();
+    assert_eq!(scores, [Some(9), Some(3), Some(10), Some(7), Some(2), None]);
+    let dates: Vec<_> = records.iter().map(|r| r.date.clone().unwrap()).collect();
+    assert_eq!(
+        dates,
+        [
+            "2024-03-01",
+            "2024-03-02",
+            "2024-03-03",
+            "2024-03-04",
+            "2024-03-05",
+            "2024-03-06"
+        ]
+    );
+    assert_eq!(records[3].row, 4);
+    assert_eq!(records[3].segments["plan"], "team");
+    assert_eq!(records[5].fields["score"], "");
+    assert_eq!(records[5].fields["comment"], "Works fine");
+    assert_eq!(records[5].fields.len(), 5);
+}
+
+#[test]
+fn semicolon_csv_with_bom_and_crlf() {
+    let o = IngestOptions {
+        text_col: "kommentar".into(),
+        score_col: Some("NPS".into()),
+        id_col: Some("kunden-id".into()),
+        date_col: Some("Datum".into()),
+        segment_cols: vec![],
+    };
+    let ingest = open("semicolon.csv", &o);
+    // The BOM must not end up in the first column's name.
+    assert_eq!(ingest.columns(), ["Kunden-ID", "Kommentar", "NPS", "Datum"]);
+    let (records, rejects) = read_all(ingest, 3);
+    assert!(rejects.is_empty(), "{rejects:?}");
+    assert_eq!(records[0].text, "Sehr gut; schnell geliefert");
+    assert_eq!(records[1].text, "Zu teuer, leider");
+    assert_eq!(records[2].text, "Très bon service");
+    assert_eq!(records[0].date.as_deref(), Some("2024-03-05"));
+    assert_eq!(records[2].score, Some(9));
+    assert_eq!(records[2].id, "3");
+}
+
+#[test]
+fn utf16le_tab_delimited_export() {
+    let o = IngestOptions {
+        text_col: "feedback".into(),
+        score_col: Some("score".into()),
+        ..IngestOptions::default()
+    };
+    let ingest = open("utf16le.csv", &o);
+    assert_eq!(ingest.columns(), ["ResponseID", "Feedback", "Score"]);
+    let (records, rejects) = read_all(ingest, 3);
+    assert!(rejects.is_empty(), "{rejects:?}");
+    let texts: Vec<_> = records.iter().map(|r| r.text.as_str()).collect();
+    assert_eq!(texts, ["שלום, השירות טוב", "خدمة سيئة", "Отлично"]);
+    let scores: Vec<_> = records.iter().map(|r| r.score).collect();
+    assert_eq!(scores, [Some(8), Some(1), Some(10)]);
+    // No id column chosen: ids are row numbers.
+    assert_eq!(records[2].id, "row-3");
+}
+
+#[test]
+fn qualtrics_three_row_header() {
+    let o = IngestOptions {
+        // Question text, ImportId, column id and question text again.
+        text_col: "what is the main reason for your score?".into(),
+        score_col: Some("QID1".into()),
+        id_col: Some("ResponseId".into()),
+        date_col: Some("startdate".into()),
+        segment_cols: vec!["Plan".into()],
+    };
+    let ingest = open("qualtrics.csv", &o);
+    assert_eq!(ingest.header_kind(), HeaderKind::Qualtrics);
+    assert_eq!(
+        ingest.columns(),
+        ["StartDate", "ResponseId", "Q1", "Q2", "Q3"]
+    );
+    assert_eq!(ingest.segment_columns(), ["Q3"]);
+    let (records, rejects) = read_all(ingest, 4);
+    assert_eq!(records.len(), 3);
+    assert_eq!(records[0].row, 1, "first answer is data row 1");
+    assert_eq!(records[0].id, "R_1a");
+    assert_eq!(records[0].text, "Fast support, thank you");
+    assert_eq!(records[0].score, Some(9));
+    assert_eq!(records[0].date.as_deref(), Some("2024-03-01"));
+    assert_eq!(records[0].segments["Q3"], "Pro");
+    assert_eq!(records[1].text, "המחיר גבוה מדי");
+    assert_eq!(records[2].score, None);
+    assert_eq!(rejects.len(), 1);
+    assert_reject(&rejects[0], 4, Some("Q2"), "empty answer text");
+}
+
+#[test]
+fn surveymonkey_two_row_header() {
+    let o = IngestOptions {
+        text_col: "What could we do better?".into(),
+        score_col: Some("How likely is it that you would recommend us? - Response".into()),
+        id_col: Some("respondent id".into()),
+        date_col: Some("Start Date".into()),
+        segment_cols: vec!["Which plan do you use? - Other (please specify)".into()],
+    };
+    let ingest = open("surveymonkey.csv", &o);
+    assert_eq!(ingest.header_kind(), HeaderKind::SurveyMonkey);
+    assert_eq!(
+        ingest.columns(),
+        [
+            "Respondent ID",
+            "Start Date",
+            "How likely is it that you would recommend us?",
+            "What could we do better?",
+            "Which plan do you use? - Free",
+            "Which plan do you use? - Pro",
+            "Which plan do you use? - Other (please specify)",
+        ]
+    );
+    let (records, rejects) = read_all(ingest, 3);
+    assert!(rejects.is_empty(), "{rejects:?}");
+    let ids: Vec<_> = records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["1001", "1002", "1003"]);
+    assert_eq!(records[0].text, "Добавьте тёмную тему");
+    assert_eq!(records[2].text, "عالی است");
+    let dates: Vec<_> = records.iter().map(|r| r.date.clone().unwrap()).collect();
+    assert_eq!(dates, ["2024-03-01", "2024-03-02", "2024-03-03"]);
+    let scores: Vec<_> = records.iter().map(|r| r.score).collect();
+    assert_eq!(scores, [Some(9), Some(2), Some(10)]);
+    let other = "Which plan do you use? - Other (please specify)";
+    assert_eq!(records[2].segments[other], "Enterprise");
+    assert_eq!(records[0].fields["Which plan do you use? - Pro"], "Pro");
+}
+
+#[test]
+fn surveymonkey_question_with_options_is_ambiguous() {
+    let err = Ingest::open(
+        &fixture("surveymonkey.csv"),
+        &opts("Which plan do you use?"),
+    )
+    .unwrap_err();
+    let msg = err.to_string();
+    assert!(matches!(err, IngestError::Column { .. }));
+    assert!(
+        msg.starts_with("column \"Which plan do you use?\" is ambiguous in "),
+        "{msg}"
+    );
+    assert!(msg.contains("\"Which plan do you use? - Free\", \"Which plan do you use? - Pro\""));
+}
+
+#[test]
+fn xlsx_first_sheet_with_typed_cells() {
+    let o = IngestOptions {
+        text_col: "comment".into(),
+        score_col: Some("score".into()),
+        id_col: Some("id".into()),
+        date_col: Some("submitted".into()),
+        segment_cols: vec!["region".into()],
+    };
+    let ingest = open("responses.xlsx", &o);
+    assert_eq!(ingest.format(), "xlsx");
+    assert_eq!(
+        ingest.columns(),
+        ["id", "comment", "score", "submitted", "region"]
+    );
+    let (records, rejects) = read_all(ingest, 8);
+    let ids: Vec<_> = records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["x1", "x2", "x4", "x6", "x8"]);
+    assert_eq!(records[0].text, "המוצר מעולה");
+    assert_eq!(records[1].text, "پرداخت کار نمی‌کند");
+    let scores: Vec<_> = records.iter().map(|r| r.score).collect();
+    assert_eq!(scores, [Some(10), Some(0), Some(8), Some(6), Some(9)]);
+    let dates: Vec<_> = records.iter().map(|r| r.date.clone()).collect();
+    assert_eq!(
+        dates,
+        [
+            Some("2024-03-01".to_string()), // date-formatted cell
+            Some("2024-03-02".to_string()), // date-time cell
+            Some("2023-03-15".to_string()), // bare Excel serial 45000
+            Some("2024-03-09".to_string()), // text date
+            None,
+        ]
+    );
+    assert_eq!(records[0].fields["submitted"], "2024-03-01");
+    assert_eq!(records[0].fields["score"], "10");
+    assert_eq!(records[4].segments["region"], "");
+    assert_eq!(rejects.len(), 3);
+    assert_reject(
+        &rejects[0],
+        3,
+        Some("score"),
+        "score 7.5 is not a whole number",
+    );
+    assert_reject(&rejects[1], 5, Some("comment"), "empty answer text");
+    assert_reject(
+        &rejects[2],
+        7,
+        Some("submitted"),
+        "date \"soon\" is not a date",
+    );
+}
+
+#[test]
+fn jsonl_objects_by_key() {
+    let o = IngestOptions {
+        text_col: "text".into(),
+        score_col: Some("score".into()),
+        id_col: Some("id".into()),
+        segment_cols: vec!["country".into()],
+        ..IngestOptions::default()
+    };
+    let ingest = open("answers.jsonl", &o);
+    assert_eq!(ingest.format(), "jsonl");
+    // 8 non-blank lines; JSONL rows are line numbers, so line 6 (blank) is skipped.
+    let (records, rejects) = read_all(ingest, 7);
+    let ids: Vec<_> = records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(ids, ["j1", "j2", "j4", "j5"]);
+    let rows: Vec<_> = records.iter().map(|r| r.row).collect();
+    assert_eq!(rows, [1, 2, 7, 8]);
+    assert_eq!(records[1].text, "خیلی گران است");
+    let scores: Vec<_> = records.iter().map(|r| r.score).collect();
+    assert_eq!(scores, [Some(10), Some(6), None, None]);
+    assert_eq!(records[2].segments["country"], "DE");
+    assert_eq!(records[3].segments["country"], "");
+    assert!(!records[2].fields.contains_key("extra"));
+    assert_eq!(rejects.len(), 3);
+    assert_reject(&rejects[0], 3, None, "line 3 is not valid JSON");
+    assert_reject(
+        &rejects[1],
+        4,
+        None,
+        "line 4 is a JSON array, not an object",
+    );
+    assert_reject(
+        &rejects[2],
+        5,
+        Some("score"),
+        "score 9.5 is not a whole number",
+    );
+}
+
+#[test]
+fn malformed_csv_rejects_exactly_the_bad_rows() {
+    let o = IngestOptions {
+        text_col: "text".into(),
+        score_col: Some("score".into()),
+        id_col: Some("id".into()),
+        date_col: Some("date".into()),
+        segment_cols: vec![],
+    };
+    let (records, rejects) = read_all(open("malformed.csv", &o), 14);
+    let ok: Vec<_> = records
+        .iter()
+        .map(|r| (r.row, r.id.as_str(), r.score, r.date.as_deref()))
+        .collect();
+    assert_eq!(
+        ok,
+        [
+            (1, "m1", Some(9), Some("2024-01-01")),
+            (11, "m11", Some(9), Some("2024-03-15")),
+            (12, "m12", Some(9), None),
+            (13, "m13", None, Some("2024-01-13")),
+        ]
+    );
+    let expected: [(u64, Option<&str>, &str); 10] = [
+        (2, Some("score"), "score \"ten\" is not a number"),
+        (3, Some("score"), "score 11 is outside 0-10"),
+        (4, Some("score"), "score 9.5 is not a whole number"),
+        (5, Some("text"), "empty answer text"),
+        (6, Some("text"), "invalid UTF-8 in column text"),
+        (7, None, "row has 5 fields but the header has 4"),
+        (8, Some("id"), "duplicate id m1 (first seen at row 1)"),
+        (9, Some("date"), "date \"2024-02-30\" is not a date"),
+        (10, Some("date"), "date \"yesterday\" is not a date"),
+        (14, None, "row has 2 fields but the header has 4"),
+    ];
+    assert_eq!(rejects.len(), expected.len(), "{rejects:#?}");
+    for (reject, (row, column, reason)) in rejects.iter().zip(expected) {
+        assert_reject(reject, row, column, reason);
+    }
+}
+
+#[test]
+fn missing_file_is_a_clear_error() {
+    let err = Ingest::open(Path::new("no/such/feedback.csv"), &opts("text")).unwrap_err();
+    assert!(matches!(err, IngestError::NotFound { .. }));
+    assert_eq!(
+        err.to_string(),
+        "input file no/such/feedback.csv not found; check the path and the current directory"
+    );
+}
+
+#[test]
+fn missing_column_suggests_the_closest() {
+    let path = fixture("plain.csv");
+    let err = Ingest::open(&path, &opts("coment")).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "column \"coment\" not found in {}; did you mean \"comment\"? available: \
+             \"id\", \"comment\", \"score\", \"date\", \"plan\"",
+            path.display()
+        )
+    );
+    // An optional column is checked as strictly as the text column.
+    let o = IngestOptions {
+        text_col: "comment".into(),
+        score_col: Some("nps".into()),
+        ..IngestOptions::default()
+    };
+    let msg = Ingest::open(&path, &o).unwrap_err().to_string();
+    assert!(msg.starts_with("column \"nps\" not found in "), "{msg}");
+    assert!(!msg.contains("did you mean"), "{msg}");
+}
+
+#[test]
+fn unknown_extension_and_empty_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let pdf = dir.path().join("feedback.pdf");
+    std::fs::write(&pdf, b"%PDF").unwrap();
+    let msg = Ingest::open(&pdf, &opts("text")).unwrap_err().to_string();
+    assert!(msg.contains("unsupported file type \"pdf\""), "{msg}");
+    assert!(msg.contains(".csv"), "{msg}");
+
+    let empty = dir.path().join("empty.csv");
+    std::fs::write(&empty, b"").unwrap();
+    let err = Ingest::open(&empty, &opts("text")).unwrap_err();
+    assert!(matches!(err, IngestError::NoHeader { .. }), "{err}");
+    assert!(err.to_string().contains("has no header row"));
+}
+
+/// Streams a generated file through ingest; `VERBATIM_INGEST_ROWS` overrides the row count
+/// (used to measure memory on a million rows).
+#[test]
+fn large_csv_streams_and_counts_add_up() {
+    let rows: u64 = std::env::var("VERBATIM_INGEST_ROWS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(200_000);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big.csv");
+    {
+        let mut out = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        writeln!(out, "id,text,score,segment").unwrap();
+        for i in 1..=rows {
+            // Every 1000th row has an out-of-range score.
+            let score = if i % 1000 == 0 { 42 } else { i % 11 };
+            writeln!(
+                out,
+                "id{i},\"answer number {i}, with a comma\",{score},s{}",
+                i % 7
+            )
+            .unwrap();
+        }
+    }
+    let o = IngestOptions {
+        text_col: "text".into(),
+        score_col: Some("score".into()),
+        id_col: Some("id".into()),
+        segment_cols: vec!["segment".into()],
+        ..IngestOptions::default()
+    };
+    let mut ingest = Ingest::open(&path, &o).unwrap();
+    let total = ingest.bytes_total().unwrap();
+    let (mut records, mut rejects, mut last_row) = (0u64, 0u64, 0u64);
+    for outcome in ingest.by_ref() {
+        match outcome {
+            RowOutcome::Record(r) => {
+                records += 1;
+                last_row = r.row;
+            }
+            RowOutcome::Rejected(r) => {
+                assert_eq!(r.column.as_deref(), Some("score"));
+                rejects += 1;
+                last_row = r.row;
+            }
+        }
+    }
+    assert!(ingest.error().is_none());
+    assert_eq!(records + rejects, rows);
+    assert_eq!(rejects, rows / 1000);
+    assert_eq!(last_row, rows);
+    assert_eq!(ingest.bytes_read(), total);
+}
+
+#[test]
+fn blank_rows_are_skipped_but_keep_their_number() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("spaced.csv");
+    std::fs::write(&path, "id,text\n1,first\n,\n , \n4,fourth\n,,\n").unwrap();
+    let ingest = Ingest::open(&path, &opts("text")).unwrap();
+    let outcomes: Vec<RowOutcome> = ingest.collect();
+    let rows: Vec<(u64, bool)> = outcomes
+        .iter()
+        .map(|o| match o {
+            RowOutcome::Record(r) => (r.row, true),
+            RowOutcome::Rejected(r) => (r.row, false),
+        })
+        .collect();
+    // Rows 2 and 3 are blank; row 5 has three fields for a two-column header: ragged, so it
+    // is rejected rather than skipped.
+    assert_eq!(rows, [(1, true), (4, true), (5, false)]);
+}

@@ -1,0 +1,433 @@
+//! The workspace server end to end over HTTP on loopback: a run folder built from hand-written
+//! answers (real encoder), the JSON API, errors, escaping and concurrent requests.
+
+mod common;
+#[path = "e2e/fixture.rs"]
+mod fixture;
+
+use fixture::{build_run, response, Answer};
+use serde_json::Value;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, OnceLock};
+use verbatim::encode::{BertEncoder, EncoderOptions};
+use verbatim::record::SentimentLabel::{Negative, Neutral, Positive};
+use verbatim::retrieve::HybridSearcher;
+use verbatim::serve::{start, App, Server};
+
+const ANSWERS: &[Answer] = &[
+    Answer {
+        text: "The delivery was four days late and nobody told me.",
+        lang: "en",
+        sentiment: Negative,
+        score: Some(3),
+        themes: &["delivery"],
+        segments: &[("Country", "US"), ("Plan", "Pro")],
+        date: Some("2024-03-02"),
+    },
+    Answer {
+        text: "המשלוח הגיע באיחור של שבוע. לא אזמין שוב.",
+        lang: "he",
+        sentiment: Negative,
+        score: Some(2),
+        themes: &["delivery"],
+        segments: &[("Country", "IL"), ("Plan", "Basic")],
+        date: Some("2024-03-05"),
+    },
+    Answer {
+        text: "سفارشم با یک هفته تاخیر رسید.",
+        lang: "fa",
+        sentiment: Negative,
+        score: Some(4),
+        themes: &["delivery"],
+        segments: &[("Country", "IR"), ("Plan", "Basic")],
+        date: Some("2024-03-07"),
+    },
+    Answer {
+        text: "وصل الطلب متأخرا جدا، بعد أسبوعين.",
+        lang: "ar",
+        sentiment: Negative,
+        score: Some(1),
+        themes: &["delivery"],
+        segments: &[("Country", "AE"), ("Plan", "Pro")],
+        date: Some("2024-03-09"),
+    },
+    Answer {
+        text: "Support answered quickly and fixed my billing problem.",
+        lang: "en",
+        sentiment: Positive,
+        score: Some(10),
+        themes: &["support", "billing"],
+        segments: &[("Country", "US"), ("Plan", "Basic")],
+        date: Some("2024-03-10"),
+    },
+    Answer {
+        text: "The price is too high for what you get.",
+        lang: "en",
+        sentiment: Negative,
+        score: Some(5),
+        themes: &["price"],
+        segments: &[("Country", "GB"), ("Plan", "Pro")],
+        date: Some("2024-04-01"),
+    },
+    Answer {
+        text: "המחיר גבוה מדי.",
+        lang: "he",
+        sentiment: Negative,
+        score: Some(6),
+        themes: &["price"],
+        segments: &[("Country", "IL"), ("Plan", "Pro")],
+        date: Some("2024-04-02"),
+    },
+    Answer {
+        text: "The app works fine. Nothing special.",
+        lang: "en",
+        sentiment: Neutral,
+        score: Some(7),
+        themes: &["app_website"],
+        segments: &[("Country", "US"), ("Plan", "Basic")],
+        date: Some("2024-04-03"),
+    },
+    Answer {
+        text: "Great product quality, I love it!",
+        lang: "en",
+        sentiment: Positive,
+        score: Some(9),
+        themes: &["product_quality"],
+        segments: &[("Country", "GB"), ("Plan", "Basic")],
+        date: Some("2024-04-04"),
+    },
+    Answer {
+        text: "Nice <script>alert(1)</script> app, but =cmd|' /C calc'!A0 crashes.",
+        lang: "en",
+        sentiment: Negative,
+        score: Some(4),
+        themes: &["app_website"],
+        segments: &[("Country", "US"), ("Plan", "Pro")],
+        date: Some("2024-04-05"),
+    },
+];
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    server: Server,
+}
+
+fn fixture() -> SocketAddr {
+    static F: OnceLock<Fixture> = OnceLock::new();
+    F.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let responses: Vec<_> = ANSWERS
+            .iter()
+            .enumerate()
+            .map(|(i, a)| response(i as u64, a))
+            .collect();
+        build_run(dir.path(), &responses, common::encoder());
+        let enc = BertEncoder::load(&common::model_dir(), EncoderOptions::default()).unwrap();
+        let searcher = HybridSearcher::open(dir.path(), Arc::new(enc)).unwrap();
+        let server = start(App::new(searcher), "127.0.0.1:0", 4).unwrap();
+        Fixture { _dir: dir, server }
+    })
+    .server
+    .addr()
+}
+
+/// A GET over a fresh connection: status, headers (lower-cased names) and body.
+fn get(path: &str) -> (u16, String, Vec<u8>) {
+    let mut s = TcpStream::connect(fixture()).unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("header end");
+    let head = String::from_utf8_lossy(&raw[..split]).to_lowercase();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    (status, head, raw[split + 4..].to_vec())
+}
+
+fn json(path: &str) -> (u16, Value) {
+    let (status, head, body) = get(path);
+    assert!(
+        head.contains("content-type: application/json"),
+        "{path}: {head}"
+    );
+    (status, serde_json::from_slice(&body).unwrap())
+}
+
+fn seqs_langs(v: &Value) -> Vec<(u64, String)> {
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| {
+            (
+                h["seq"].as_u64().unwrap(),
+                h["lang"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn serves_the_self_contained_page() {
+    let (status, head, body) = get("/");
+    assert_eq!(status, 200);
+    assert!(head.contains("content-type: text/html"));
+    assert!(head.contains("content-security-policy: default-src 'none'"));
+    let page = String::from_utf8(body).unwrap();
+    assert!(page.contains("<title>verbatim workspace</title>"));
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "no external URLs"
+    );
+}
+
+#[test]
+fn keyword_search_finds_words_and_counts_exactly() {
+    let (status, v) = json("/api/search?q=delivery&mode=keyword");
+    assert_eq!(status, 200);
+    assert_eq!(v["mode"], "keyword");
+    assert_eq!(v["total"], 1, "only the English answer has the word");
+    assert_eq!(seqs_langs(&v), vec![(0, "en".to_string())]);
+    assert!(
+        v["hits"][0]["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<b>delivery</b>")
+            || v["hits"][0]["snippet_html"]
+                .as_str()
+                .unwrap()
+                .contains("<b>Delivery</b>")
+    );
+}
+
+#[test]
+fn semantic_search_crosses_languages() {
+    let (status, v) = json("/api/search?q=late%20delivery&mode=semantic&limit=4");
+    assert_eq!(status, 200);
+    let top: Vec<u64> = seqs_langs(&v).iter().map(|x| x.0).collect();
+    let mut sorted = top.clone();
+    sorted.sort();
+    assert_eq!(
+        sorted,
+        vec![0, 1, 2, 3],
+        "the four late-delivery answers (en, he, fa, ar) lead: {top:?}"
+    );
+    // A language filter applies to semantic hits too.
+    let (_, v) = json("/api/search?q=late%20delivery&mode=semantic&lang=he");
+    let hits = seqs_langs(&v);
+    assert_eq!(v["total"], 2);
+    assert!(hits.iter().all(|h| h.1 == "he"), "{hits:?}");
+    assert_eq!(hits[0].0, 1);
+    // Inline filter syntax too, stripped from the embedded text.
+    let (_, v) = json("/api/search?q=late%20delivery%20lang:fa&mode=semantic");
+    assert_eq!(seqs_langs(&v), vec![(2, "fa".to_string())]);
+}
+
+#[test]
+fn hybrid_fuses_both_sides() {
+    let (status, v) = json("/api/search?q=delivery&mode=hybrid&limit=10");
+    assert_eq!(status, 200);
+    let first = &v["hits"][0];
+    assert_eq!(first["seq"], 0, "found by both retrievers: ranked first");
+    assert_eq!(
+        first["found_by"],
+        serde_json::json!(["keyword", "semantic"])
+    );
+    let found: Vec<u64> = seqs_langs(&v).iter().map(|x| x.0).collect();
+    for s in [1, 2, 3] {
+        assert!(
+            found.contains(&s),
+            "semantic side adds the {s} answer: {found:?}"
+        );
+    }
+    assert_eq!(
+        v["total"], 10,
+        "1 keyword match + 9 semantic-only hits (all answers in depth)"
+    );
+}
+
+#[test]
+fn facets_count_and_filter() {
+    let (_, v) = json("/api/search");
+    assert_eq!(v["total"], 10);
+    let theme = &v["facets"]["theme"];
+    assert_eq!(
+        theme[0],
+        serde_json::json!({"value": "delivery", "count": 4})
+    );
+    let (_, v) = json("/api/search?sentiment=negative&segment=Plan%3DPro");
+    assert_eq!(v["total"], 5); // seqs 0, 3, 5, 6, 9
+    let (_, v) = json("/api/search?q=score:%5B0%20TO%202%5D");
+    let mut got: Vec<u64> = seqs_langs(&v).iter().map(|x| x.0).collect();
+    got.sort();
+    assert_eq!(got, vec![1, 3]);
+}
+
+#[test]
+fn verbatim_text_is_escaped_in_the_api_and_the_export() {
+    let (status, _, body) = get("/api/search?q=crashes&mode=keyword");
+    assert_eq!(status, 200);
+    let raw = String::from_utf8(body).unwrap();
+    assert!(
+        !raw.contains("<script>"),
+        "no raw markup anywhere in the JSON body"
+    );
+    let v: Value = serde_json::from_str(&raw).unwrap();
+    let snip = v["hits"][0]["snippet_html"].as_str().unwrap();
+    assert!(
+        snip.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+        "{snip}"
+    );
+    assert_eq!(
+        v["hits"][0]["text"].as_str().unwrap(),
+        ANSWERS[9].text,
+        "plain text survives JSON escaping"
+    );
+
+    let (status, head, body) = get("/api/export.csv?q=crashes&mode=keyword");
+    assert_eq!(status, 200);
+    assert!(head.contains("content-type: text/csv"));
+    let csv = String::from_utf8(body).unwrap();
+    let mut rows = csv::Reader::from_reader(csv.as_bytes());
+    let headers = rows.headers().unwrap().clone();
+    assert_eq!(&headers[0], "rank");
+    let row = rows.records().next().unwrap().unwrap();
+    assert_eq!(&row[headers.len() - 1], ANSWERS[9].text);
+}
+
+#[test]
+fn export_has_every_row_of_the_result_set() {
+    let (_, _, body) = get("/api/export.csv?lang=en");
+    let n = csv::Reader::from_reader(&body[..]).records().count();
+    assert_eq!(n, 6);
+}
+
+#[test]
+fn similar_finds_translations_not_itself() {
+    let (status, v) = json("/api/similar/1?limit=3");
+    assert_eq!(status, 200);
+    let found: Vec<u64> = seqs_langs(&v).iter().map(|x| x.0).collect();
+    assert!(!found.contains(&1));
+    assert_eq!(found.len(), 3);
+    assert!(
+        found.iter().all(|s| [0, 2, 3].contains(s)),
+        "the other late deliveries: {found:?}"
+    );
+}
+
+#[test]
+fn themes_table_counts_answers() {
+    let (status, v) = json("/api/themes");
+    assert_eq!(status, 200);
+    assert_eq!(v["answers"], 10);
+    let t = &v["themes"][0];
+    assert_eq!(
+        (t["theme"].as_str(), t["count"].as_u64()),
+        (Some("delivery"), Some(4))
+    );
+    assert_eq!(t["nps"], -100.0, "four detractors");
+}
+
+#[test]
+fn bad_input_gets_4xx_json_with_a_message() {
+    for (path, status) in [
+        ("/api/search?limit=abc", 400),
+        ("/api/search?mode=fuzzy", 400),
+        ("/api/search?q=%22unclosed&mode=keyword", 400),
+        ("/api/search?q=score:%5Bx%20TO&mode=keyword", 400),
+        ("/api/search?colour=red", 400),
+        ("/api/similar/abc", 400),
+        ("/api/similar/99999", 404),
+        ("/nope", 404),
+        ("/api/search?offset=99999999", 400),
+    ] {
+        let (got, v) = json(path);
+        assert_eq!(got, status, "{path}: {v}");
+        assert!(!v["error"].as_str().unwrap_or("").is_empty(), "{path}");
+    }
+}
+
+#[test]
+fn answers_concurrent_requests() {
+    let addr = fixture();
+    let workers: Vec<_> = (0..8)
+        .map(|t| {
+            std::thread::spawn(move || {
+                let mut ok = 0;
+                for i in 0..20 {
+                    let path = match (t + i) % 4 {
+                        0 => "/api/search?q=delivery&mode=keyword",
+                        1 => "/api/search?q=late%20delivery&mode=semantic",
+                        2 => "/api/search?q=price&mode=hybrid&lang=he",
+                        _ => "/api/similar/2",
+                    };
+                    let mut s = TcpStream::connect(addr).unwrap();
+                    write!(
+                        s,
+                        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                    )
+                    .unwrap();
+                    let mut raw = String::new();
+                    s.read_to_string(&mut raw).unwrap();
+                    ok += raw.starts_with("HTTP/1.1 200") as usize;
+                }
+                ok
+            })
+        })
+        .collect();
+    let ok: usize = workers.into_iter().map(|w| w.join().unwrap()).sum();
+    assert_eq!(ok, 160);
+}
+
+#[test]
+fn other_methods_get_405() {
+    let mut s = TcpStream::connect(fixture()).unwrap();
+    write!(
+        s,
+        "POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = String::new();
+    s.read_to_string(&mut raw).unwrap();
+    assert!(raw.starts_with("HTTP/1.1 405"), "{raw}");
+    assert!(raw.contains("read-only"), "{raw}");
+}
+
+#[test]
+fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
+    let handler: Arc<verbatim::serve::http::Handler> = Arc::new(|_m: &str, url: &str| {
+        if url.starts_with("/boom") {
+            panic!("handler bug (expected in this test)");
+        }
+        verbatim::serve::Reply::json(200, &serde_json::json!({"ok": true}))
+    });
+    // One worker: if the panic killed it, the next request would never be answered.
+    let server = Server::start("127.0.0.1:0", 1, handler).unwrap();
+    let ask = |path: &str| {
+        let mut s = TcpStream::connect(server.addr()).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+            .unwrap();
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
+        .unwrap();
+        let mut raw = String::new();
+        s.read_to_string(&mut raw).unwrap();
+        raw
+    };
+    for _ in 0..3 {
+        let raw = ask("/boom");
+        assert!(raw.starts_with("HTTP/1.1 500"), "{raw}");
+        assert!(raw.contains("\"error\""), "{raw}");
+        assert!(ask("/fine").starts_with("HTTP/1.1 200"));
+    }
+    server.stop();
+}

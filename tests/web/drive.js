@@ -1,0 +1,266 @@
+#!/usr/bin/env node
+// Drives the verbatim workspace page in headless Chromium, end to end, for tests/web.rs.
+//
+//   node tests/web/drive.js URL SCREENSHOT_DIR [CHROMIUM]
+//
+// Speaks the Chrome DevTools Protocol over --remote-debugging-pipe (fd 3 in, fd 4 out,
+// NUL-terminated JSON), so it needs nothing but node and chromium: no npm packages, no network.
+// Input is real: mouse clicks at element coordinates and typed text, as a user would do.
+// Prints one line per check; exits 1 on the first failed check, with the reason.
+"use strict";
+
+const { spawn } = require("child_process");
+const fs = require("fs");
+const os = require("os");
+const path = require("path");
+
+const [url, shotDir, chromiumArg] = process.argv.slice(2);
+if (!url || !shotDir) {
+  console.error("usage: node drive.js URL SCREENSHOT_DIR [CHROMIUM]");
+  process.exit(2);
+}
+const chromium = chromiumArg || process.env.VERBATIM_CHROMIUM || "/usr/bin/chromium";
+const profile = fs.mkdtempSync(path.join(os.tmpdir(), "verbatim-web-"));
+const browser = spawn(chromium, [
+  "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+  "--disable-background-networking", "--disable-component-update", "--disable-sync",
+  "--disable-extensions", "--disable-default-apps", "--no-first-run", "--no-default-browser-check",
+  "--mute-audio", "--log-level=2", "--hide-scrollbars", "--window-size=1280,900", "--lang=en-US",
+  "--user-data-dir=" + profile, "--remote-debugging-pipe", "about:blank",
+], { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
+
+let browserLog = "";
+// Headless Chromium complains about the missing D-Bus on every start; keep the rest.
+browser.stderr.on("data", (d) => {
+  const lines = String(d).split("\n").filter((l) => l.trim() && !l.includes("dbus"));
+  if (lines.length) browserLog = (browserLog + lines.join("\n") + "\n").slice(-4000);
+});
+
+function cleanup() {
+  try { browser.kill("SIGKILL"); } catch (_) { /* already gone */ }
+  try { fs.rmSync(profile, { recursive: true, force: true }); } catch (_) { /* best effort */ }
+}
+
+function fail(msg) {
+  console.log("FAIL " + msg);
+  if (browserLog.trim()) console.log("chromium stderr (tail):\n" + browserLog.trim());
+  cleanup();
+  process.exit(1);
+}
+
+const overall = setTimeout(() => fail("the whole run took more than 120 s"), 120000);
+browser.on("exit", (code) => fail("chromium exited early with code " + code));
+browser.on("error", (e) => fail("cannot start " + chromium + ": " + e.message));
+
+// ---- CDP over the pipe ----
+const toBrowser = browser.stdio[3], fromBrowser = browser.stdio[4];
+let nextId = 1, pending = new Map(), buf = Buffer.alloc(0);
+const pageErrors = [];
+fromBrowser.on("data", (chunk) => {
+  buf = Buffer.concat([buf, chunk]);
+  let end;
+  while ((end = buf.indexOf(0)) >= 0) {
+    const msg = JSON.parse(buf.subarray(0, end).toString("utf8"));
+    buf = buf.subarray(end + 1);
+    if (msg.id && pending.has(msg.id)) {
+      const { resolve, reject, method } = pending.get(msg.id);
+      pending.delete(msg.id);
+      if (msg.error) reject(new Error(method + ": " + msg.error.message)); else resolve(msg.result);
+    } else if (msg.method === "Runtime.exceptionThrown") {
+      pageErrors.push("exception: " + JSON.stringify(msg.params.exceptionDetails.exception?.description || msg.params.exceptionDetails.text));
+    } else if (msg.method === "Runtime.consoleAPICalled" && msg.params.type === "error") {
+      pageErrors.push("console.error: " + msg.params.args.map(a => a.value ?? a.description).join(" "));
+    } else if (msg.method === "Log.entryAdded" && msg.params.entry.level === "error") {
+      pageErrors.push("log: " + msg.params.entry.text + " " + (msg.params.entry.url || ""));
+    }
+  }
+});
+
+let session = null;
+function send(method, params = {}, sessionId = session) {
+  const id = nextId++;
+  const msg = { id, method, params };
+  if (sessionId) msg.sessionId = sessionId;
+  toBrowser.write(JSON.stringify(msg) + "\0");
+  return new Promise((resolve, reject) => pending.set(id, { resolve, reject, method }));
+}
+
+async function evaluate(expression) {
+  const r = await send("Runtime.evaluate", { expression, awaitPromise: true, returnByValue: true });
+  if (r.exceptionDetails) throw new Error("in page: " + (r.exceptionDetails.exception?.description || r.exceptionDetails.text));
+  return r.result.value;
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitFor(what, expression, ms = 30000) {
+  const until = Date.now() + ms;
+  let last, lastError = "";
+  while (Date.now() < until) {
+    // While a page loads, its elements may not exist yet: that is "not yet", not a failure.
+    last = await evaluate(expression).catch((e) => { lastError = e.message; return null; });
+    if (last) return last;
+    await sleep(50);
+  }
+  fail("timed out waiting for " + what + " (last value " + JSON.stringify(last) + (lastError ? ", last error " + lastError : "") + ")");
+}
+
+async function click(selector) {
+  const p = await evaluate(`(() => { const e = document.querySelector(${JSON.stringify(selector)});
+    if (!e) return null; e.scrollIntoView({ block: "center" }); const r = e.getBoundingClientRect();
+    return { x: r.x + r.width / 2, y: r.y + r.height / 2 }; })()`);
+  if (!p) fail("nothing to click at " + selector);
+  await send("Input.dispatchMouseEvent", { type: "mouseMoved", x: p.x, y: p.y });
+  await send("Input.dispatchMouseEvent", { type: "mousePressed", x: p.x, y: p.y, button: "left", clickCount: 1 });
+  await send("Input.dispatchMouseEvent", { type: "mouseReleased", x: p.x, y: p.y, button: "left", clickCount: 1 });
+}
+
+async function typeInto(selector, text) {
+  await click(selector);
+  await evaluate(`document.querySelector(${JSON.stringify(selector)}).select()`);
+  await send("Input.insertText", { text });
+}
+
+async function pressEnter() {
+  const key = { key: "Enter", code: "Enter", windowsVirtualKeyCode: 13, nativeVirtualKeyCode: 13 };
+  await send("Input.dispatchKeyEvent", { type: "rawKeyDown", ...key });
+  await send("Input.dispatchKeyEvent", { type: "char", text: "\r", ...key });
+  await send("Input.dispatchKeyEvent", { type: "keyUp", ...key });
+}
+
+async function screenshot(file) {
+  const m = await send("Page.getLayoutMetrics");
+  const h = Math.min(Math.ceil(m.cssContentSize.height), 4000);
+  const r = await send("Page.captureScreenshot", { format: "png", captureBeyondViewport: true,
+    clip: { x: 0, y: 0, width: 1280, height: h, scale: 1 } });
+  fs.writeFileSync(file, Buffer.from(r.data, "base64"));
+  console.log("screenshot " + file);
+}
+
+function check(cond, what, detail) {
+  if (!cond) fail(what + (detail === undefined ? "" : ": " + JSON.stringify(detail)));
+  console.log("ok   " + what);
+}
+
+// The visible state of the result list, read from the page as a user sees it.
+const RESULTS = `(() => ({
+  status: document.getElementById("status").textContent,
+  hash: location.hash,
+  hits: [...document.querySelectorAll("#results > li")].map(li => ({
+    seq: li.dataset.seq,
+    lang: li.querySelector(".meta .tag").textContent,
+    dir: getComputedStyle(li.querySelector(".snippet")).direction,
+    text: li.querySelector(".snippet").textContent,
+    marks: li.querySelectorAll(".snippet b, .snippet mark").length,
+  })),
+  chips: [...document.querySelectorAll("#chips .chip")].map(c => c.textContent),
+  exportHref: document.getElementById("export").getAttribute("href"),
+}))()`;
+
+async function main() {
+  const { targetId } = await send("Target.createTarget", { url: "about:blank" }, null);
+  ({ sessionId: session } = await send("Target.attachToTarget", { targetId, flatten: true }, null));
+  await send("Page.enable");
+  await send("Runtime.enable");
+  await send("Log.enable");
+  await send("Emulation.setDeviceMetricsOverride", { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false });
+  await send("Page.navigate", { url });
+
+  // 1. The page loads and lists every answer.
+  const first = await waitFor("the first result list", `(() => { const s = document.getElementById("status").textContent;
+    return /^\\d[\\d,]* answers/.test(s) && document.querySelectorAll("#results > li").length > 0 ? s : null; })()`);
+  const total0 = parseInt(first.replace(/,/g, ""), 10);
+  check(total0 >= 20, "page lists all answers on load", first);
+  check(await evaluate(`document.querySelectorAll("#facets section").length`) >= 5,
+    "facet groups: theme, sentiment, language, NPS group and segments");
+
+  // 2. Paging.
+  await click("#next");
+  await waitFor("page 2", `document.getElementById("status").textContent.includes("showing 21")`);
+  let r = await evaluate(RESULTS);
+  check(r.hits.length === total0 - 20 && r.hash.includes("offset=20"), "Next shows page 2", r.status);
+  await click("#prev");
+  await waitFor("page 1", `document.getElementById("status").textContent.includes("showing 1–")`);
+
+  // 3. Typing a query and pressing Enter searches.
+  await typeInto("#q", "late delivery");
+  await pressEnter();
+  r = await waitFor("results for the typed query", `(() => { const r = ${RESULTS};
+    return r.hash.includes("q=late+delivery") && !r.status.startsWith("Searching") ? r : null; })()`);
+  check(r.status.includes("hybrid"), "typed query runs a hybrid search", r.status);
+  const top4 = r.hits.slice(0, 4).map(h => h.lang).sort().join(",");
+  check(top4 === "ar,en,fa,he", "late deliveries in four languages lead", r.hits.slice(0, 6));
+  check(r.hits.some(h => h.marks > 0), "snippets highlight the match");
+  const rtl = r.hits.filter(h => ["he", "fa", "ar"].includes(h.lang));
+  check(rtl.length >= 3 && rtl.every(h => h.dir === "rtl"), "Hebrew, Persian and Arabic answers render right-to-left", rtl);
+  check(r.hits.filter(h => h.lang === "en").every(h => h.dir === "ltr"), "English answers render left-to-right");
+  const before = r;
+
+  // 4. Clicking a facet filters the results.
+  const heCount = await evaluate(`parseInt(document.querySelector('#facets section[data-facet="lang"] button[data-value="he"] .n').textContent, 10)`);
+  await click('#facets section[data-facet="lang"] button[data-value="he"]');
+  r = await waitFor("the language filter", `(() => { const r = ${RESULTS};
+    return r.hash.includes("lang=he") && !r.status.startsWith("Searching") ? r : null; })()`);
+  check(r.hits.length > 0 && r.hits.every(h => h.lang === "he"), "facet click keeps only Hebrew answers", r.hits);
+  check(r.hits.length < before.hits.length, "results changed after the facet click", [before.hits.length, r.hits.length]);
+  check(parseInt(r.status.replace(/,/g, ""), 10) === heCount, "total equals the facet count that was clicked", [r.status, heCount]);
+  check(r.chips.some(c => c.startsWith("lang: he")), "an active-filter chip is shown", r.chips);
+  check(await evaluate(`document.querySelector('#facets section[data-facet="lang"] button[data-value="he"]').classList.contains("on")`),
+    "the clicked facet is marked active");
+  check(r.exportHref.includes("lang=he") && r.exportHref.includes("q=late+delivery"), "export link carries query and filter", r.exportHref);
+  await screenshot(path.join(shotDir, "web-e2e.png"));
+
+  // 5. The CSV export has the rows of the current result set.
+  const csv = await evaluate(`fetch(document.getElementById("export").getAttribute("href")).then(x => x.text())`);
+  const rows = csv.trim().split("\n").length - 1;
+  check(rows === heCount, "CSV export has one row per result", [rows, heCount]);
+
+  // 6. A second facet (segment) narrows further (AND); removing the chip undoes the first.
+  await click('#facets section[data-facet="segment.Plan"] button[data-value="Pro"]');
+  r = await waitFor("the segment filter", `(() => { const r = ${RESULTS};
+    return r.hash.includes("segment=Plan") && !r.status.startsWith("Searching") ? r : null; })()`);
+  const api = await evaluate(`fetch("/api/search?q=late+delivery&lang=he&segment=Plan%3DPro").then(x => x.json())`);
+  check(r.hits.map(h => h.seq).join() === api.hits.map(h => String(h.seq)).join(), "two facets: page shows what the API returns", [r.hits.length, api.total]);
+  await click("#chips .chip");
+  r = await waitFor("the chip removal", `(() => { const r = ${RESULTS};
+    return !r.hash.includes("lang=he") && !r.status.startsWith("Searching") ? r : null; })()`);
+  check(r.hits.some(h => h.lang !== "he"), "removing the language chip brings other languages back");
+
+  // 7. More like this.
+  await click("#results > li a.similar");
+  r = await waitFor("similar answers", `(() => { const r = ${RESULTS};
+    return r.status.includes("most similar") ? r : null; })()`);
+  check(r.hits.length > 0, "more like this lists similar answers", r.status);
+
+  // 8. Answer text with markup shows as text, never runs.
+  await typeInto("#q", "crashes");
+  await pressEnter();
+  r = await waitFor("the crash answer", `(() => { const r = ${RESULTS};
+    return r.hash.includes("q=crashes") && !r.status.startsWith("Searching") ? r : null; })()`);
+  check(r.hits.some(h => h.text.includes("<script>alert(1)</script>")), "markup in an answer is shown as text", r.hits);
+  check(await evaluate(`document.querySelectorAll("#results script, #results img, #results iframe").length`) === 0,
+    "no element was injected from answer text");
+
+  // 9. Themes tab: table, impact chart, drivers.
+  await click("#tab-themes");
+  await waitFor("the theme table", `document.querySelectorAll("#themes-table tbody tr").length > 0 && !!document.getElementById("impact-chart")`);
+  const themes = await evaluate(`[...document.querySelectorAll("#themes-table tbody tr")].map(tr =>
+    [tr.dataset.theme, parseInt(tr.children[1].textContent.replace(/,/g, ""), 10)])`);
+  check(themes.length >= 8 && themes.every((t, i) => i === 0 || themes[i - 1][1] >= t[1]), "theme table, most mentioned first", themes);
+  const bars = await evaluate(`document.querySelectorAll("#driver-chart .bar").length`);
+  check(bars > 0, "driver chart has bars", bars);
+  await screenshot(path.join(shotDir, "web-e2e-themes.png"));
+  await click('#themes-table tbody tr[data-theme="price"] a');
+  r = await waitFor("the theme drill-down", `(() => { const r = ${RESULTS};
+    return r.hash.includes("theme=price") && !r.status.startsWith("Searching") && r.hits.length ? r : null; })()`);
+  check(!(await evaluate(`document.getElementById("view-search").classList.contains("hidden")`)), "clicking a theme opens its answers");
+
+  check(pageErrors.length === 0, "no script errors, console errors or CSP violations", pageErrors);
+  clearTimeout(overall);
+  console.log("PASS");
+  browser.removeAllListeners("exit");
+  cleanup();
+  process.exit(0);
+}
+
+main().catch((e) => fail(e.stack || String(e)));
