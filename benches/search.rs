@@ -345,13 +345,7 @@ struct Plan {
     http_secs: f64,
 }
 
-fn bench(
-    world: Arc<World>,
-    n: usize,
-    base: &Path,
-    real_embed_ms: Option<(f64, f64)>,
-    plan: &Plan,
-) {
+fn bench(world: Arc<World>, n: usize, base: &Path, real_embed_ms: Option<(f64, f64)>, plan: &Plan) {
     let dir = base.join(format!("run-{n}"));
     println!("\n== {n} answers ({})", dir.display());
     if !dir.join("vectors/meta.json").exists() {
@@ -522,7 +516,10 @@ fn bench(
     let (ok, err) = (ok.load(Ordering::Relaxed), err.load(Ordering::Relaxed));
     println!("  HTTP /api/search (2 clients, keep-alive, mixed modes, 20 hits/page): {ok} ok, {err} errors in {secs:.1}s = {:.0} requests/s", ok as f64 / secs);
     server.stop();
-    assert!(ok > 0 && err == 0, "the load test must answer every request");
+    assert!(
+        ok > 0 && err == 0,
+        "the load test must answer every request"
+    );
 }
 
 fn main() {

@@ -117,7 +117,10 @@ pub fn calibrate_on(
     model: &ThemeModel,
 ) -> Result<(Calibration, f64), ClassifyError> {
     let emb = embed_labeled(items, encoder)?;
-    Ok(calibrate(&calibration_items(items, &emb, model)))
+    Ok(calibrate(
+        &calibration_items(items, &emb, model),
+        model.is_classifier(),
+    ))
 }
 
 /// Scores sentiment (with `head`) and themes (with `themes`, when given) on labeled texts.

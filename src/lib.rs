@@ -13,10 +13,10 @@ pub mod evaluate;
 pub mod index;
 pub mod ingest;
 pub mod output;
+pub mod pipeline;
 pub mod record;
 pub mod report;
-// retrieve and serve are re-enabled once index/ and retrieve/keyword.rs exist.
-// pub mod retrieve;
-// pub mod serve;
+pub mod retrieve;
+pub mod serve;
 pub mod text;
 pub mod vector;

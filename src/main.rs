@@ -16,7 +16,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Analyze a survey export (CSV, XLSX, JSONL) into a run folder.
-    // TEMP Analyze(cli::analyze::Args),
+    Analyze(cli::analyze::Args),
     /// Search the answers of a run folder.
     Search(cli::search::Args),
     /// Write the HTML report and CSV tables of a run folder.
@@ -38,7 +38,7 @@ enum Command {
 fn main() {
     let cli = Cli::parse();
     let result = match cli.command {
-        // TEMP Command::Analyze(a) => cli::analyze::run(a),
+        Command::Analyze(a) => cli::analyze::run(a),
         Command::Search(a) => cli::search::run(a),
         Command::Report(a) => cli::report::run(a),
         Command::Ideas(a) => cli::ideas::run(a),

@@ -224,7 +224,10 @@ fn encode_chunk(
         at += 1;
         let (svecs, ssent) = if p.sentences.len() > 1 {
             let n = p.sentences.len();
-            let r = (vectors[at..at + n].to_vec(), sentiments[at..at + n].to_vec());
+            let r = (
+                vectors[at..at + n].to_vec(),
+                sentiments[at..at + n].to_vec(),
+            );
             at += n;
             r
         } else {
@@ -431,7 +434,10 @@ pub fn analyze(
                 Some(RowOutcome::Rejected(r)) => {
                     counts.rows_read += 1;
                     counts.rejected += 1;
-                    *counts.reject_reasons.entry(reason_kind(&r.reason)).or_default() += 1;
+                    *counts
+                        .reject_reasons
+                        .entry(reason_kind(&r.reason))
+                        .or_default() += 1;
                     rejects.write(&r)?;
                 }
                 Some(RowOutcome::Record(r)) => {
@@ -504,8 +510,8 @@ pub fn analyze(
             let f = std::fs::File::open(&work_path).map_err(io(&work_path))?;
             for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
                 let line = line.map_err(io(&work_path))?;
-                let response: Response = serde_json::from_str(&line)
-                    .map_err(|e| io(&work_path)(e.into()))?;
+                let response: Response =
+                    serde_json::from_str(&line).map_err(|e| io(&work_path)(e.into()))?;
                 let range = store.sentence_range(i);
                 let mut e = Encoded {
                     answer: store.answer(i).to_vec(),
@@ -556,8 +562,7 @@ fn discover_themes(
     let mut texts: Vec<(String, String)> = Vec::new(); // (sentence, lang), store order
     for line in std::io::BufReader::new(f).lines() {
         let line = line.map_err(io(work_path))?;
-        let r: Response =
-            serde_json::from_str(&line).map_err(|e| io(work_path)(e.into()))?;
+        let r: Response = serde_json::from_str(&line).map_err(|e| io(work_path)(e.into()))?;
         for s in r.sentences {
             texts.push((s.text, r.lang.clone()));
         }

@@ -149,7 +149,10 @@ pub fn load_suggestions(run_dir: &Path) -> Result<Vec<SuggestionItem>, AnalyzeEr
         if i >= store.len() {
             return Err(AnalyzeError::Corrupt {
                 path: path.clone(),
-                why: format!("more answers than the embedding store holds ({})", store.len()),
+                why: format!(
+                    "more answers than the embedding store holds ({})",
+                    store.len()
+                ),
             });
         }
         let range = store.sentence_range(i);
@@ -179,10 +182,7 @@ pub fn load_suggestions(run_dir: &Path) -> Result<Vec<SuggestionItem>, AnalyzeEr
     if lines != store.len() {
         return Err(AnalyzeError::Corrupt {
             path,
-            why: format!(
-                "{lines} answers but {} in the embedding store",
-                store.len()
-            ),
+            why: format!("{lines} answers but {} in the embedding store", store.len()),
         });
     }
     Ok(out)
@@ -359,7 +359,8 @@ pub fn group_ideas(items: &[SuggestionItem], opts: &IdeaOptions) -> IdeaReport {
     for t in item_terms.iter().flatten() {
         *total.entry(t.as_str()).or_default() += 1.0;
     }
-    let avg_terms = item_terms.iter().map(Vec::len).sum::<usize>() as f32 / groups.len().max(1) as f32;
+    let avg_terms =
+        item_terms.iter().map(Vec::len).sum::<usize>() as f32 / groups.len().max(1) as f32;
     let respondents: BTreeSet<&str> = items.iter().map(|i| i.respondent.as_str()).collect();
     let mut ideas: Vec<Idea> = Vec::new();
     for members in groups.values() {
@@ -565,7 +566,12 @@ mod tests {
     fn groups_counts_distinct_respondents_and_prefers_english_labels() {
         let items = vec![
             item("r1", "Saturday delivery please", "en", &[1.0, 0.05, 0.0]),
-            item("r1", "Also deliver on Sundays please", "en", &[1.0, 0.0, 0.05]),
+            item(
+                "r1",
+                "Also deliver on Sundays please",
+                "en",
+                &[1.0, 0.0, 0.05],
+            ),
             item("r2", "משלוחים בשישי", "he", &[1.0, 0.02, 0.02]),
             item("r3", "live chat please", "en", &[0.0, 1.0, 0.0]),
             item("r4", "צ'אט חי", "he", &[0.0, 1.0, 0.03]),
@@ -581,7 +587,10 @@ mod tests {
         assert_eq!((r.ideas[0].respondents, r.ideas[0].sentences), (2, 3));
         assert_eq!(r.ideas[0].label_lang, "en");
         assert_eq!(r.ideas[1].label, "live chat please");
-        assert_eq!(r.ideas[0].languages, vec![("en".into(), 1), ("he".into(), 1)]);
+        assert_eq!(
+            r.ideas[0].languages,
+            vec![("en".into(), 1), ("he".into(), 1)]
+        );
     }
 
     #[test]

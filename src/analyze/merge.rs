@@ -134,12 +134,13 @@ fn read_rejects(run: &Path, out: &mut Vec<Reject>) -> Result<(), AnalyzeError> {
             path: path.clone(),
             why: e.to_string(),
         })?;
-        let row = rec.get(0).and_then(|s| s.parse().ok()).ok_or_else(|| {
-            AnalyzeError::Corrupt {
+        let row = rec
+            .get(0)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| AnalyzeError::Corrupt {
                 path: path.clone(),
                 why: format!("bad row number {:?}", rec.get(0)),
-            }
-        })?;
+            })?;
         out.push(Reject {
             row,
             column: rec.get(1).filter(|c| !c.is_empty()).map(str::to_string),
@@ -152,7 +153,9 @@ fn read_rejects(run: &Path, out: &mut Vec<Reject>) -> Result<(), AnalyzeError> {
 /// Merges the run folders `inputs` into `out` (created; its run files are replaced).
 pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, AnalyzeError> {
     if inputs.is_empty() {
-        return Err(AnalyzeError::Usage("name at least one run folder to merge".into()));
+        return Err(AnalyzeError::Usage(
+            "name at least one run folder to merge".into(),
+        ));
     }
     std::fs::create_dir_all(out).map_err(io_err(out))?;
     let out_canon = out.canonicalize().map_err(io_err(out))?;
@@ -235,12 +238,18 @@ pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Analyz
             .filter_map(|(k, s)| s.next.as_ref().map(|(_, r)| (r.row, k)))
             .min();
         let Some((_, k)) = pick else { break };
-        let (line, mut r) = sources[k].next.take().expect("picked a source with an answer");
+        let (line, mut r) = sources[k]
+            .next
+            .take()
+            .expect("picked a source with an answer");
         if let (Some(w), Some(store)) = (&mut writer, stores.get(k)) {
             if line >= store.len() {
                 return Err(AnalyzeError::Corrupt {
                     path: sources[k].path.clone(),
-                    why: format!("more answers than its embedding store holds ({})", store.len()),
+                    why: format!(
+                        "more answers than its embedding store holds ({})",
+                        store.len()
+                    ),
                 });
             }
             let range = store.sentence_range(line);
@@ -290,7 +299,10 @@ pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Analyz
     if let Value::Object(m) = &mut summary {
         let secs = m.get("seconds").and_then(Value::as_f64).unwrap_or(0.0);
         if secs > 0.0 {
-            m.insert("answers_per_second".into(), Value::from(answers as f64 / secs));
+            m.insert(
+                "answers_per_second".into(),
+                Value::from(answers as f64 / secs),
+            );
         }
         m.insert("shard".into(), Value::Null);
         m.insert(

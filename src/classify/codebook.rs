@@ -1,14 +1,20 @@
 //! Codebook themes: a user's `themes.yaml` (id, name, description, example phrases in any
-//! language) turned into prototype vectors, and a multi-label assignment by embedding similarity
-//! with calibrated thresholds.
+//! language) turned into a multi-label theme classifier over sentence embeddings, with calibrated
+//! thresholds.
 //!
-//! A theme's similarity to a text is the best cosine similarity to any of its prototypes: the
-//! description (embedded as a query, as E5 expects for short instructions) and each example
-//! (embedded as a passage, like the answers). A text raises a theme when that similarity clears
-//! the threshold and is within `margin` of the text's best theme, so one strong theme does not
-//! drag weak neighbours in. An answer raises the union of its sentences' themes plus those of the
-//! whole answer.
+//! The codebook's examples and descriptions are the training points of a softmax classifier
+//! (multinomial logistic regression on the encoder's embeddings) with one class per theme plus
+//! a "no theme" class trained on `none_examples` (or built-in generic answers). Because the
+//! encoder is multilingual, examples in any language teach every language: a Persian answer
+//! matches a theme described in English. A text raises a theme when the theme's probability
+//! clears the threshold and is within `margin` of the text's best theme. An answer raises the
+//! union of its sentences' themes plus those of the whole answer, so "great staff but the
+//! delivery was late" raises both staff and delivery.
+//!
+//! Discovered themes (no codebook) use the other scorer: cosine similarity to cluster
+//! centroids.
 
+use super::mlp::{stack, Mlp, TrainConfig};
 use super::ClassifyError;
 use crate::encode::{Encoder, TextKind};
 use crate::record::{Sentiment, ThemeMention};
@@ -42,8 +48,19 @@ pub struct Calibration {
 }
 
 impl Default for Calibration {
-    /// Measured on corpora/dev with multilingual-e5-small (see README: Models).
+    /// For the codebook classifier's probabilities; measured on corpora/dev with
+    /// multilingual-e5-small (see README: Models).
     fn default() -> Self {
+        Calibration {
+            threshold: 0.35,
+            margin: 1.0,
+        }
+    }
+}
+
+impl Calibration {
+    /// For cosine similarity to discovered cluster centroids.
+    pub fn for_similarity() -> Self {
         Calibration {
             threshold: 0.84,
             margin: 0.03,
@@ -56,10 +73,42 @@ impl Default for Calibration {
 pub struct Codebook {
     /// The themes.
     pub themes: Vec<ThemeDef>,
+    /// Answers that raise no theme ("all good", "nothing to add"), any language: the
+    /// classifier's "no theme" class. Built-in generic answers are used when empty.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub none_examples: Vec<String>,
     /// Thresholds; defaults apply when absent.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub calibration: Option<Calibration>,
 }
+
+/// Generic answers about no particular theme, the "no theme" class when a codebook gives none.
+const BUILTIN_NONE: &[&str] = &[
+    "all good",
+    "nothing to add",
+    "overall satisfied",
+    "I would recommend you to my friends",
+    "not bad",
+    "terrible experience overall",
+    "הכל בסדר",
+    "אין לי מה להוסיף",
+    "همه چیز خوب بود",
+    "چیزی برای اضافه کردن ندارم",
+    "كل شيء جيد",
+    "لا شيء لأضيفه",
+    "всё хорошо",
+    "нечего добавить",
+    "todo bien",
+    "nada que añadir",
+    "alles gut",
+    "nichts hinzuzufügen",
+    "tout va bien",
+    "rien à ajouter",
+];
+
+/// Scale of the embeddings fed to the classifier: unit vectors have components near
+/// 1/sqrt(dim), which makes gradient steps tiny; scaling by about sqrt(dim) fixes that.
+const INPUT_SCALE: f32 = 20.0;
 
 impl Codebook {
     /// Reads and checks a YAML codebook.
@@ -117,40 +166,84 @@ impl Codebook {
     }
 }
 
-/// A codebook with its prototype vectors, ready to assign themes.
+/// A codebook turned into a theme scorer (classifier or centroids), ready to assign themes.
 pub struct ThemeModel {
     ids: Vec<String>,
-    /// Per theme, its prototype vectors.
-    prototypes: Vec<Vec<Vec<f32>>>,
+    scorer: Scorer,
     /// Thresholds in use.
     pub calibration: Calibration,
 }
 
-/// Themes raised by one text: `(theme index, similarity)`, best first.
+/// How a text is scored against the themes.
+enum Scorer {
+    /// Best cosine similarity to each theme's prototype vectors (discovered themes).
+    Prototypes(Vec<Vec<Vec<f32>>>),
+    /// Softmax classifier: classes are the themes, then "no theme".
+    Classifier(Mlp),
+}
+
+/// Themes raised by one text: `(theme index, score)`, best first.
 pub type Raised = Vec<(usize, f32)>;
 
 impl ThemeModel {
-    /// Embeds the codebook's descriptions and examples.
+    /// Trains the codebook's classifier on its embedded examples and descriptions.
+    /// Deterministic: a fixed seed, and the same codebook gives the same weights.
     pub fn build(cb: &Codebook, encoder: &dyn Encoder) -> Result<ThemeModel, ClassifyError> {
-        let descs: Vec<&str> = cb.themes.iter().map(|t| t.description.as_str()).collect();
-        let dv = encoder.embed(&descs, TextKind::Query)?;
-        let mut prototypes = Vec::with_capacity(cb.themes.len());
-        for (t, d) in cb.themes.iter().zip(dv) {
-            let ex: Vec<&str> = t.examples.iter().map(String::as_str).collect();
-            let mut protos = encoder.embed(&ex, TextKind::Passage)?;
+        let mut texts: Vec<&str> = Vec::new();
+        let mut labels: Vec<usize> = Vec::new();
+        for (i, t) in cb.themes.iter().enumerate() {
             if !t.description.trim().is_empty() {
-                protos.push(d);
+                texts.push(&t.description);
+                labels.push(i);
             }
-            prototypes.push(protos);
+            for e in &t.examples {
+                texts.push(e);
+                labels.push(i);
+            }
         }
+        let none: Vec<&str> = if cb.none_examples.is_empty() {
+            BUILTIN_NONE.to_vec()
+        } else {
+            cb.none_examples.iter().map(String::as_str).collect()
+        };
+        let k = cb.themes.len();
+        for n in none {
+            texts.push(n);
+            labels.push(k);
+        }
+        let normalized: Vec<String> = texts
+            .iter()
+            .map(|t| crate::text::normalize::for_model(t))
+            .collect();
+        let refs: Vec<&str> = normalized.iter().map(String::as_str).collect();
+        let vectors = encoder.embed(&refs, TextKind::Passage)?;
+        let x = stack(&vectors, encoder.dim()) * INPUT_SCALE;
+        // Every class weighs the same in total, whatever its number of examples.
+        let mut per_class = vec![0usize; k + 1];
+        for &l in &labels {
+            per_class[l] += 1;
+        }
+        let weights: Vec<f32> = labels
+            .iter()
+            .map(|&l| (labels.len() as f32) / ((k + 1) as f32 * per_class[l] as f32))
+            .collect();
+        let cfg = TrainConfig {
+            hidden: 0,
+            epochs: 300,
+            batch: 32,
+            learning_rate: 0.01,
+            l2: 1e-3,
+            seed: 7,
+        };
+        let mlp = Mlp::train(x.view(), &labels, &weights, k + 1, &cfg);
         Ok(ThemeModel {
             ids: cb.ids(),
-            prototypes,
+            scorer: Scorer::Classifier(mlp),
             calibration: cb.calibration.unwrap_or_default(),
         })
     }
 
-    /// A model from ready prototype vectors (used by theme discovery: one centroid per theme).
+    /// A model that scores by cosine similarity to given prototype vectors per theme.
     pub fn from_prototypes(
         ids: Vec<String>,
         prototypes: Vec<Vec<Vec<f32>>>,
@@ -158,7 +251,7 @@ impl ThemeModel {
     ) -> ThemeModel {
         ThemeModel {
             ids,
-            prototypes,
+            scorer: Scorer::Prototypes(prototypes),
             calibration,
         }
     }
@@ -170,17 +263,30 @@ impl ThemeModel {
 
     /// Similarity of `v` to every theme.
     pub fn similarities(&self, v: &[f32]) -> Vec<f32> {
-        self.prototypes
-            .iter()
-            .map(|ps| {
-                ps.iter()
-                    .map(|p| p.iter().zip(v).map(|(a, b)| a * b).sum::<f32>())
-                    .fold(f32::MIN, f32::max)
-            })
-            .collect()
+        match &self.scorer {
+            Scorer::Prototypes(protos) => protos
+                .iter()
+                .map(|ps| {
+                    ps.iter()
+                        .map(|p| p.iter().zip(v).map(|(a, b)| a * b).sum::<f32>())
+                        .fold(f32::MIN, f32::max)
+                })
+                .collect(),
+            Scorer::Classifier(mlp) => {
+                let x = ndarray::Array2::from_shape_fn((1, v.len()), |(_, j)| v[j] * INPUT_SCALE);
+                let p = mlp.predict(x.view());
+                p.row(0).iter().take(self.ids.len()).copied().collect()
+            }
+        }
     }
 
-    /// Themes a text with these similarities raises under `cal`.
+    /// Whether scores are classifier probabilities (else cosine similarities).
+    pub fn is_classifier(&self) -> bool {
+        matches!(self.scorer, Scorer::Classifier(_))
+    }
+
+    /// Themes a text raises from its scores: above the threshold and within the margin of
+    /// the best.
     pub fn raise(sims: &[f32], cal: Calibration) -> Raised {
         let best = sims.iter().copied().fold(f32::MIN, f32::max);
         let mut out: Raised = sims
@@ -195,7 +301,12 @@ impl ThemeModel {
 
     /// Maps a similarity to a `[0, 1]` confidence (0.5 at the threshold).
     pub fn confidence(&self, sim: f32) -> f32 {
-        1.0 / (1.0 + (-(sim - self.calibration.threshold) / 0.02).exp())
+        match self.scorer {
+            Scorer::Classifier(_) => sim,
+            Scorer::Prototypes(_) => {
+                1.0 / (1.0 + (-(sim - self.calibration.threshold) / 0.02).exp())
+            }
+        }
     }
 
     /// Themes of an answer from its own vector and its sentences' vectors and sentiments.
@@ -278,12 +389,20 @@ pub fn predict_item(item: &CalibrationItem, cal: Calibration) -> std::collection
 }
 
 /// Picks the threshold and margin with the best micro-F1 on labeled items (grid search).
-pub fn calibrate(items: &[CalibrationItem]) -> (Calibration, f64) {
+pub fn calibrate(items: &[CalibrationItem], classifier: bool) -> (Calibration, f64) {
+    let thresholds: Vec<f32> = if classifier {
+        (1..=90).map(|i| i as f32 * 0.01).collect()
+    } else {
+        (0..=60).map(|i| 0.75 + i as f32 * 0.0025).collect()
+    };
+    let margins: Vec<f32> = if classifier {
+        (1..=20).map(|i| i as f32 * 0.05).collect()
+    } else {
+        (0..=12).map(|i| i as f32 * 0.005).collect()
+    };
     let mut best = (Calibration::default(), -1.0);
-    for ti in 0..=60 {
-        let threshold = 0.75 + ti as f32 * 0.0025;
-        for mi in 0..=12 {
-            let margin = mi as f32 * 0.005;
+    for &threshold in &thresholds {
+        for &margin in &margins {
             let cal = Calibration { threshold, margin };
             let (mut tp, mut fp, mut fn_) = (0usize, 0usize, 0usize);
             for it in items {
@@ -333,7 +452,7 @@ mod tests {
                 }
             })
             .collect();
-        let (cal, f1) = calibrate(&items);
+        let (cal, f1) = calibrate(&items, false);
         assert_eq!(f1, 1.0);
         assert!(cal.threshold > 0.79 && cal.threshold <= 0.86);
     }

@@ -365,6 +365,7 @@ impl Discovery {
                     }
                 })
                 .collect(),
+            none_examples: Vec::new(),
             calibration: None,
         }
     }

@@ -43,7 +43,10 @@ fn cut(s: &str, n: usize) -> String {
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.threshold) {
-        anyhow::bail!("--threshold {}: use a cosine between 0 and 1", args.threshold);
+        anyhow::bail!(
+            "--threshold {}: use a cosine between 0 and 1",
+            args.threshold
+        );
     }
     let opts = IdeaOptions {
         threshold: args.threshold,

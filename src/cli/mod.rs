@@ -1,6 +1,6 @@
 //! Subcommands of the `verbatim` binary.
 
-// TEMP pub mod analyze;
+pub mod analyze;
 pub mod eval;
 pub mod ideas;
 pub mod import_model;

@@ -1,10 +1,257 @@
-//! `verbatim search` (being built).
+//! `verbatim search`: keyword, semantic or hybrid search over a run folder, from the terminal.
+
+use anyhow::{bail, Context};
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use verbatim::encode::{BertEncoder, EncodeError, Encoder, EncoderOptions, TextKind};
+use verbatim::retrieve::{FacetValue, HybridSearcher, Mode, Query, Results};
+use verbatim::vector::VectorIndex;
 
 /// Arguments of `verbatim search`.
 #[derive(clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Run folder written by `verbatim analyze`.
+    run_dir: PathBuf,
+    /// Query: words, "phrases", AND/OR/NOT (+/-), (groups) and filters such as theme:delivery
+    /// sentiment:negative lang:he nps:detractor score:[0 TO 6] date:[2024-01-01 TO 2024-03-31]
+    /// segment:Plan=Pro. Empty: every answer that passes the filters.
+    #[arg(default_value = "")]
+    query: String,
+    /// Only answers with this theme (repeat for any of several).
+    #[arg(long)]
+    theme: Vec<String>,
+    /// Only answers with this sentiment: negative, neutral, positive (repeatable).
+    #[arg(long)]
+    sentiment: Vec<String>,
+    /// Only answers in this language code, e.g. he, fa (repeatable).
+    #[arg(long)]
+    lang: Vec<String>,
+    /// Only answers in this NPS group: detractor, passive, promoter (repeatable).
+    #[arg(long)]
+    nps: Vec<String>,
+    /// Only answers whose segment column has this value, as COLUMN=VALUE (repeatable; values
+    /// of one column are alternatives).
+    #[arg(long, value_parser = parse_segment)]
+    segment: Vec<(String, String)>,
+    /// Hits to show.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// Hits to skip (next pages).
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+    /// hybrid (words and meaning), keyword (exact words, no model needed) or semantic
+    /// (meaning, any language).
+    #[arg(long, default_value = "hybrid", value_parser = parse_mode)]
+    mode: Mode,
+    /// Encoder model folder the run was analyzed with [default: models/e5-small].
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Print the results as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_segment(s: &str) -> Result<(String, String), String> {
+    match s.split_once('=') {
+        Some((k, v)) if !k.is_empty() => Ok((k.to_string(), v.to_string())),
+        _ => Err(format!("expected COLUMN=VALUE, got {s:?}")),
+    }
+}
+
+fn parse_mode(s: &str) -> Result<Mode, String> {
+    Mode::parse(s).ok_or_else(|| format!("unknown mode {s:?}: use hybrid, keyword or semantic"))
+}
+
+/// Stands in for the encoder in keyword mode, which never embeds: the run opens without
+/// loading the model.
+struct NoEncoder {
+    dim: usize,
+}
+
+impl Encoder for NoEncoder {
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn name(&self) -> &str {
+        "none"
+    }
+
+    fn embed(&self, _: &[&str], _: TextKind) -> Result<Vec<Vec<f32>>, EncodeError> {
+        Err(EncodeError::Model {
+            dir: PathBuf::new(),
+            why: "keyword mode loads no model; use --mode hybrid or semantic".into(),
+        })
+    }
+}
+
+/// The default model folder: `models/e5-small` under the current folder, else under the
+/// folders above the executable (a repository checkout), else under the source tree.
+fn default_model() -> PathBuf {
+    let rel = Path::new("models").join("e5-small");
+    if rel.is_dir() {
+        return rel;
+    }
+    if let Ok(exe) = std::env::current_exe() {
+        for dir in exe.ancestors().skip(1) {
+            if dir.join(&rel).is_dir() {
+                return dir.join(&rel);
+            }
+        }
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+fn encoder(args: &Args) -> anyhow::Result<Arc<dyn Encoder>> {
+    if args.mode == Mode::Keyword {
+        let vectors = VectorIndex::open(&args.run_dir.join("vectors")).with_context(|| {
+            format!(
+                "{}: the run's vector index cannot be read; run `verbatim analyze` again",
+                args.run_dir.display()
+            )
+        })?;
+        return Ok(Arc::new(NoEncoder {
+            dim: vectors.meta().dim,
+        }));
+    }
+    let dir = args.model.clone().unwrap_or_else(default_model);
+    let enc = BertEncoder::load(&dir, EncoderOptions::default()).with_context(|| {
+        format!(
+            "cannot load the encoder for {} search; pass --model DIR, or use --mode keyword, \
+             which needs no model",
+            args.mode.as_str()
+        )
+    })?;
+    Ok(Arc::new(enc))
+}
 
 /// Runs the subcommand.
-pub fn run(_args: Args) -> anyhow::Result<()> {
-    anyhow::bail!("`search` is not built yet")
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let run = &args.run_dir;
+    if !run.is_dir() {
+        bail!("run folder {} not found", run.display());
+    }
+    if !run.join("index").join("meta.json").is_file() {
+        bail!(
+            "no index in {}: run `verbatim analyze` first to make the run folder",
+            run.display()
+        );
+    }
+    let searcher = HybridSearcher::open(run, encoder(&args)?)
+        .with_context(|| format!("cannot open run folder {}", run.display()))?;
+    let q = Query {
+        text: args.query.clone(),
+        mode: args.mode,
+        theme: args.theme.clone(),
+        sentiment: args.sentiment.clone(),
+        lang: args.lang.clone(),
+        nps: args.nps.clone(),
+        segments: args.segment.clone(),
+        limit: args.limit,
+        offset: args.offset,
+    };
+    let res = searcher.search(&q)?;
+    let out = std::io::stdout();
+    let mut out = out.lock();
+    if args.json {
+        serde_json::to_writer_pretty(&mut out, &res)?;
+        writeln!(out)?;
+    } else {
+        let ansi = std::io::stdout().is_terminal();
+        print_human(&mut out, &args.query, &res, ansi)?;
+    }
+    Ok(())
+}
+
+/// Snippet HTML as terminal text: `<b>`/`<mark>` as bold (ANSI) or nothing, entities decoded.
+fn terminal_text(html: &str, ansi: bool) -> String {
+    let (on, off) = if ansi {
+        ("\x1b[1m", "\x1b[0m")
+    } else {
+        ("", "")
+    };
+    html.replace("<b>", on)
+        .replace("</b>", off)
+        .replace("<mark>", on)
+        .replace("</mark>", off)
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn facet_line(name: &str, v: &[FacetValue]) -> Option<String> {
+    if v.is_empty() {
+        return None;
+    }
+    let items: Vec<String> = v
+        .iter()
+        .map(|f| format!("{} {}", f.value, f.count))
+        .collect();
+    Some(format!("  {name}: {}", items.join(", ")))
+}
+
+fn print_human(
+    out: &mut impl Write,
+    query: &str,
+    res: &Results,
+    ansi: bool,
+) -> std::io::Result<()> {
+    let what = if query.trim().is_empty() {
+        String::new()
+    } else {
+        format!(" {query:?}")
+    };
+    let shown = if res.hits.is_empty() {
+        String::new()
+    } else {
+        format!(
+            ", showing {}-{}",
+            res.offset + 1,
+            res.offset + res.hits.len()
+        )
+    };
+    writeln!(
+        out,
+        "{} answers match{what} ({} search{shown})",
+        res.total,
+        res.mode.as_str()
+    )?;
+    let f = &res.facets;
+    let mut lines: Vec<String> = [
+        facet_line("lang", &f.lang),
+        facet_line("sentiment", &f.sentiment),
+        facet_line("nps", &f.nps),
+        facet_line("theme", &f.theme),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for (col, v) in &f.segments {
+        lines.extend(facet_line(&format!("segment {col}"), v));
+    }
+    for l in lines {
+        writeln!(out, "{l}")?;
+    }
+    for (i, h) in res.hits.iter().enumerate() {
+        let mut meta = vec![h.id.clone(), h.lang.clone()];
+        if let Some(s) = h.score {
+            meta.push(format!("score {s}"));
+        }
+        meta.push(h.sentiment.clone());
+        if !h.themes.is_empty() {
+            meta.push(h.themes.join(","));
+        }
+        if let Some(d) = &h.date {
+            meta.push(d.clone());
+        }
+        writeln!(out, "\n{:>3}. {}", res.offset + i + 1, meta.join("  "))?;
+        writeln!(out, "     {}", terminal_text(&h.snippet_html, ansi))?;
+    }
+    if res.hits.is_empty() && res.total > 0 {
+        writeln!(out, "\n(no hits on this page; lower --offset)")?;
+    }
+    Ok(())
 }

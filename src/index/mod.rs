@@ -1,1 +1,19 @@
-//! index stage (work in progress).
+//! The keyword index of a run (`RUN_DIR/index`, tantivy): every answer with its analyzed text
+//! and its facet values, for BM25 search, exact filters and exact facet counts
+//! ([`crate::retrieve`] searches it).
+//!
+//! - [`words`]: word segmentation and folding for every script;
+//! - [`variants`]: the extra forms indexed per word (Hebrew and Arabic prefixes, joined words,
+//!   Snowball stems);
+//! - [`analyzer`]: both as tantivy tokens, for answers and for queries;
+//! - [`schema`]: the fields; [`IndexBuilder`] writes them.
+
+pub mod analyzer;
+mod builder;
+mod error;
+pub mod schema;
+pub mod variants;
+pub mod words;
+
+pub use builder::{IndexBuilder, IndexInfo};
+pub use error::IndexError;

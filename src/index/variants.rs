@@ -1,10 +1,11 @@
 //! Extra forms of a word that the index stores at the word's position, so a search for the
 //! bare word finds its inflected or prefixed forms:
 //!
-//! - Hebrew: the one-letter prefixes ו ה ב ל ש מ כ attach to the next word and stack
-//!   (`והמשלוח` = and + the + delivery). Each prefix letter is peeled off in turn (at most
-//!   three, leaving at least two letters) and every remainder is indexed, so `משלוח` finds
-//!   `המשלוח` and `והמשלוח`.
+//! - Hebrew: the one-letter prefixes ו ה ב ל ש מ כ attach to the next word and stack in a
+//!   fixed order: ו (and), ש (that), one of ב כ ל מ (in, like, to, from), ה (the), as in
+//!   `והמשלוח` = and + the + delivery. Prefix letters are peeled off in that order (leaving at
+//!   least two letters) and every remainder is indexed, so `משלוח` finds `המשלוח` and
+//!   `והמשלוח`. The order keeps `משלוח` itself from being read as מ + ש + `לוח` (board).
 //! - Arabic script: the article ال and its fused forms وال بال كال فال لل are stripped
 //!   (leaving at least two letters); in Arabic (not Persian or Urdu, where these letters start
 //!   ordinary words) also a leading و, and one of ب ل ف ك, when three letters remain. This is
@@ -27,10 +28,8 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use tantivy::tokenizer::{Language, RawTokenizer, Stemmer, TextAnalyzer};
 
-/// Hebrew one-letter prefixes (conjunction, article, prepositions, relative ש).
-const HEBREW_PREFIXES: [char; 7] = ['ו', 'ה', 'ב', 'ל', 'ש', 'מ', 'כ'];
-/// Most Hebrew prefix letters peeled off one word.
-const HEBREW_MAX_PREFIXES: usize = 3;
+/// Hebrew prefix letters in the order they stack; each slot is used at most once.
+const HEBREW_PREFIX_SLOTS: [&[char]; 4] = [&['ו'], &['ש'], &['ב', 'כ', 'ל', 'מ'], &['ה']];
 /// Arabic article and its fused forms, after folding (ك is folded to ک).
 const ARABIC_ARTICLES: [&str; 6] = ["وال", "بال", "کال", "فال", "لل", "ال"];
 /// Arabic one-letter prepositions and conjunctions, after folding.
@@ -99,11 +98,18 @@ fn hebrew_stems(w: &str, out: &mut Vec<String>) {
     if !chars.first().copied().is_some_and(is_hebrew) {
         return;
     }
-    for n in 1..=HEBREW_MAX_PREFIXES {
-        if chars.len() < n + 2 || !HEBREW_PREFIXES.contains(&chars[n - 1]) {
+    let mut slot = 0;
+    for (i, c) in chars.iter().enumerate() {
+        let Some(found) =
+            (slot..HEBREW_PREFIX_SLOTS.len()).find(|&k| HEBREW_PREFIX_SLOTS[k].contains(c))
+        else {
+            break;
+        };
+        if chars.len() - i - 1 < 2 {
             break;
         }
-        out.push(chars[n..].iter().collect());
+        out.push(chars[i + 1..].iter().collect());
+        slot = found + 1;
     }
 }
 
@@ -154,7 +160,12 @@ pub fn index_forms(folded: &str, lang: &str) -> Vec<String> {
         }
     }
     if folded.contains(['\'', '"']) {
-        bases.push(surface.chars().filter(|c| !matches!(c, '\'' | '"')).collect());
+        bases.push(
+            surface
+                .chars()
+                .filter(|c| !matches!(c, '\'' | '"'))
+                .collect(),
+        );
     }
     let stemmer = stem_language(lang);
     let mut out = Vec::with_capacity(bases.len() * 2);
@@ -186,8 +197,13 @@ mod tests {
         assert!(has(&f, "המשלוח") && has(&f, "משלוח"), "{f:?}");
         let f = index_forms("בבית", "he");
         assert!(has(&f, "בית"));
+        assert!(has(&index_forms("שבמשלוח", "he"), "משלוח"));
+        // Prefix order: מ then ש is not a prefix sequence.
+        assert_eq!(index_forms("משלוח", "he"), ["משלוח", "שלוח"]);
         // Two letters stay.
-        assert!(!index_forms("של", "he").iter().any(|x| x.chars().count() < 2));
+        assert!(!index_forms("של", "he")
+            .iter()
+            .any(|x| x.chars().count() < 2));
     }
 
     #[test]
@@ -213,10 +229,16 @@ mod tests {
 
     #[test]
     fn latin_and_cyrillic_words_get_their_stem() {
-        assert!(has(&index_forms("deliveries", "en"), &stem("delivery", Language::English)));
-        assert!(has(&index_forms("доставки", "ru"), &stem("доставка", Language::Russian)));
+        assert!(has(
+            &index_forms("deliveries", "en"),
+            &stem("delivery", Language::English)
+        ));
+        assert!(has(
+            &index_forms("доставки", "ru"),
+            &stem("доставка", Language::Russian)
+        ));
         // No stemmer: the word alone.
-        assert_eq!(index_forms("משלוח", "he"), ["משלוח"]);
+        assert_eq!(index_forms("סליחה", "he"), ["סליחה"]);
         assert_eq!(stem_language("he"), None);
     }
 }

@@ -36,7 +36,8 @@ fn unspaced(c: char) -> bool {
         | 0x1000..=0x109F            // Myanmar
         | 0x1780..=0x17FF            // Khmer
         | 0x3040..=0x30FF | 0x31F0..=0x31FF | 0xFF66..=0xFF9F // kana
-        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF) // Han
+        | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FFFF)
+    // Han
 }
 
 /// Characters that join two letters into one word when they stand between them.
@@ -93,8 +94,8 @@ pub fn spans(text: &str) -> Vec<(usize, usize)> {
             None => {}
             Some(_) if letter || is_combining_mark(c) => {}
             Some(s) => {
-                let joins = is_inner_joiner(c)
-                    && next.is_some_and(|n| n.is_alphanumeric() && !unspaced(n));
+                let joins =
+                    is_inner_joiner(c) && next.is_some_and(|n| n.is_alphanumeric() && !unspaced(n));
                 if !joins {
                     out.push((s, i));
                     start = None;

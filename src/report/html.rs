@@ -100,7 +100,10 @@ fn nps_table(title: &str, rows: &[NpsRow]) -> String {
 fn headline(d: &ReportData, s: &mut String) {
     let o = &d.nps.overall;
     let c = &o.counts;
-    let _ = write!(s, "<div class=\"cards\"><div class=\"card\"><div class=\"lab\">Net Promoter Score</div>");
+    let _ = write!(
+        s,
+        "<div class=\"cards\"><div class=\"card\"><div class=\"lab\">Net Promoter Score</div>"
+    );
     match o.estimate {
         Some(e) => {
             let _ = write!(
@@ -243,11 +246,7 @@ fn ideas_section(d: &ReportData, opts: &ReportOptions, s: &mut String) {
     for i in r.ideas.iter().take(opts.ideas_shown) {
         let mut ex = String::new();
         for e in &i.examples {
-            let _ = write!(
-                ex,
-                "<blockquote dir=\"auto\">{}</blockquote>",
-                esc(&e.text)
-            );
+            let _ = write!(ex, "<blockquote dir=\"auto\">{}</blockquote>", esc(&e.text));
         }
         let _ = write!(
             s,

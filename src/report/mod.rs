@@ -135,7 +135,11 @@ fn save(path: &Path, text: &str) -> Result<(), ReportError> {
 }
 
 /// Writes the HTML report to `out` and the CSV tables into its folder.
-pub fn write(data: &ReportData, opts: &ReportOptions, out: &Path) -> Result<ReportFiles, ReportError> {
+pub fn write(
+    data: &ReportData,
+    opts: &ReportOptions,
+    out: &Path,
+) -> Result<ReportFiles, ReportError> {
     let dir = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -156,7 +160,11 @@ pub fn write(data: &ReportData, opts: &ReportOptions, out: &Path) -> Result<Repo
         csv.push(p);
     }
     let p = dir.join("ideas.csv");
-    let ideas = data.ideas.as_ref().map(|r| r.ideas.as_slice()).unwrap_or(&[]);
+    let ideas = data
+        .ideas
+        .as_ref()
+        .map(|r| r.ideas.as_slice())
+        .unwrap_or(&[]);
     crate::analyze::ideas::write_ideas_csv(ideas, &p)?;
     csv.push(p);
     Ok(ReportFiles {

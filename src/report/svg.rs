@@ -197,8 +197,20 @@ pub fn driver_chart(drivers: &[Driver]) -> String {
         h - b
     );
     for (x, y, anchor, text, color) in [
-        (w - r - 6.0, t + 14.0, "end", "strengths: frequent, lift the score", POS),
-        (w - r - 6.0, h - b - 8.0, "end", "priorities: frequent, pull the score down", NEG),
+        (
+            w - r - 6.0,
+            t + 14.0,
+            "end",
+            "strengths: frequent, lift the score",
+            POS,
+        ),
+        (
+            w - r - 6.0,
+            h - b - 8.0,
+            "end",
+            "priorities: frequent, pull the score down",
+            NEG,
+        ),
         (l + 6.0, t + 14.0, "start", "niche strengths", POS),
         (l + 6.0, h - b - 8.0, "start", "niche issues", NEG),
     ] {

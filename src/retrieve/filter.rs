@@ -10,7 +10,7 @@ use super::Query;
 use crate::record::{NpsGroup, SentimentLabel};
 
 /// Filter fields recognised in query text.
-const FIELDS: &[&str] = &[
+pub(crate) const FIELDS: &[&str] = &[
     "theme",
     "lang",
     "sentiment",
@@ -181,7 +181,7 @@ fn date_range(v: &str) -> Option<(u32, u32)> {
 
 /// Parses one `field:value` token into a condition; `None` when it is not a filter this
 /// module knows (then it stays in the text).
-fn clause(field: &str, value: &str) -> Option<Cond> {
+pub(crate) fn clause(field: &str, value: &str) -> Option<Cond> {
     let v = unquote(value);
     Some(match field {
         "theme" => Cond::Theme(vec![v.to_string()]),

@@ -46,7 +46,10 @@ impl HybridSearcher {
     /// Opens the keyword index (`RUN_DIR/index`), vector index (`RUN_DIR/vectors`), embedding
     /// store (`RUN_DIR/embeddings`) and answers (`RUN_DIR/responses.jsonl`) of a run. `encoder`
     /// must be the model that made the run's embeddings.
-    pub fn open(run_dir: &Path, encoder: Arc<dyn Encoder>) -> Result<HybridSearcher, RetrieveError> {
+    pub fn open(
+        run_dir: &Path,
+        encoder: Arc<dyn Encoder>,
+    ) -> Result<HybridSearcher, RetrieveError> {
         let keyword = Keyword::open(&run_dir.join("index"))?;
         let vectors = VectorIndex::open(&run_dir.join("vectors"))?;
         let cols = Columns::load(&run_dir.join("responses.jsonl"))?;
@@ -141,10 +144,19 @@ impl HybridSearcher {
     }
 
     /// Nearest answers to `text` that pass `filter`, best first.
-    fn semantic(&self, text: &str, filter: &Filter, depth: usize) -> Result<Vec<(u64, f32)>, RetrieveError> {
+    fn semantic(
+        &self,
+        text: &str,
+        filter: &Filter,
+        depth: usize,
+    ) -> Result<Vec<(u64, f32)>, RetrieveError> {
         let v = self.embed_query(text)?;
         let allow = |seq: u64| filter.allows(&self.cols, seq);
-        let allow: Option<&dyn Fn(u64) -> bool> = if filter.is_empty() { None } else { Some(&allow) };
+        let allow: Option<&dyn Fn(u64) -> bool> = if filter.is_empty() {
+            None
+        } else {
+            Some(&allow)
+        };
         Ok(self.vectors.search(&v, depth, allow))
     }
 
@@ -156,7 +168,11 @@ impl HybridSearcher {
         clauses.extend(split.clauses.iter().cloned());
         let filter = Filter::new(&self.cols, &clauses);
         let words = split.text.trim();
-        let mode = if words.is_empty() { Mode::Keyword } else { q.mode };
+        let mode = if words.is_empty() {
+            Mode::Keyword
+        } else {
+            q.mode
+        };
         let end = q.offset.saturating_add(q.limit);
         match mode {
             Mode::Keyword => {
@@ -171,7 +187,14 @@ impl HybridSearcher {
                         found_by: vec!["keyword"],
                     })
                     .collect();
-                self.results(Mode::Keyword, page.total, q.offset, ranked, page.facets, None)
+                self.results(
+                    Mode::Keyword,
+                    page.total,
+                    q.offset,
+                    ranked,
+                    page.facets,
+                    None,
+                )
             }
             Mode::Semantic => {
                 let sem = self.semantic(words, &filter, self.semantic_depth)?;
@@ -189,7 +212,14 @@ impl HybridSearcher {
                     })
                     .collect();
                 let qv = self.embed_query(words)?;
-                self.results(Mode::Semantic, sem.len() as u64, q.offset, ranked, facets, Some(&qv))
+                self.results(
+                    Mode::Semantic,
+                    sem.len() as u64,
+                    q.offset,
+                    ranked,
+                    facets,
+                    Some(&qv),
+                )
             }
             Mode::Hybrid => {
                 // Keyword hits beyond the semantic depth score below every semantic hit, so
@@ -274,7 +304,14 @@ impl HybridSearcher {
                 found_by: vec!["semantic"],
             })
             .collect();
-        self.results(Mode::Semantic, seqs.len() as u64, 0, ranked, facets, Some(&v))
+        self.results(
+            Mode::Semantic,
+            seqs.len() as u64,
+            0,
+            ranked,
+            facets,
+            Some(&v),
+        )
     }
 
     /// Facet counts over a set of answers.
@@ -284,7 +321,11 @@ impl HybridSearcher {
         let mut lang = vec![0u64; c.langs.values.len()];
         let mut sent = [0u64; 3];
         let mut nps = [0u64; 4];
-        let mut segs: Vec<Vec<u64>> = c.segments.iter().map(|s| vec![0; s.dict.values.len()]).collect();
+        let mut segs: Vec<Vec<u64>> = c
+            .segments
+            .iter()
+            .map(|s| vec![0; s.dict.values.len()])
+            .collect();
         for &s in seqs {
             let i = s as usize;
             if i >= c.len() {
@@ -314,7 +355,10 @@ impl HybridSearcher {
         FacetCounts {
             theme: list(&mut c.themes.values.iter().cloned(), &theme),
             lang: list(&mut c.langs.values.iter().cloned(), &lang),
-            sentiment: list(&mut SentimentLabel::ALL.iter().map(|l| l.as_str().to_string()), &sent),
+            sentiment: list(
+                &mut SentimentLabel::ALL.iter().map(|l| l.as_str().to_string()),
+                &sent,
+            ),
             nps: list(
                 &mut [NpsGroup::Detractor, NpsGroup::Passive, NpsGroup::Promoter]
                     .iter()
@@ -325,7 +369,12 @@ impl HybridSearcher {
                 .segments
                 .iter()
                 .zip(&segs)
-                .map(|(col, counts)| (col.name.clone(), list(&mut col.dict.values.iter().cloned(), counts)))
+                .map(|(col, counts)| {
+                    (
+                        col.name.clone(),
+                        list(&mut col.dict.values.iter().cloned(), counts),
+                    )
+                })
                 .filter(|(_, v)| !v.is_empty())
                 .collect(),
         }
@@ -357,7 +406,9 @@ impl HybridSearcher {
                                     .clone()
                                     .map(|j| kernel::dot(qv, store.sentence(j)))
                                     .enumerate()
-                                    .max_by(|a, b| a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal))
+                                    .max_by(|a, b| {
+                                        a.1.partial_cmp(&b.1).unwrap_or(std::cmp::Ordering::Equal)
+                                    })
                                     .map(|(i, _)| i)
                             })
                             .flatten();

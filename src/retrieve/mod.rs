@@ -19,9 +19,12 @@
 
 pub mod columns;
 pub mod filter;
+mod hybrid;
+pub mod keyword;
 pub mod snippet;
 mod types;
 
+pub use hybrid::{sort_facet, HybridSearcher, RRF_K, SEMANTIC_DEPTH};
 pub use types::{FacetCounts, FacetValue, Hit, Mode, Query, Results};
 
 use std::path::PathBuf;

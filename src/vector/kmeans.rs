@@ -24,13 +24,19 @@ pub fn assign(data: &[f32], centroids: &[f32], dim: usize) -> Vec<u32> {
             let b = kernel::BLOCK;
             let mut scores = vec![0f32; k * b];
             let full = labels.len() / b * b;
-            for (ls, pts) in labels[..full].chunks_exact_mut(b).zip(rows.chunks_exact(dim * b)) {
+            for (ls, pts) in labels[..full]
+                .chunks_exact_mut(b)
+                .zip(rows.chunks_exact(dim * b))
+            {
                 kernel::dots_block(pts, centroids, dim, &mut scores);
                 for (i, l) in ls.iter_mut().enumerate() {
                     *l = argmax(&scores[i * k..(i + 1) * k]) as u32;
                 }
             }
-            for (label, row) in labels[full..].iter_mut().zip(rows[full * dim..].chunks_exact(dim)) {
+            for (label, row) in labels[full..]
+                .iter_mut()
+                .zip(rows[full * dim..].chunks_exact(dim))
+            {
                 kernel::dots_f32(row, centroids, dim, &mut scores[..k]);
                 *label = argmax(&scores[..k]) as u32;
             }
