@@ -479,6 +479,7 @@ fn bench(world: Arc<World>, n: usize, base: &Path, real_embed_ms: Option<(f64, f
         .expect("serve");
     let addr = server.addr();
     let (ok, err) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
+    let (requests, http_secs) = (plan.requests, plan.http_secs);
     let t = Instant::now();
     let clients: Vec<_> = (0..2)
         .map(|c| {
@@ -486,8 +487,8 @@ fn bench(world: Arc<World>, n: usize, base: &Path, real_embed_ms: Option<(f64, f
             std::thread::spawn(move || {
                 let mut s = TcpStream::connect(addr).expect("connect");
                 let start = Instant::now();
-                for i in 0..plan.requests {
-                    if start.elapsed() > Duration::from_secs_f64(plan.http_secs) {
+                for i in 0..requests {
+                    if start.elapsed() > Duration::from_secs_f64(http_secs) {
                         break;
                     }
                     let q: String = form_urlencoded::byte_serialize(

@@ -1,7 +1,14 @@
 #!/usr/bin/env bash
-# The test command of README.md: installs what the tests need (libtorch, the default model),
-# then runs every test in release mode (the model tests run real inference).
+# The test command of README.md: installs what the tests need (libtorch, the default model,
+# Debian's chromium for the browser test), then runs every test in release mode (the model
+# tests run real inference on real text).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-cargo test --release --all-targets "$@"
+if ! command -v chromium >/dev/null 2>&1; then
+  echo "[test] installing chromium (apt) for the browser end-to-end test" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+    || echo "[test] could not install chromium; the browser test will say so" >&2
+fi
+# Library, binary and integration tests; benches are run by benches/run_benches.sh.
+cargo test --release --lib --bins --tests "$@"

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use verbatim::analyze::drivers::{analyze_drivers, relative_weights, DriverOptions, Moments};
 use verbatim::analyze::ideas::{
-    group_ideas, run_ideas, IdeaOptions, SuggestionItem, DEFAULT_THRESHOLD,
+    group_ideas, run_ideas, IdeaOptions, LanguageCenters, SuggestionItem, DEFAULT_THRESHOLD,
 };
 use verbatim::analyze::impact::ImpactOptions;
 use verbatim::analyze::merge::merge_runs;
@@ -622,6 +622,7 @@ fn real_encoder_groups_the_same_idea_across_languages() {
             ],
         ),
     ];
+    let centers = demo_centers();
     let mut items = Vec::new();
     let mut truth = Vec::new();
     for (k, (_, list)) in ideas.iter().enumerate() {
@@ -633,7 +634,7 @@ fn real_encoder_groups_the_same_idea_across_languages() {
                 text: text.to_string(),
                 lang: lang.to_string(),
                 score: Some(5),
-                vector: v,
+                vector: centers.apply(lang, &v),
             });
             truth.push(k);
         }
@@ -664,7 +665,21 @@ fn real_encoder_groups_the_same_idea_across_languages() {
 
 /// Every sentence of the demo corpus, embedded the way `analyze` does, with its respondent,
 /// language, score and suggestion flag.
-fn demo_sentences() -> Vec<(SuggestionItem, bool)> {
+fn demo_sentences() -> &'static [(SuggestionItem, bool)] {
+    static ALL: std::sync::OnceLock<Vec<(SuggestionItem, bool)>> = std::sync::OnceLock::new();
+    ALL.get_or_init(embed_demo)
+}
+
+/// Language centres over every demo sentence (as `load_suggestions` computes them for a run).
+fn demo_centers() -> LanguageCenters {
+    let mut c = LanguageCenters::default();
+    for (i, _) in demo_sentences() {
+        c.add(&i.lang, &i.vector);
+    }
+    c
+}
+
+fn embed_demo() -> Vec<(SuggestionItem, bool)> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo/feedback.csv");
     let mut rd = csv::Reader::from_path(path).unwrap();
     // (respondent, lang, sentence, text the encoder sees, score, suggestion)
@@ -723,10 +738,14 @@ fn demo_weekend_delivery_is_one_multilingual_idea() {
             .collect();
         std::fs::write(p, serde_json::to_string(&rows).unwrap()).unwrap();
     }
+    let centers = demo_centers();
     let items: Vec<SuggestionItem> = all
         .iter()
         .filter(|(_, s)| *s)
-        .map(|(i, _)| i.clone())
+        .map(|(i, _)| SuggestionItem {
+            vector: centers.apply(&i.lang, &i.vector),
+            ..i.clone()
+        })
         .collect();
     let threshold = std::env::var("VERBATIM_IDEAS_THRESHOLD")
         .ok()

@@ -24,6 +24,9 @@ pub struct SentimentTraining {
     pub max_test_per_class: usize,
     /// Classifier settings (seed included).
     pub config: TrainConfig,
+    /// Weight multipliers by source name: in-domain survey answers count more than tweets
+    /// or product reviews of the same language and class.
+    pub source_weight: BTreeMap<String, f32>,
 }
 
 impl Default for SentimentTraining {
@@ -32,6 +35,7 @@ impl Default for SentimentTraining {
             max_per_class: 300,
             max_test_per_class: 100,
             config: TrainConfig::default(),
+            source_weight: BTreeMap::new(),
         }
     }
 }
@@ -143,7 +147,8 @@ pub fn train_sentiment(
         .iter()
         .map(|l| {
             let s = l.sentiment.expect("labeled");
-            1.0 / (counts[&(l.lang.as_str(), s)] as f32 * lang_classes[l.lang.as_str()] as f32)
+            let boost = opts.source_weight.get(&l.source).copied().unwrap_or(1.0);
+            boost / (counts[&(l.lang.as_str(), s)] as f32 * lang_classes[l.lang.as_str()] as f32)
         })
         .collect();
     let mean_w = weights.iter().sum::<f32>() / weights.len().max(1) as f32;
@@ -167,6 +172,10 @@ pub fn train_sentiment(
     }
     provenance.insert("train_examples".into(), serde_json::json!(per_source));
     provenance.insert("config".into(), serde_json::json!(opts.config));
+    provenance.insert(
+        "source_weight".into(),
+        serde_json::json!(opts.source_weight),
+    );
     provenance.insert(
         "max_per_class".into(),
         serde_json::json!(opts.max_per_class),

@@ -35,6 +35,10 @@ pub struct Args {
     /// Most training examples per language and class.
     #[arg(long, default_value_t = 300)]
     max_per_class: usize,
+    /// Weight of each --extra example relative to a public-data example of the same language
+    /// and class (the extra files are in-domain survey answers).
+    #[arg(long, default_value_t = 3.0)]
+    extra_weight: f32,
     /// Embedding cache file (skips re-embedding on a retrain).
     #[arg(long, default_value = "target/verbatim-cache/train-embeddings.bin")]
     cache: PathBuf,
@@ -70,6 +74,12 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let cached = CachedEncoder::open(&encoder, &args.cache)?;
     let opts = SentimentTraining {
         max_per_class: args.max_per_class,
+        source_weight: args
+            .extra
+            .iter()
+            .filter_map(|p| p.file_stem())
+            .map(|s| (s.to_string_lossy().into_owned(), args.extra_weight))
+            .collect(),
         config: TrainConfig {
             hidden: args.hidden,
             epochs: args.epochs,

@@ -6,10 +6,12 @@
 //!   `והמשלוח` = and + the + delivery. Prefix letters are peeled off in that order (leaving at
 //!   least two letters) and every remainder is indexed, so `משלוח` finds `המשלוח` and
 //!   `והמשלוח`. The order keeps `משלוח` itself from being read as מ + ש + `לוח` (board).
-//! - Arabic script: the article ال and its fused forms وال بال كال فال لل are stripped
-//!   (leaving at least two letters); in Arabic (not Persian or Urdu, where these letters start
-//!   ordinary words) also a leading و, and one of ب ل ف ك, when three letters remain. This is
-//!   the prefix half of Larkey's "light10" stemmer, the usual baseline for Arabic retrieval.
+//! - Arabic script: clitics stack as conjunction (و ف), preposition (ب ك ل), article (ال;
+//!   ل + ال is written لل), as in `وبالخدمة` = and + with + the + service. In Arabic each is
+//!   peeled off in that order (a clitic only when three letters remain, the article when two
+//!   remain) and every remainder is indexed; in Persian, Urdu and the like, where these
+//!   letters start ordinary words, only an initial ال (Arabic loanwords) is. This is the prefix
+//!   half of Larkey's "light10" stemmer, the usual baseline for Arabic retrieval.
 //! - Joined words: the pieces between a ZWNJ or an apostrophe (`کتاب‌ها` -> `کتاب`;
 //!   `l'avion` -> `avion`) and the word without its apostrophes (`don't` -> `dont`).
 //! - Snowball stems (tantivy's [`Stemmer`]) in the answer's language, for the languages that
@@ -30,10 +32,9 @@ use tantivy::tokenizer::{Language, RawTokenizer, Stemmer, TextAnalyzer};
 
 /// Hebrew prefix letters in the order they stack; each slot is used at most once.
 const HEBREW_PREFIX_SLOTS: [&[char]; 4] = [&['ו'], &['ש'], &['ב', 'כ', 'ל', 'מ'], &['ה']];
-/// Arabic article and its fused forms, after folding (ك is folded to ک).
-const ARABIC_ARTICLES: [&str; 6] = ["وال", "بال", "کال", "فال", "لل", "ال"];
-/// Arabic one-letter prepositions and conjunctions, after folding.
-const ARABIC_CLITICS: [char; 4] = ['ب', 'ل', 'ف', 'ک'];
+/// Arabic conjunctions and prepositions, after folding (ك is folded to ک).
+const ARABIC_CONJUNCTIONS: [char; 2] = ['و', 'ف'];
+const ARABIC_PREPOSITIONS: [char; 3] = ['ب', 'ک', 'ل'];
 
 /// Languages written in Arabic script whose words are not Arabic clitic-prefixed.
 const NON_ARABIC_ARABIC_SCRIPT: [&str; 6] = ["fa", "ur", "ps", "ku", "ckb", "sd"];
@@ -113,39 +114,35 @@ fn hebrew_stems(w: &str, out: &mut Vec<String>) {
     }
 }
 
-/// Remainders after stripping Arabic article and clitics off `w`.
+/// Remainders after stripping Arabic clitics and article off `w`.
 fn arabic_stems(w: &str, lang: &str, out: &mut Vec<String>) {
     if !w.chars().next().is_some_and(is_arabic_script) {
         return;
     }
     let len = |s: &str| s.chars().count();
-    let arabic = !NON_ARABIC_ARABIC_SCRIPT.contains(&lang);
-    // Article forms, longest first; a fused form also covers و + ال.
-    if let Some(rest) = ARABIC_ARTICLES
-        .iter()
-        .find_map(|a| w.strip_prefix(a).filter(|r| len(r) >= 2))
-    {
-        if arabic || w.starts_with("ال") {
-            out.push(rest.to_string());
-        }
-    }
-    if !arabic {
-        return;
-    }
-    if let Some(rest) = w.strip_prefix('و').filter(|r| len(r) >= 3) {
-        out.push(rest.to_string());
-        if let Some(r2) = ARABIC_CLITICS
-            .iter()
-            .find_map(|&c| rest.strip_prefix(c).filter(|r| len(r) >= 3))
+    let mut rest = w;
+    if !NON_ARABIC_ARABIC_SCRIPT.contains(&lang) {
+        if let Some(r) = rest
+            .strip_prefix(ARABIC_CONJUNCTIONS)
+            .filter(|r| len(r) >= 3)
         {
-            out.push(r2.to_string());
+            out.push(r.to_string());
+            rest = r;
+        }
+        if let Some(r) = rest.strip_prefix("لل").filter(|r| len(r) >= 2) {
+            out.push(r.to_string());
+            return;
+        }
+        if let Some(r) = rest
+            .strip_prefix(ARABIC_PREPOSITIONS)
+            .filter(|r| len(r) >= 3)
+        {
+            out.push(r.to_string());
+            rest = r;
         }
     }
-    if let Some(rest) = ARABIC_CLITICS
-        .iter()
-        .find_map(|&c| w.strip_prefix(c).filter(|r| len(r) >= 3))
-    {
-        out.push(rest.to_string());
+    if let Some(r) = rest.strip_prefix("ال").filter(|r| len(r) >= 2) {
+        out.push(r.to_string());
     }
 }
 
@@ -211,6 +208,7 @@ mod tests {
         let f = index_forms("والتوصیل", "ar");
         assert!(has(&f, "توصیل") && has(&f, "التوصیل"), "{f:?}");
         assert!(has(&index_forms("بالمنتج", "ar"), "منتج"));
+        assert!(has(&index_forms("وبالخدمه", "ar"), "خدمه"));
         assert!(has(&index_forms("للعملاء", "ar"), "عملاء"));
         // Persian: the article of a loanword goes, ordinary initial letters stay.
         assert!(has(&index_forms("الکترونیک", "fa"), "کترونیک"));

@@ -191,9 +191,12 @@ impl LanguageDetector for LatinRules {
         match wl {
             Some((l, c, _)) => {
                 let of = |lang: &str| hits.iter().find(|(x, _)| *x == lang).map_or(0, |h| h.1);
-                // A clear lexicon majority overrides a trigram guess on informal text.
+                // A clear lexicon majority overrides a trigram guess on informal text; an
+                // unsure trigram guess yields to any lexicon lead.
                 match hits.first() {
-                    Some(&(top, n)) if top != l && n >= of(l) + 2 => Detected::new(top, 0.6),
+                    Some(&(top, n)) if top != l && (n >= of(l) + 2 || (n > of(l) && c < 0.5)) => {
+                        Detected::new(top, 0.6)
+                    }
                     _ => Detected::new(l, c),
                 }
             }

@@ -11,6 +11,20 @@ const WORDS: &[(&str, &[&str])] = &[
     (
         "en",
         &[
+            "they",
+            "me",
+            "my",
+            "after",
+            "for",
+            "with",
+            "said",
+            "value",
+            "money",
+            "kept",
+            "days",
+            "went",
+            "again",
+            "prices",
             "great",
             "good",
             "nice",
@@ -71,6 +85,13 @@ const WORDS: &[(&str, &[&str])] = &[
     (
         "es",
         &[
+            "normalito",
+            "buenos",
+            "productos",
+            "algo",
+            "caros",
+            "tardan",
+            "pongan",
             "gracias",
             "bueno",
             "buena",
@@ -112,6 +133,15 @@ const WORDS: &[(&str, &[&str])] = &[
     (
         "de",
         &[
+            "ohne",
+            "etwas",
+            "gute",
+            "produkte",
+            "empfehlung",
+            "klare",
+            "schon",
+            "passt",
+            "artikel",
             "danke",
             "gut",
             "sehr",
@@ -151,6 +181,8 @@ const WORDS: &[(&str, &[&str])] = &[
     (
         "fr",
         &[
+            "livreur",
+            "désagréable",
             "merci",
             "bien",
             "très",

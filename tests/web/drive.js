@@ -196,6 +196,7 @@ async function main() {
   check(rtl.length >= 3 && rtl.every(h => h.dir === "rtl"), "Hebrew, Persian and Arabic answers render right-to-left", rtl);
   check(r.hits.filter(h => h.lang === "en").every(h => h.dir === "ltr"), "English answers render left-to-right");
   const before = r;
+  await screenshot(path.join(shotDir, "web-e2e-query.png"));
 
   // 4. Clicking a facet filters the results.
   const heCount = await evaluate(`parseInt(document.querySelector('#facets section[data-facet="lang"] button[data-value="he"] .n').textContent, 10)`);
