@@ -433,6 +433,14 @@ pub fn analyze(
                 }
                 Some(RowOutcome::Rejected(r)) => {
                     counts.rows_read += 1;
+                    // A rejected row belongs to one shard like any other, so merged shard
+                    // runs count it once.
+                    if let Some((i, n)) = opts.shard {
+                        if r.row.saturating_sub(1) % n != i {
+                            counts.other_shards += 1;
+                            continue;
+                        }
+                    }
                     counts.rejected += 1;
                     *counts
                         .reject_reasons

@@ -288,7 +288,7 @@ fn corpus() -> Vec<Response> {
 /// A deterministic unit vector for a sentence: suggestion texts about the same idea share a
 /// direction (with a little per-answer noise), others get a spread of directions.
 fn fake_vector(text: &str, salt: u64) -> Vec<f32> {
-    let mut v = vec![0f32; 8];
+    let mut v = [0f32; 8];
     let h = text.bytes().fold(salt.wrapping_mul(31) + 7, |h, b| {
         h.wrapping_mul(131) + b as u64
     });

@@ -283,8 +283,10 @@ fn facet_filters_combine() {
     assert_eq!(find("משלוח sentiment:positive"), set(&[1]));
     assert_eq!(find("theme:support segment.Country:US"), set(&[8]));
     // An unknown label is an error, not silently nothing.
-    let mut bad = Query::default();
-    bad.sentiment = vec!["angry".into()];
+    let bad = Query {
+        sentiment: vec!["angry".into()],
+        ..Query::default()
+    };
     assert!(matches!(
         keyword().search(&bad, 10, 0),
         Err(RetrieveError::BadQuery(_))

@@ -17,11 +17,26 @@ fn detects_the_languages_of_full_answers() {
         ("سفارشم ده روز دیر رسید و پشتیبانی هم جواب نمی‌داد", "fa"),
         ("وصل الطلب متأخرا أسبوعا ولم يرد أحد على الهاتف", "ar"),
         ("Заказ пришёл на неделю позже, и никто не отвечал", "ru"),
-        ("The order arrived a week late and nobody answered the phone", "en"),
-        ("El pedido llegó con una semana de retraso y nadie contestó", "es"),
-        ("Die Bestellung kam eine Woche zu spät und niemand ging ans Telefon", "de"),
-        ("La commande est arrivée avec une semaine de retard et personne ne répondait", "fr"),
-        ("They kept billing me after I cancelled. Unacceptable.", "en"),
+        (
+            "The order arrived a week late and nobody answered the phone",
+            "en",
+        ),
+        (
+            "El pedido llegó con una semana de retraso y nadie contestó",
+            "es",
+        ),
+        (
+            "Die Bestellung kam eine Woche zu spät und niemand ging ans Telefon",
+            "de",
+        ),
+        (
+            "La commande est arrivée avec une semaine de retard et personne ne répondait",
+            "fr",
+        ),
+        (
+            "They kept billing me after I cancelled. Unacceptable.",
+            "en",
+        ),
     ];
     for (text, want) in cases {
         assert_eq!(lang(text), want, "{text}");
@@ -70,7 +85,10 @@ fn model_text_is_nfkc_and_keeps_the_words() {
 }
 
 fn split(text: &str) -> Vec<&str> {
-    sentences(text).into_iter().map(|r| text[r].trim()).collect()
+    sentences(text)
+        .into_iter()
+        .map(|r| text[r].trim())
+        .collect()
 }
 
 #[test]
@@ -81,8 +99,14 @@ fn splits_sentences_in_every_script() {
         "Hebrew"
     );
     // Persian and Arabic use the Arabic question mark and full stop; the Persian text has ZWNJ.
-    assert_eq!(split("پشتیبانی عالی بود. ولی ارسال خیلی دیر شد؟ دیگه نمی‌خرم").len(), 3);
-    assert_eq!(split("الخدمة ممتازة. لكن التوصيل تأخر كثيرا؟ لن أشتري مرة أخرى").len(), 3);
+    assert_eq!(
+        split("پشتیبانی عالی بود. ولی ارسال خیلی دیر شد؟ دیگه نمی‌خرم").len(),
+        3
+    );
+    assert_eq!(
+        split("الخدمة ممتازة. لكن التوصيل تأخر كثيرا؟ لن أشتري مرة أخرى").len(),
+        3
+    );
     assert_eq!(split("Доставка быстрая. Но цены высокие!").len(), 2);
     assert_eq!(split("Great staff. But the delivery was late.").len(), 2);
     // Abbreviations and decimals do not end a sentence.

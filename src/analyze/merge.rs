@@ -7,10 +7,8 @@
 //! - `embeddings/`: the answer and sentence vectors copied in the same order, so line i of the
 //!   merged `responses.jsonl` still owns vector i (ideas and search need that); `vectors/` is
 //!   rebuilt from them.
+//! - `index/`: the search index is rebuilt from the merged answers when the runs have one.
 //! - `rejects.csv`: all rejects, by row. `summary.json`: counts summed, maps merged.
-//!
-//! The search index (`index/`) is not merged here; `verbatim search` on a merged folder needs it
-//! rebuilt by the index stage.
 
 use super::stats::RunStats;
 use super::{io_err, AnalyzeError};
@@ -34,6 +32,8 @@ pub struct MergeSummary {
     pub rejects: u64,
     /// Whether the runs had embedding stores (merged, with `vectors/` rebuilt).
     pub embeddings: bool,
+    /// Whether the search index was rebuilt (every run had an `index/`).
+    pub index: bool,
 }
 
 /// Reads one run's `responses.jsonl` in order.
@@ -109,11 +109,9 @@ pub fn merge_json(a: &mut Value, b: &Value) {
             }
         }
         (Value::Array(x), Value::Array(y)) => x.extend(y.iter().cloned()),
-        (Value::String(x), Value::String(y)) => {
-            if x != y {
-                x.push_str("; ");
-                x.push_str(y);
-            }
+        (Value::String(x), Value::String(y)) if x != y => {
+            x.push_str("; ");
+            x.push_str(y);
         }
         (a @ Value::Null, b) => *a = b.clone(),
         _ => {}
@@ -228,6 +226,19 @@ pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Analyz
         .map(|r| Source::open(r))
         .collect::<Result<_, _>>()?;
     let mut responses = ResponsesWriter::create(out)?;
+    let index_all = inputs.iter().all(|r| r.join("index").is_dir());
+    let mut index = if index_all {
+        // Segment columns: the union over the runs' first answers (shards share columns).
+        let keys: std::collections::BTreeSet<String> = sources
+            .iter()
+            .filter_map(|s| s.next.as_ref())
+            .flat_map(|(_, r)| r.segments.keys().cloned())
+            .collect();
+        let keys: Vec<String> = keys.into_iter().collect();
+        Some(crate::index::IndexBuilder::create(&out.join("index"), &keys)?)
+    } else {
+        None
+    };
     let mut seq = 0u64;
     let mut sentence_vectors = 0u64;
     loop {
@@ -260,9 +271,15 @@ pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Analyz
         r.seq = seq;
         seq += 1;
         responses.write(&r)?;
+        if let Some(ix) = &mut index {
+            ix.add(&r)?;
+        }
         sources[k].advance()?;
     }
     let answers = responses.finish()?;
+    if let Some(ix) = index {
+        ix.finish()?;
+    }
     if let Some(w) = writer {
         w.finish()?;
     }
@@ -332,5 +349,6 @@ pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Analyz
         sentences: sentence_vectors,
         rejects,
         embeddings,
+        index: index_all,
     })
 }

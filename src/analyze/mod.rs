@@ -51,6 +51,9 @@ pub enum AnalyzeError {
     /// The vector index of a run.
     #[error(transparent)]
     Vector(#[from] crate::vector::VectorError),
+    /// The search index of a run.
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
     /// A bad option or an unusable input.
     #[error("{0}")]
     Usage(String),

@@ -63,6 +63,10 @@ pub const CUES: &[(&str, &[&str])] = &[
             "suggestion",
             "recommend adding",
             "it'd be",
+            "i'd order",
+            "i'd buy",
+            "would order more",
+            "more often if",
         ],
     ),
     (
@@ -156,6 +160,8 @@ pub const CUES: &[(&str, &[&str])] = &[
             "لو فيه",
             "لو في",
             "وفروا",
+            "كنت طلبت",
+            "كنت اشتريت",
         ],
     ),
     (
@@ -199,6 +205,8 @@ pub const CUES: &[(&str, &[&str])] = &[
             "podrían",
             "les falta",
             "estaría bien",
+            "compraría",
+            "pediría",
         ],
     ),
     (
@@ -210,6 +218,7 @@ pub const CUES: &[(&str, &[&str])] = &[
             "wäre toll",
             "wäre gut",
             "wäre hilfreich",
+            "wäre echt",
             "wäre klasse",
             "sollten",
             "sollte",
@@ -246,6 +255,10 @@ pub const CUES: &[(&str, &[&str])] = &[
         ],
     ),
 ];
+
+/// Phrases that look like a cue but ask about the respondent's own case ("where is my
+/// order?"), not for a change; blanked out before the cues are matched.
+pub const NOT_CUES: &[&str] = &["where is my", "where's my", "where are my"];
 
 /// A folded cue and whether it is a stem (no right boundary).
 struct Cue {
@@ -294,8 +307,11 @@ fn has_cue(text: &str, cue: &Cue) -> bool {
 /// all languages are tried (see the module docs), so it only documents the call.
 pub fn is_suggestion(sentence: &str, lang: &str) -> bool {
     let _ = lang;
-    let text = fold(sentence);
-    !text.is_empty() && cues().iter().any(|c| has_cue(&text, c))
+    let mut text = fold(sentence);
+    for not in NOT_CUES {
+        text = text.replace(not, " ");
+    }
+    !text.trim().is_empty() && cues().iter().any(|c| has_cue(&text, c))
 }
 
 #[cfg(test)]
@@ -316,6 +332,11 @@ mod tests {
             ("Bitte einen einfachen Kündigungsbutton", "de"),
             ("baissez le seuil de livraison gratuite", "fr"),
             ("צריך לשפר את האתר", "he"),
+            (
+                "App is fine but way too bright at night, where is dark mode?",
+                "en",
+            ),
+            ("Ein Live-Chat wäre echt hilfreich", "de"),
         ] {
             assert!(is_suggestion(s, l), "{s}");
         }
@@ -327,6 +348,7 @@ mod tests {
             ("Great, no complaints", "en"),
             ("The wishlist feature is great", "en"),
             ("Parcel never arrived", "en"),
+            ("Where is my order???", "en"),
             ("המשלוח הגיע מהר", "he"),
             ("", "und"),
         ] {

@@ -74,18 +74,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         args.min_count
     );
     println!(
-        "{:>3}  {:>5}  {:>5}  {:<28}  {:<60}  keyphrases",
+        "{:>3}  {:>5}  {:>5}  {:<40}  {:<60}  keyphrases",
         "#", "resp", "score", "languages", "idea"
     );
     for i in report.ideas.iter().take(args.limit) {
         println!(
-            "{:>3}  {:>5}  {:>5}  {:<28}  {:<60}  {}",
+            "{:>3}  {:>5}  {:>5}  {:<40}  {:<60}  {}",
             i.rank,
             i.respondents,
             i.avg_score
                 .map(|s| format!("{s:.1}"))
                 .unwrap_or_else(|| "-".into()),
-            cut(&languages_text(&i.languages), 28),
+            cut(&languages_text(&i.languages), 40),
             cut(&i.label, 60),
             i.keyphrases.join(", ")
         );

@@ -28,6 +28,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ", no embeddings".to_string()
         }
     );
+    if !s.index {
+        println!("no search index merged (some runs have no index/)");
+    }
     println!("run folder: {}", args.out.display());
     Ok(())
 }

@@ -27,17 +27,17 @@ pub struct Args {
     #[arg(long, default_value_t = 7)]
     seed: u64,
     /// Hidden units (0 = logistic regression).
-    #[arg(long, default_value_t = 256)]
+    #[arg(long, default_value_t = 0)]
     hidden: usize,
     /// Training epochs.
-    #[arg(long, default_value_t = 40)]
+    #[arg(long, default_value_t = 100)]
     epochs: usize,
     /// Most training examples per language and class.
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, default_value_t = 600)]
     max_per_class: usize,
     /// Weight of each --extra example relative to a public-data example of the same language
     /// and class (the extra files are in-domain survey answers).
-    #[arg(long, default_value_t = 3.0)]
+    #[arg(long, default_value_t = 8.0)]
     extra_weight: f32,
     /// Embedding cache file (skips re-embedding on a retrain).
     #[arg(long, default_value = "target/verbatim-cache/train-embeddings.bin")]

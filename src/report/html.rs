@@ -43,7 +43,7 @@ svg .val{fill:#2471a3;font-size:11px;font-weight:600}svg .lbl{fill:#2c3e50;font-
 blockquote{margin:4px 0;padding:4px 10px;border-inline-start:3px solid #d5dbdf;background:#fafbfc;font-size:13.5px}
 .meta{color:#7f8c8d;font-size:11.5px;margin-inline-start:6px}.tag{display:inline-block;font-size:11px;border-radius:3px;padding:0 4px;color:#fff}
 .tag.negative{background:#c0392b}.tag.neutral{background:#95a5a6}.tag.positive{background:#1e8449}
-.kp{color:#7f8c8d;font-size:12px}.cols{display:flex;gap:24px;flex-wrap:wrap}.cols>div{flex:1;min-width:300px}
+.kp{color:#7f8c8d;font-size:12px}
 footer{color:#95a5a6;font-size:11.5px;margin-top:36px}
 "#;
 
@@ -319,11 +319,9 @@ pub fn render(d: &ReportData, opts: &ReportOptions) -> String {
     drivers_section(d, &mut s);
     themes_section(d, &mut s);
     ideas_section(d, opts, &mut s);
-    s.push_str("<h2>NPS breakdowns</h2><div class=\"cols\"><div>");
+    s.push_str("<h2>NPS breakdowns</h2>");
     s.push_str(&nps_table("language", &d.nps.languages));
-    s.push_str("</div><div>");
     s.push_str(&nps_table("segment", &d.nps.segments));
-    s.push_str("</div></div>");
     examples_section(d, &mut s);
     s.push_str("<footer>Made by verbatim. Tables: drivers.csv, themes.csv, ideas.csv, nps.csv beside this file.</footer></main></body></html>\n");
     s

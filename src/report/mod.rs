@@ -81,7 +81,7 @@ pub struct ReportData {
     pub ideas: Result<IdeaReport, String>,
     /// Example verbatims per theme id.
     pub examples: ThemeExamples,
-    /// All answers / answers with a suggestion.
+    /// All answers.
     pub answers: u64,
     /// Answers with at least one suggestion sentence.
     pub suggestions: u64,

@@ -226,11 +226,18 @@ pub fn driver_chart(drivers: &[Driver]) -> String {
         h - 8.0,
         (t + h - b) / 2.0
     );
-    let mut placed = Placed(Vec::new());
-    let mut order: Vec<&Driver> = drivers.iter().collect();
-    order.sort_by(|a, b| b.signed_percent.abs().total_cmp(&a.signed_percent.abs()));
-    for d in order {
-        let (x, y) = (sx(d.share), sy(d.signed_percent));
+    // Points first, as obstacles for every label; then each label takes the first free slot
+    // right or left of its point, moving up or down in steps, with a leader line when moved.
+    let pos: Vec<(f64, f64)> = drivers
+        .iter()
+        .map(|d| (sx(d.share), sy(d.signed_percent)))
+        .collect();
+    let mut placed = Placed(
+        pos.iter()
+            .map(|&(x, y)| (x - 6.0, y - 6.0, x + 6.0, y + 6.0))
+            .collect(),
+    );
+    for (d, &(x, y)) in drivers.iter().zip(&pos) {
         let color = if d.signed_percent < 0.0 { NEG } else { POS };
         let _ = write!(
             s,
@@ -241,23 +248,54 @@ pub fn driver_chart(drivers: &[Driver]) -> String {
             d.share * 100.0,
             d.mean_score
         );
-        let tw = 6.5 * d.feature.chars().count() as f64;
-        let right = x + 8.0 + tw < w - r;
-        let (x0, anchor) = if right {
-            (x + 8.0, "start")
-        } else {
-            (x - 8.0, "end")
-        };
-        let (bx0, bx1) = if right { (x0, x0 + tw) } else { (x0 - tw, x0) };
-        let dy = [0.0, -13.0, 13.0, -26.0, 26.0, -39.0, 39.0]
-            .into_iter()
-            .find(|dy| placed.free(bx0, y + dy - 9.0, bx1, y + dy + 3.0))
-            .unwrap_or(0.0);
-        placed.0.push((bx0, y + dy - 9.0, bx1, y + dy + 3.0));
+    }
+    let mut order: Vec<usize> = (0..drivers.len()).collect();
+    order.sort_by(|&a, &b| {
+        drivers[b]
+            .signed_percent
+            .abs()
+            .total_cmp(&drivers[a].signed_percent.abs())
+    });
+    for k in order {
+        let d = &drivers[k];
+        let (x, y) = pos[k];
+        let tw = 6.4 * d.feature.chars().count() as f64;
+        let fits_right = x + 8.0 + tw < w - r;
+        let fits_left = x - 8.0 - tw > l;
+        let mut slot = None;
+        'search: for dy in [0.0, -14.0, 14.0, -28.0, 28.0, -42.0, 42.0] {
+            for right in [true, false] {
+                if (right && !fits_right) || (!right && !fits_left) {
+                    continue;
+                }
+                let (bx0, bx1) = if right {
+                    (x + 8.0, x + 8.0 + tw)
+                } else {
+                    (x - 8.0 - tw, x - 8.0)
+                };
+                let by = y + dy;
+                if by - 9.0 > t && by + 3.0 < h - b && placed.free(bx0, by - 9.0, bx1, by + 3.0) {
+                    slot = Some((bx0, bx1, by, right));
+                    break 'search;
+                }
+            }
+        }
+        let (bx0, bx1, by, right) = slot.unwrap_or((x + 8.0, x + 8.0 + tw, y, fits_right));
+        placed.0.push((bx0, by - 9.0, bx1, by + 3.0));
+        if (by - y).abs() > 0.5 {
+            let lx = if right { bx0 - 1.0 } else { bx1 + 1.0 };
+            let _ = write!(
+                s,
+                "<line x1=\"{x:.1}\" y1=\"{y:.1}\" x2=\"{lx:.1}\" y2=\"{:.1}\" stroke=\"#95a5a6\" stroke-width=\"0.8\"/>",
+                by - 3.0
+            );
+        }
         let _ = write!(
             s,
-            "<text x=\"{x0:.1}\" y=\"{:.1}\" text-anchor=\"{anchor}\" class=\"lbl\">{}</text>",
-            y + dy + 4.0,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"{}\" class=\"lbl\">{}</text>",
+            if right { bx0 } else { bx1 },
+            by + 1.0,
+            if right { "start" } else { "end" },
             esc(&d.feature)
         );
     }
