@@ -20,6 +20,7 @@ use verbatim::analyze::suggestion::is_suggestion;
 use verbatim::analyze::themes::{nps_tables, theme_table};
 use verbatim::encode::store::StoreWriter;
 use verbatim::encode::{Encoder, TextKind};
+use verbatim::index::IndexBuilder;
 use verbatim::output::{RejectsWriter, ResponsesWriter};
 use verbatim::record::{
     NpsGroup, Reject, Response, SentenceResult, Sentiment, SentimentLabel, ThemeMention,
@@ -310,10 +311,12 @@ fn write_run(dir: &Path, theme_ids: &[String], rs: &[Response], rejects: &[Rejec
     let mut w = ResponsesWriter::create(dir).unwrap();
     let mut store = StoreWriter::create(&dir.join("embeddings"), 8, "fake-8").unwrap();
     let mut stats = RunStats::new(theme_ids);
+    let mut index = IndexBuilder::create(&dir.join("index"), &["Plan".to_string()]).unwrap();
     for (seq, r) in rs.iter().enumerate() {
         let mut r = r.clone();
         r.seq = seq as u64;
         w.write(&r).unwrap();
+        index.add(&r).unwrap();
         let sv: Vec<Vec<f32>> = r
             .sentences
             .iter()
@@ -323,6 +326,7 @@ fn write_run(dir: &Path, theme_ids: &[String], rs: &[Response], rejects: &[Rejec
         stats.add(&r);
     }
     w.finish().unwrap();
+    index.finish().unwrap();
     store.finish().unwrap();
     stats.save(&dir.join("stats.json")).unwrap();
     let mut rw = RejectsWriter::create(dir).unwrap();
@@ -377,6 +381,7 @@ fn shard_and_merge_equals_one_run() {
         (3, 36, 2, true)
     );
     assert_eq!(s.sentences, 72);
+    assert!(s.index && merged.join("index").is_dir());
 
     let one = RunStats::load(&single.join("stats.json")).unwrap();
     let m = RunStats::load(&merged.join("stats.json")).unwrap();

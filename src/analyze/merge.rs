@@ -235,7 +235,10 @@ pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Analyz
             .flat_map(|(_, r)| r.segments.keys().cloned())
             .collect();
         let keys: Vec<String> = keys.into_iter().collect();
-        Some(crate::index::IndexBuilder::create(&out.join("index"), &keys)?)
+        Some(crate::index::IndexBuilder::create(
+            &out.join("index"),
+            &keys,
+        )?)
     } else {
         None
     };

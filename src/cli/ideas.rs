@@ -1,6 +1,8 @@
 //! `verbatim ideas`: ranked improvement ideas of a run folder, as a table or JSON, plus
 //! `RUN_DIR/ideas.csv`.
 
+use std::fmt::Write as _;
+use std::io::Write as _;
 use std::path::PathBuf;
 use verbatim::analyze::ideas::{
     languages_text, run_ideas, write_ideas_csv, IdeaOptions, DEFAULT_THRESHOLD,
@@ -40,6 +42,14 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
+/// Writes to stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
+fn emit(text: &str) -> anyhow::Result<()> {
+    match std::io::stdout().lock().write_all(text.as_bytes()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
+}
+
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.threshold) {
@@ -62,10 +72,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.json {
         let mut shown = report.clone();
         shown.ideas.truncate(args.limit);
-        println!("{}", serde_json::to_string_pretty(&shown)?);
-        return Ok(());
+        return emit(&(serde_json::to_string_pretty(&shown)? + "\n"));
     }
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "{} suggestion sentences from {} respondents -> {} groups, {} ideas with >= {} respondents",
         report.suggestions,
         report.respondents,
@@ -73,12 +84,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         report.ideas.len(),
         args.min_count
     );
-    println!(
+    let _ = writeln!(
+        out,
         "{:>3}  {:>5}  {:>5}  {:<40}  {:<60}  keyphrases",
         "#", "resp", "score", "languages", "idea"
     );
     for i in report.ideas.iter().take(args.limit) {
-        println!(
+        let _ = writeln!(
+            out,
             "{:>3}  {:>5}  {:>5}  {:<40}  {:<60}  {}",
             i.rank,
             i.respondents,
@@ -90,6 +103,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             i.keyphrases.join(", ")
         );
     }
-    println!("all ideas: {}", csv.display());
-    Ok(())
+    let _ = writeln!(out, "all ideas: {}", csv.display());
+    emit(&out)
 }

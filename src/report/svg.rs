@@ -37,7 +37,8 @@ pub fn trend_chart(rows: &[NpsRow]) -> String {
         return "<p class=\"note\">No dated, scored answers: no trend.</p>".into();
     }
     let (w, h) = (880.0, 280.0);
-    let (l, r, t, b) = (56.0, 20.0, 16.0, 44.0);
+    // The right margin leaves room for half of the last period's label.
+    let (l, r, t, b) = (56.0, 40.0, 16.0, 44.0);
     let lo = pts.iter().map(|p| p.2).fold(0.0f64, f64::min);
     let hi = pts.iter().map(|p| p.3).fold(0.0f64, f64::max);
     let step = nice_step((hi - lo).max(10.0), 5.0);
@@ -102,9 +103,22 @@ pub fn trend_chart(rows: &[NpsRow]) -> String {
         let (x, y) = (sx(i), sy(p.1));
         let _ = write!(
             s,
-            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#2471a3\"><title>{}: NPS {:+.1} (95% CI {:+.1} to {:+.1}), n = {}</title></circle><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"val\">{:+.0}</text>",
-            esc(p.0), p.1, p.2, p.3, p.4, y - 9.0, p.1
+            "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#2471a3\"><title>{}: NPS {:+.1} (95% CI {:+.1} to {:+.1}), n = {}</title></circle>",
+            esc(p.0),
+            p.1,
+            p.2,
+            p.3,
+            p.4
         );
+        // Value labels only while they fit; the tooltips always carry the numbers.
+        if pts.len() <= 16 {
+            let _ = write!(
+                s,
+                "<text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"val\">{:+.0}</text>",
+                y - 9.0,
+                p.1
+            );
+        }
         if i % every == 0 {
             let _ = write!(
                 s,
