@@ -14,7 +14,7 @@
 //! Discovered themes (no codebook) use the other scorer: cosine similarity to cluster
 //! centroids.
 
-use super::mlp::{stack, Mlp, TrainConfig};
+use super::mlp::{Mlp, TrainConfig};
 use super::ClassifyError;
 use crate::encode::{Encoder, TextKind};
 use crate::record::{Sentiment, ThemeMention};
@@ -166,6 +166,37 @@ impl Codebook {
     }
 }
 
+/// Trains the theme classifier: multinomial logistic regression on embeddings, every class
+/// weighing the same in total whatever its number of examples, seed fixed.
+pub fn train_theme_classifier(
+    vectors: &[&[f32]],
+    labels: &[usize],
+    classes: usize,
+    epochs: usize,
+) -> Mlp {
+    let dim = vectors.first().map_or(0, |v| v.len());
+    let x = ndarray::Array2::from_shape_fn((vectors.len(), dim), |(i, j)| {
+        vectors[i][j] * INPUT_SCALE
+    });
+    let mut per_class = vec![0usize; classes];
+    for &l in labels {
+        per_class[l] += 1;
+    }
+    let weights: Vec<f32> = labels
+        .iter()
+        .map(|&l| labels.len() as f32 / (classes as f32 * per_class[l] as f32))
+        .collect();
+    let cfg = TrainConfig {
+        hidden: 0,
+        epochs,
+        batch: 32,
+        learning_rate: 0.01,
+        l2: 1e-3,
+        seed: 7,
+    };
+    Mlp::train(x.view(), labels, &weights, classes, &cfg)
+}
+
 /// A codebook turned into a theme scorer (classifier or centroids), ready to assign themes.
 pub struct ThemeModel {
     ids: Vec<String>,
@@ -217,30 +248,23 @@ impl ThemeModel {
             .collect();
         let refs: Vec<&str> = normalized.iter().map(String::as_str).collect();
         let vectors = encoder.embed(&refs, TextKind::Passage)?;
-        let x = stack(&vectors, encoder.dim()) * INPUT_SCALE;
-        // Every class weighs the same in total, whatever its number of examples.
-        let mut per_class = vec![0usize; k + 1];
-        for &l in &labels {
-            per_class[l] += 1;
-        }
-        let weights: Vec<f32> = labels
-            .iter()
-            .map(|&l| (labels.len() as f32) / ((k + 1) as f32 * per_class[l] as f32))
-            .collect();
-        let cfg = TrainConfig {
-            hidden: 0,
-            epochs: 300,
-            batch: 32,
-            learning_rate: 0.01,
-            l2: 1e-3,
-            seed: 7,
-        };
-        let mlp = Mlp::train(x.view(), &labels, &weights, k + 1, &cfg);
-        Ok(ThemeModel {
-            ids: cb.ids(),
+        let rows: Vec<&[f32]> = vectors.iter().map(Vec::as_slice).collect();
+        let mlp = train_theme_classifier(&rows, &labels, k + 1, 300);
+        Ok(ThemeModel::from_classifier(
+            cb.ids(),
+            mlp,
+            cb.calibration.unwrap_or_default(),
+        ))
+    }
+
+    /// A model that scores with a trained theme classifier (classes: the themes, then "no
+    /// theme"), as [`train_theme_classifier`] makes.
+    pub fn from_classifier(ids: Vec<String>, mlp: Mlp, calibration: Calibration) -> ThemeModel {
+        ThemeModel {
+            ids,
             scorer: Scorer::Classifier(mlp),
-            calibration: cb.calibration.unwrap_or_default(),
-        })
+            calibration,
+        }
     }
 
     /// A model that scores by cosine similarity to given prototype vectors per theme.

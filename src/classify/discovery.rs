@@ -8,7 +8,8 @@
 //! [`DiscoveryOptions::min_share`] are dissolved into their nearest neighbour, and sentences far
 //! from every centroid (the least similar [`DiscoveryOptions::other_share`]) go to "other".
 
-use super::codebook::{Calibration, Codebook, ThemeDef, ThemeModel};
+use super::codebook::{train_theme_classifier, Calibration, Codebook, ThemeDef, ThemeModel};
+use super::mlp::Mlp;
 use super::stopwords::is_stopword;
 use rand::seq::index::sample;
 use rand::{Rng, SeedableRng};
@@ -79,6 +80,8 @@ pub struct Discovery {
     pub assignment: Vec<Option<usize>>,
     /// Similarity below which a sentence is "other".
     pub other_threshold: f32,
+    /// Classifier of raw vectors into the themes (then "other"), for assigning new answers.
+    pub classifier: Option<Mlp>,
 }
 
 fn dot(a: &[f32], b: &[f32]) -> f32 {
@@ -209,7 +212,16 @@ pub fn discover(items: &[DiscoveryItem], opts: &DiscoveryOptions) -> Discovery {
         (0..n).collect()
     };
     idx.sort_unstable(); // the sample's order must not depend on the sampler's internals
-    let sample_vecs: Vec<&[f32]> = idx.iter().map(|&i| items[i].vector).collect();
+
+    // Multilingual embeddings carry the language as a strong direction: two different
+    // Hebrew complaints are nearer than one complaint in Hebrew and English. Clustering
+    // after subtracting each language's mean vector groups by meaning across languages.
+    let offsets = LanguageOffsets::of(items);
+    let centered_sample: Vec<Vec<f32>> = idx
+        .iter()
+        .map(|&i| offsets.center(items[i].vector, items[i].lang))
+        .collect();
+    let sample_vecs: Vec<&[f32]> = centered_sample.iter().map(Vec::as_slice).collect();
     let mut centroids = kmeans(&sample_vecs, k, opts.iterations, opts.seed);
 
     // Dissolve clusters too small to act on, then assign everything.
@@ -218,7 +230,7 @@ pub fn discover(items: &[DiscoveryItem], opts: &DiscoveryOptions) -> Discovery {
     loop {
         assign = items
             .par_iter()
-            .map(|it| nearest(it.vector, &centroids))
+            .map(|it| nearest(&offsets.center(it.vector, it.lang), &centroids))
             .collect();
         let mut counts = vec![0usize; centroids.len()];
         assign.iter().for_each(|&(c, _)| counts[c] += 1);
@@ -331,10 +343,62 @@ pub fn discover(items: &[DiscoveryItem], opts: &DiscoveryOptions) -> Discovery {
             centroid: centroids[c].clone(),
         });
     }
+    // The pipeline assigns themes from raw vectors without knowing the run's language means,
+    // so a classifier learns the clusters from the raw vectors of the sample (the "other"
+    // answers are its last class): the clusters mix languages, so it learns what they share.
+    let sample_rows: Vec<&[f32]> = idx.iter().map(|&i| items[i].vector).collect();
+    let labels: Vec<usize> = idx
+        .iter()
+        .map(|&i| assignment[i].unwrap_or(themes.len()))
+        .collect();
+    let classifier = (!themes.is_empty())
+        .then(|| train_theme_classifier(&sample_rows, &labels, themes.len() + 1, 40));
     Discovery {
         themes,
         assignment,
         other_threshold,
+        classifier,
+    }
+}
+
+/// Mean embedding per language (and overall, for languages seen too rarely).
+struct LanguageOffsets {
+    means: HashMap<String, Vec<f32>>,
+    global: Vec<f32>,
+}
+
+impl LanguageOffsets {
+    /// Languages with fewer answers than this use the global mean.
+    const MIN_COUNT: usize = 10;
+
+    fn of(items: &[DiscoveryItem]) -> LanguageOffsets {
+        let dim = items.first().map_or(0, |i| i.vector.len());
+        let mut sums: HashMap<&str, (Vec<f64>, usize)> = HashMap::new();
+        let mut global = vec![0f64; dim];
+        for it in items {
+            let e = sums.entry(it.lang).or_insert_with(|| (vec![0.0; dim], 0));
+            for (j, &x) in it.vector.iter().enumerate() {
+                e.0[j] += x as f64;
+                global[j] += x as f64;
+            }
+            e.1 += 1;
+        }
+        let n = items.len().max(1) as f64;
+        LanguageOffsets {
+            means: sums
+                .into_iter()
+                .filter(|(_, (_, c))| *c >= Self::MIN_COUNT)
+                .map(|(l, (s, c))| (l.to_string(), s.iter().map(|x| (x / c as f64) as f32).collect()))
+                .collect(),
+            global: global.iter().map(|x| (x / n) as f32).collect(),
+        }
+    }
+
+    fn center(&self, v: &[f32], lang: &str) -> Vec<f32> {
+        let m = self.means.get(lang).unwrap_or(&self.global);
+        let mut out: Vec<f32> = v.iter().zip(m).map(|(a, b)| a - b).collect();
+        normalize(&mut out);
+        out
     }
 }
 
@@ -370,19 +434,13 @@ impl Discovery {
         }
     }
 
-    /// A theme model that assigns by nearest centroid, as discovery did.
+    /// A theme model that assigns new answers as discovery grouped them.
     pub fn to_theme_model(&self) -> ThemeModel {
-        ThemeModel::from_prototypes(
-            self.themes.iter().map(|t| t.id.clone()).collect(),
-            self.themes
-                .iter()
-                .map(|t| vec![t.centroid.clone()])
-                .collect(),
-            Calibration {
-                threshold: self.other_threshold,
-                margin: 0.0,
-            },
-        )
+        let ids: Vec<String> = self.themes.iter().map(|t| t.id.clone()).collect();
+        match &self.classifier {
+            Some(mlp) => ThemeModel::from_classifier(ids, mlp.clone(), Calibration::default()),
+            None => ThemeModel::from_prototypes(ids, Vec::new(), Calibration::for_similarity()),
+        }
     }
 }
 

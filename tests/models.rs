@@ -1,0 +1,185 @@
+//! Model quality on real text with the real models, against measured floors.
+//!
+//! - Sentiment (shipped head, models/heads/sentiment.json) on corpora/eval: macro-F1 >= 0.75
+//!   overall and >= 0.65 in every language (issue floors; measured values are in README.md).
+//! - Codebook themes (corpora/eval/themes.yaml with its calibration fitted on corpora/dev):
+//!   micro-F1 >= 0.70.
+//! - Cross-lingual: a theme described only in English is raised by Persian, Hebrew and Arabic
+//!   answers.
+//! - Training and discovery are deterministic for a seed.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use verbatim::classify::codebook::{Codebook, ThemeModel};
+use verbatim::classify::datasets::{read_jsonl, Split};
+use verbatim::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
+use verbatim::classify::mlp::TrainConfig;
+use verbatim::classify::sentiment::SentimentHead;
+use verbatim::classify::train::{train_sentiment, SentimentTraining};
+use verbatim::encode::{Encoder, TextKind};
+
+use verbatim::evaluate::evaluate;
+
+fn repo(p: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
+}
+
+#[test]
+fn sentiment_and_codebook_themes_beat_the_floors_on_the_eval_set() {
+    let items = read_jsonl(&repo("corpora/eval/labeled.jsonl"), Split::Test).unwrap();
+    let head = SentimentHead::load(&repo("models/heads/sentiment.json")).unwrap();
+    let cb = Codebook::load(&repo("corpora/eval/themes.yaml")).unwrap();
+    assert!(cb.calibration.is_some(), "themes.yaml carries its dev calibration");
+    let model = ThemeModel::build(&cb, common::encoder()).unwrap();
+    let report = evaluate(&items, common::encoder(), &head, Some(&model)).unwrap();
+
+    let mut table = String::new();
+    for (lang, s) in &report.per_language {
+        let se = s.sentiment.unwrap();
+        let th = s.themes.unwrap();
+        table += &format!(
+            "{lang}: sentiment macro-F1 {:.3}, themes micro-F1 {:.3}\n",
+            se.macro_f1, th.micro_f1
+        );
+    }
+    println!("{table}");
+    let overall = report.overall.sentiment.unwrap();
+    let themes = report.overall.themes.unwrap();
+    println!(
+        "overall: sentiment macro-F1 {:.3}, themes micro-F1 {:.3}",
+        overall.macro_f1, themes.micro_f1
+    );
+    assert_eq!(overall.n, 384);
+    assert_eq!(report.per_language.len(), 8);
+    assert!(overall.macro_f1 >= 0.75, "sentiment macro-F1 {}", overall.macro_f1);
+    for (lang, s) in &report.per_language {
+        let f = s.sentiment.unwrap().macro_f1;
+        assert!(f >= 0.65, "{lang}: sentiment macro-F1 {f}\n{table}");
+    }
+    assert!(themes.micro_f1 >= 0.70, "themes micro-F1 {}", themes.micro_f1);
+}
+
+#[test]
+fn a_codebook_written_in_english_only_themes_hebrew_persian_and_arabic_answers() {
+    // The eval codebook with its non-English examples removed: descriptions and examples in
+    // English only, as many analysts write them.
+    let mut cb = Codebook::load(&repo("corpora/eval/themes.yaml")).unwrap();
+    for t in &mut cb.themes {
+        t.examples.retain(|e| e.is_ascii());
+        assert!(!t.examples.is_empty(), "{} keeps English examples", t.id);
+    }
+    cb.none_examples.retain(|e| e.is_ascii());
+    let model = ThemeModel::build(&cb, common::encoder()).unwrap();
+    let items: Vec<_> = read_jsonl(&repo("corpora/eval/labeled.jsonl"), Split::Test)
+        .unwrap()
+        .into_iter()
+        .filter(|i| ["he", "fa", "ar"].contains(&i.lang.as_str()))
+        .collect();
+    let head = SentimentHead::load(&repo("models/heads/sentiment.json")).unwrap();
+    let report = evaluate(&items, common::encoder(), &head, Some(&model)).unwrap();
+    for (lang, s) in &report.per_language {
+        let f = s.themes.unwrap().micro_f1;
+        println!("{lang}: theme micro-F1 {f:.3} with an English-only codebook");
+        assert!(f >= FLOOR_ENGLISH_ONLY, "{lang}: {f}");
+    }
+}
+
+/// Measured floor for he/fa/ar answers against an English-only codebook (see README).
+const FLOOR_ENGLISH_ONLY: f64 = 0.45;
+
+#[test]
+fn training_the_sentiment_head_is_reproducible_for_a_seed() {
+    // The hand-written in-domain set alone keeps this fast; same seed, same weights.
+    let data = read_jsonl(&repo("corpora/train/sentiment.jsonl"), Split::Train).unwrap();
+    let mut data2 = data.clone();
+    // A test split so training reports something: every 5th example.
+    for (i, d) in data2.iter_mut().enumerate() {
+        if i % 5 == 0 {
+            d.split = Split::Test;
+        }
+    }
+    let opts = SentimentTraining {
+        max_per_class: 40,
+        max_test_per_class: 10,
+        config: TrainConfig {
+            hidden: 0,
+            epochs: 20,
+            ..Default::default()
+        },
+        source_weight: BTreeMap::new(),
+    };
+    let (a, ra) = train_sentiment(&data2, common::encoder(), &opts, &|_, _| {}).unwrap();
+    let (b, _) = train_sentiment(&data2, common::encoder(), &opts, &|_, _| {}).unwrap();
+    assert_eq!(a.mlp, b.mlp);
+    let other = SentimentTraining {
+        config: TrainConfig {
+            seed: 8,
+            ..opts.config.clone()
+        },
+        ..opts.clone()
+    };
+    let (c, _) = train_sentiment(&data2, common::encoder(), &other, &|_, _| {}).unwrap();
+    assert_ne!(a.mlp, c.mlp, "another seed gives other weights");
+    // Even trained on 8 x ~38 examples, held-out accuracy is far above chance (1/3).
+    assert!(ra.test_overall.accuracy > 0.6, "{:?}", ra.test_overall);
+}
+
+#[test]
+fn discovery_is_deterministic_and_finds_the_eval_themes() {
+    let items = read_jsonl(&repo("corpora/eval/labeled.jsonl"), Split::Test).unwrap();
+    let texts: Vec<String> = items
+        .iter()
+        .map(|i| verbatim::text::normalize::for_model(&i.text))
+        .collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let vectors = common::encoder().embed(&refs, TextKind::Passage).unwrap();
+    let ditems: Vec<DiscoveryItem> = items
+        .iter()
+        .zip(&vectors)
+        .map(|(i, v)| DiscoveryItem {
+            text: &i.text,
+            lang: &i.lang,
+            vector: v,
+        })
+        .collect();
+    let opts = DiscoveryOptions {
+        k: Some(8),
+        seed: 7,
+        ..Default::default()
+    };
+    let a = discover(&ditems, &opts);
+    let b = discover(&ditems, &opts);
+    assert_eq!(a.assignment, b.assignment);
+    assert_eq!(
+        a.themes.iter().map(|t| &t.id).collect::<Vec<_>>(),
+        b.themes.iter().map(|t| &t.id).collect::<Vec<_>>()
+    );
+    let other = a.assignment.iter().filter(|x| x.is_none()).count();
+    assert!(
+        other as f64 <= 0.10 * items.len() as f64,
+        "other bucket {other} of {}",
+        items.len()
+    );
+    // Purity: the share of clustered answers whose cluster's majority gold theme they carry.
+    let mut by_cluster: BTreeMap<usize, BTreeMap<&str, usize>> = BTreeMap::new();
+    let mut clustered = 0;
+    for (it, c) in items.iter().zip(&a.assignment) {
+        if let Some(c) = c {
+            clustered += 1;
+            for t in it.themes.iter().flatten() {
+                *by_cluster.entry(*c).or_default().entry(t.as_str()).or_default() += 1;
+            }
+        }
+    }
+    let majority: usize = by_cluster
+        .values()
+        .map(|m| m.values().copied().max().unwrap_or(0))
+        .sum();
+    let purity = majority as f64 / clustered as f64;
+    println!("discovery purity {purity:.3} over {clustered} answers, other {other}");
+    assert!(purity >= 0.5, "purity {purity} (measured 0.567)");
+    // Every theme has keyphrases in at least one language.
+    assert!(a.themes.iter().all(|t| t.keyphrases.values().any(|v| !v.is_empty())));
+}
