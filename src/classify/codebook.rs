@@ -210,7 +210,7 @@ enum Scorer {
     /// Best cosine similarity to each theme's prototype vectors (discovered themes).
     Prototypes(Vec<Vec<Vec<f32>>>),
     /// Softmax classifier: classes are the themes, then "no theme".
-    Classifier(Mlp),
+    Classifier(Box<Mlp>),
 }
 
 /// Themes raised by one text: `(theme index, score)`, best first.
@@ -262,7 +262,7 @@ impl ThemeModel {
     pub fn from_classifier(ids: Vec<String>, mlp: Mlp, calibration: Calibration) -> ThemeModel {
         ThemeModel {
             ids,
-            scorer: Scorer::Classifier(mlp),
+            scorer: Scorer::Classifier(Box::new(mlp)),
             calibration,
         }
     }

@@ -92,7 +92,7 @@ fn fnv1a(s: &str) -> u64 {
 
 /// The hash split used for sets without their own.
 pub fn hash_split(text: &str) -> Split {
-    if fnv1a(text) % 5 == 0 {
+    if fnv1a(text).is_multiple_of(5) {
         Split::Test
     } else {
         Split::Train
@@ -112,9 +112,7 @@ fn read_csv(path: &Path, delimiter: u8) -> Result<Vec<csv::StringRecord>, Classi
     for r in rdr.records() {
         // A damaged line in a public set is skipped: these files are inputs to training, not
         // user exports, and one bad line must not stop a retrain.
-        if let Ok(r) = r {
-            rows.push(r);
-        }
+        rows.extend(r.ok());
     }
     Ok(rows)
 }

@@ -345,7 +345,7 @@ fn write_safetensors(
         offset = end;
     }
     let mut h = serde_json::to_string(&header).expect("header serializes");
-    while h.len() % 8 != 0 {
+    while !h.len().is_multiple_of(8) {
         h.push(' '); // the format asks for the data to start 8-byte aligned
     }
     let f = std::fs::File::create(path).map_err(|e| io(path, e))?;

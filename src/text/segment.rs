@@ -143,10 +143,8 @@ impl SentenceSplitter for RuleSplitter {
                 .find(|c| !c.is_whitespace() || is_line_break(*c));
             let breaks = if run_is_single_dot {
                 Self::dot_ends_sentence(text, &chars, i, start)
-            } else if ellipsis && next_visible.is_some_and(|n| n.is_lowercase()) {
-                false
             } else {
-                true
+                !(ellipsis && next_visible.is_some_and(|n| n.is_lowercase()))
             };
             if !breaks {
                 i = j;

@@ -180,7 +180,7 @@ fn scale() {
     };
     let topics: Vec<Vec<f32>> = (0..40).map(|_| unit(&mut rng)).collect();
     let subs: Vec<Vec<f32>> = (0..10_000).map(|_| unit(&mut rng)).collect();
-    let mut point = |rng: &mut ChaCha8Rng| {
+    let point = |rng: &mut ChaCha8Rng| {
         let s = rng.gen_range(0..subs.len());
         let mut v: Vec<f32> = topics[s % 40]
             .iter()
