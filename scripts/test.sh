@@ -5,10 +5,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install.sh
-if ! command -v chromium >/dev/null 2>&1; then
-  echo "[test] installing chromium (apt) for the browser end-to-end test" >&2
-  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
-    || echo "[test] could not install chromium; the browser test will say so" >&2
+need=()
+command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v node >/dev/null 2>&1 || need+=(nodejs)
+if [ ${#need[@]} -gt 0 ]; then
+  echo "[test] installing ${need[*]} (apt) for the browser end-to-end test" >&2
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null) \
+    || echo "[test] could not install ${need[*]}; the browser test will say so" >&2
 fi
 # Library, binary and integration tests; benches are run by benches/run_benches.sh.
 cargo test --release --lib --bins --tests "$@"

@@ -31,7 +31,10 @@ fn sentiment_and_codebook_themes_beat_the_floors_on_the_eval_set() {
     let items = read_jsonl(&repo("corpora/eval/labeled.jsonl"), Split::Test).unwrap();
     let head = SentimentHead::load(&repo("models/heads/sentiment.json")).unwrap();
     let cb = Codebook::load(&repo("corpora/eval/themes.yaml")).unwrap();
-    assert!(cb.calibration.is_some(), "themes.yaml carries its dev calibration");
+    assert!(
+        cb.calibration.is_some(),
+        "themes.yaml carries its dev calibration"
+    );
     let model = ThemeModel::build(&cb, common::encoder()).unwrap();
     let report = evaluate(&items, common::encoder(), &head, Some(&model)).unwrap();
 
@@ -53,12 +56,20 @@ fn sentiment_and_codebook_themes_beat_the_floors_on_the_eval_set() {
     );
     assert_eq!(overall.n, 384);
     assert_eq!(report.per_language.len(), 8);
-    assert!(overall.macro_f1 >= 0.75, "sentiment macro-F1 {}", overall.macro_f1);
+    assert!(
+        overall.macro_f1 >= 0.75,
+        "sentiment macro-F1 {}",
+        overall.macro_f1
+    );
     for (lang, s) in &report.per_language {
         let f = s.sentiment.unwrap().macro_f1;
         assert!(f >= 0.65, "{lang}: sentiment macro-F1 {f}\n{table}");
     }
-    assert!(themes.micro_f1 >= 0.70, "themes micro-F1 {}", themes.micro_f1);
+    assert!(
+        themes.micro_f1 >= 0.70,
+        "themes micro-F1 {}",
+        themes.micro_f1
+    );
 }
 
 #[test]
@@ -169,7 +180,11 @@ fn discovery_is_deterministic_and_finds_the_eval_themes() {
         if let Some(c) = c {
             clustered += 1;
             for t in it.themes.iter().flatten() {
-                *by_cluster.entry(*c).or_default().entry(t.as_str()).or_default() += 1;
+                *by_cluster
+                    .entry(*c)
+                    .or_default()
+                    .entry(t.as_str())
+                    .or_default() += 1;
             }
         }
     }
@@ -181,5 +196,8 @@ fn discovery_is_deterministic_and_finds_the_eval_themes() {
     println!("discovery purity {purity:.3} over {clustered} answers, other {other}");
     assert!(purity >= 0.5, "purity {purity} (measured 0.567)");
     // Every theme has keyphrases in at least one language.
-    assert!(a.themes.iter().all(|t| t.keyphrases.values().any(|v| !v.is_empty())));
+    assert!(a
+        .themes
+        .iter()
+        .all(|t| t.keyphrases.values().any(|v| !v.is_empty())));
 }

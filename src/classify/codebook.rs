@@ -175,9 +175,8 @@ pub fn train_theme_classifier(
     epochs: usize,
 ) -> Mlp {
     let dim = vectors.first().map_or(0, |v| v.len());
-    let x = ndarray::Array2::from_shape_fn((vectors.len(), dim), |(i, j)| {
-        vectors[i][j] * INPUT_SCALE
-    });
+    let x =
+        ndarray::Array2::from_shape_fn((vectors.len(), dim), |(i, j)| vectors[i][j] * INPUT_SCALE);
     let mut per_class = vec![0usize; classes];
     for &l in labels {
         per_class[l] += 1;

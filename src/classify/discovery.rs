@@ -388,7 +388,12 @@ impl LanguageOffsets {
             means: sums
                 .into_iter()
                 .filter(|(_, (_, c))| *c >= Self::MIN_COUNT)
-                .map(|(l, (s, c))| (l.to_string(), s.iter().map(|x| (x / c as f64) as f32).collect()))
+                .map(|(l, (s, c))| {
+                    (
+                        l.to_string(),
+                        s.iter().map(|x| (x / c as f64) as f32).collect(),
+                    )
+                })
                 .collect(),
             global: global.iter().map(|x| (x / n) as f32).collect(),
         }
