@@ -99,12 +99,12 @@ encode_bench() {
     # Alternate who goes first, so a burst of load from other work hits both sides alike.
     if [ $((i % 2)) = 1 ]; then
       "$VENV/bin/python" benches/python_reference.py "$MODEL" "$texts" --threads "$THREADS" \
-        --batch 32 $save_py 2>/dev/null | stamp encode | tee -a "$out"
+        --batch 32 $save_py 2>>"$B/python.log" | stamp encode | tee -a "$out"
       "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" $save_rs | stamp encode | tee -a "$out"
     else
       "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" | stamp encode | tee -a "$out"
       "$VENV/bin/python" benches/python_reference.py "$MODEL" "$texts" --threads "$THREADS" \
-        --batch 32 2>/dev/null | stamp encode | tee -a "$out"
+        --batch 32 2>>"$B/python.log" | stamp encode | tee -a "$out"
     fi
     if [ "$i" -le "$RUNS_UNSORTED" ]; then
       "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" --unsorted | stamp encode | tee -a "$out"
@@ -136,14 +136,29 @@ print(json.dumps({"summary": "encode", **{f"median_{k}": v for k, v in med.items
 EOF
 }
 
-timed_analyze() { # export run_dir tag -> JSON line with answers/s and max RSS
+timed_analyze() { # export run_dir tag -> JSON line with answers/s, max RSS and RSS over time
   local export=$1 run=$2 tag=$3
   rm -rf "$run"
-  command -v /usr/bin/time >/dev/null || apt-get install -y -qq time >/dev/null
+  [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
   /usr/bin/time -v -o "$run.time" "$ROOT/target/release/verbatim" analyze "$export" \
     --text-col comment --score-col nps --id-col respondent_id --date-col submitted_at \
     --segment-col plan --segment-col region --segment-col channel \
-    --codebook corpora/eval/themes.yaml --threads "$THREADS" --out "$run" > "$run.log"
+    --codebook corpora/eval/themes.yaml --threads "$THREADS" --out "$run" > "$run.log" 2>&1 &
+  local tpid=$!
+  # Resident memory every 5 s (seconds, RSS KiB, answers written so far): a streaming run
+  # holds flat after the first chunks instead of growing with the rows read.
+  ( sleep 1
+    vpid=$(pgrep -P "$tpid" -n verbatim || true)
+    t0=$SECONDS
+    while [ -n "$vpid" ] && [ -r "/proc/$vpid/status" ]; do
+      rss=$(awk '/^VmRSS/ {print $2}' "/proc/$vpid/status" 2>/dev/null || true)
+      lines=$(cat "$run"/responses*.jsonl 2>/dev/null | wc -l || true)
+      [ -n "$rss" ] && printf '%s\t%s\t%s\n' "$((SECONDS - t0))" "$rss" "$lines"
+      sleep 5
+    done ) > "$run.rss.tsv" &
+  local spid=$!
+  wait "$tpid" || { log "verbatim analyze failed; see $run.log"; tail -n 5 "$run.log" >&2; return 1; }
+  wait "$spid" || true
   python3 - "$run" "$tag" <<'EOF'
 import json, re, sys
 run, tag = sys.argv[1], sys.argv[2]
@@ -151,21 +166,29 @@ s = json.load(open(run + "/summary.json"))
 t = open(run + ".time").read()
 rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
 wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", t).group(1)
+samples = [tuple(int(x) for x in l.split("\t")) for l in open(run + ".rss.tsv") if l.strip()]
+# RSS once a tenth of the answers are written vs the peak: about equal when streaming.
+early = next((r for _, r, n in samples if n >= s["analyzed"] // 10), None)
 print(json.dumps({"stage": "binary", "export": tag, "answers": s["analyzed"],
                   "rejected": s["rejected"], "sentences": s["sentences"],
                   "seconds": round(s["seconds"], 1), "per_s": round(s["answers_per_second"], 2),
-                  "max_rss_mib": round(rss / 1024), "wall": wall}))
+                  "max_rss_mib": round(rss / 1024), "wall": wall,
+                  "rss_mib_at_10pct": round(early / 1024) if early else None,
+                  "rss_samples": len(samples)}))
 EOF
 }
 
 analyze_bench() {
-  local n=10000
+  local n=${ROWS:-10000} sn=${STAGE_ROWS:-2000}
   cargo build --release --quiet --bin verbatim
-  [ -f "$B/export-$n.csv" ] || data $n
+  [ -f "$B/export-$n.csv" ] || data "$n"
+  [ -f "$B/export-$sn.csv" ] || data "$sn"
   [ -f models/heads/sentiment.json ] || { log "no models/heads/sentiment.json: train it first"; exit 1; }
-  log "analyze stages on export-$n.csv (one process)"
-  "$ANA" --export "$B/export-$n.csv" --threads "$THREADS" --pipeline "$B/run-stages-$n" \
-    | stamp analyze
+  # The in-process pipeline stage repeats what the binary run measures; PIPELINE=1 adds it.
+  local pipe=()
+  [ "${PIPELINE:-0}" = 1 ] && pipe=(--pipeline "$B/run-stages-$sn")
+  log "analyze stages on export-$sn.csv (one process)"
+  "$ANA" --export "$B/export-$sn.csv" --threads "$THREADS" "${pipe[@]}" | stamp analyze
   log "verbatim analyze (binary) on export-$n.csv"
   timed_analyze "$B/export-$n.csv" "$B/run-$n" "export-$n" | stamp analyze
 }
@@ -182,8 +205,8 @@ rss_bench() {
 mode=${1:-all}
 case "$mode" in
   encode) data; build; encode_bench ;;
-  analyze) data 10000; build; analyze_bench ;;
+  analyze) build; analyze_bench ;;
   rss) shift; build; rss_bench "$@" ;;
-  all) data 10000; build; encode_bench; analyze_bench ;;
+  all) data; build; encode_bench; analyze_bench ;;
   *) log "usage: benches/run_benches.sh [all|encode|analyze|rss N...]"; exit 2 ;;
 esac

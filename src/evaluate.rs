@@ -2,7 +2,7 @@
 //! and per language, and calibrates theme thresholds on a dev file. Texts go through the same
 //! text stage and encoder calls as `analyze`, so the scores are those of the product.
 
-use crate::classify::codebook::{calibrate, Calibration, CalibrationItem, ThemeModel};
+use crate::classify::codebook::{calibrate, Calibration, CalibrationItem, Clause, ThemeModel};
 use crate::classify::datasets::Labeled;
 use crate::classify::metrics::{label_scores, multilabel_scores, LabelScores, MultiLabelScores};
 use crate::classify::sentiment::SentimentHead;
@@ -39,32 +39,46 @@ pub struct Embedded {
     pub answers: Vec<Vec<f32>>,
     /// Sentence vectors per text.
     pub sentences: Vec<Vec<Vec<f32>>>,
+    /// Clause vectors per text, with the index of their sentence.
+    pub clauses: Vec<Vec<(usize, Vec<f32>)>>,
 }
 
-/// Embeds texts the way `analyze` does: the normalized answer, plus its sentences when it has
-/// more than one.
+/// Embeds texts the way `analyze` does: the normalized answer, its sentences when it has
+/// more than one, and the clauses of sentences that split ([`text::segment::clauses`]).
 pub fn embed_labeled(items: &[Labeled], encoder: &dyn Encoder) -> Result<Embedded, ClassifyError> {
     let mut texts = Vec::new();
     let mut spans = Vec::new();
     for it in items {
         texts.push(text::normalize::for_model(&it.text));
-        let sents: Vec<String> = text::segment::sentences(&it.text)
+        let ranges: Vec<_> = text::segment::sentences(&it.text)
             .into_iter()
-            .map(|r| text::normalize::for_model(&it.text[r]))
-            .filter(|s| !s.is_empty())
+            .filter(|r| !text::normalize::for_model(&it.text[r.clone()]).is_empty())
             .collect();
-        let n = if sents.len() > 1 { sents.len() } else { 0 };
-        spans.push(n);
+        let n = if ranges.len() > 1 { ranges.len() } else { 0 };
         if n > 0 {
-            texts.extend(sents);
+            texts.extend(
+                ranges
+                    .iter()
+                    .map(|r| text::normalize::for_model(&it.text[r.clone()])),
+            );
         }
+        let mut clause_of = Vec::new();
+        for (si, r) in ranges.iter().enumerate() {
+            let sentence = &it.text[r.clone()];
+            for c in text::segment::clauses(sentence) {
+                texts.push(text::normalize::for_model(&sentence[c]));
+                clause_of.push(si);
+            }
+        }
+        spans.push((n, clause_of));
     }
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let vecs = encoder.embed(&refs, TextKind::Passage)?;
     let mut answers = Vec::with_capacity(items.len());
     let mut sentences = Vec::with_capacity(items.len());
+    let mut clauses = Vec::with_capacity(items.len());
     let mut at = 0;
-    for n in spans {
+    for (n, clause_of) in spans {
         let a = vecs[at].clone();
         at += 1;
         if n == 0 {
@@ -73,9 +87,22 @@ pub fn embed_labeled(items: &[Labeled], encoder: &dyn Encoder) -> Result<Embedde
             sentences.push(vecs[at..at + n].to_vec());
             at += n;
         }
+        clauses.push(
+            clause_of
+                .into_iter()
+                .map(|si| {
+                    at += 1;
+                    (si, vecs[at - 1].clone())
+                })
+                .collect(),
+        );
         answers.push(a);
     }
-    Ok(Embedded { answers, sentences })
+    Ok(Embedded {
+        answers,
+        sentences,
+        clauses,
+    })
 }
 
 /// Calibration items (similarities and gold theme indices) of labeled texts.
@@ -99,6 +126,7 @@ pub fn calibration_items(
                 answer: model.similarities(&emb.answers[i]),
                 sentences: emb.sentences[i]
                     .iter()
+                    .chain(emb.clauses[i].iter().map(|c| &c.1))
                     .map(|s| model.similarities(s))
                     .collect(),
                 gold: gold
@@ -136,8 +164,23 @@ pub fn evaluate(
         Some(m) => (0..items.len())
             .map(|i| {
                 let ss = head.predict(&emb.sentences[i]);
-                let (mentions, _) =
-                    m.assign(&emb.answers[i], &emb.sentences[i], &ss, sentiments[i]);
+                let cv: Vec<Vec<f32>> = emb.clauses[i].iter().map(|c| c.1.clone()).collect();
+                let clauses: Vec<Clause> = emb.clauses[i]
+                    .iter()
+                    .zip(head.predict(&cv))
+                    .map(|((si, v), sentiment)| Clause {
+                        sentence: *si,
+                        vector: v.clone(),
+                        sentiment,
+                    })
+                    .collect();
+                let (mentions, _) = m.assign(
+                    &emb.answers[i],
+                    &emb.sentences[i],
+                    &ss,
+                    &clauses,
+                    sentiments[i],
+                );
                 mentions.into_iter().map(|t| t.theme).collect()
             })
             .collect(),

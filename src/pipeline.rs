@@ -9,7 +9,7 @@
 
 use crate::analyze::stats::RunStats;
 use crate::analyze::suggestion::is_suggestion;
-use crate::classify::codebook::{Codebook, ThemeModel};
+use crate::classify::codebook::{Clause, Codebook, ThemeModel};
 use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
 use crate::classify::sentiment::{is_mixed, SentimentHead};
 use crate::encode::store::{Store, StoreWriter};
@@ -170,6 +170,8 @@ struct Prepared {
     lang_confidence: f32,
     model_text: String,
     sentences: Vec<(std::ops::Range<usize>, String)>,
+    /// Clauses of sentences that split: (sentence index, model text).
+    clauses: Vec<(usize, String)>,
 }
 
 fn prepare(record: Record) -> Prepared {
@@ -183,12 +185,23 @@ fn prepare(record: Record) -> Prepared {
         })
         .filter(|(_, t)| !t.is_empty())
         .collect();
+    let clauses = sentences
+        .iter()
+        .enumerate()
+        .flat_map(|(si, (r, _))| {
+            let sentence = &record.text[r.clone()];
+            text::segment::clauses(sentence)
+                .into_iter()
+                .map(move |c| (si, text::normalize::for_model(&sentence[c])))
+        })
+        .collect();
     Prepared {
         record,
         lang: det.lang,
         lang_confidence: det.confidence,
         model_text,
         sentences,
+        clauses,
     }
 }
 
@@ -197,6 +210,8 @@ struct Encoded {
     response: Response,
     answer: Vec<f32>,
     sentences: Vec<Vec<f32>>,
+    /// Clause vectors for theme scoring (not stored: discovery's second pass has none).
+    clauses: Vec<Clause>,
 }
 
 fn encode_chunk(
@@ -213,6 +228,7 @@ fn encode_chunk(
         if p.sentences.len() > 1 {
             texts.extend(p.sentences.iter().map(|(_, t)| t.as_str()));
         }
+        texts.extend(p.clauses.iter().map(|(_, t)| t.as_str()));
     }
     let vectors = encoder.embed(&texts, TextKind::Passage)?;
     let sentiments = head.predict(&vectors);
@@ -236,6 +252,18 @@ fn encode_chunk(
                 vec![answer_sentiment; p.sentences.len()],
             )
         };
+        let clauses: Vec<Clause> = p
+            .clauses
+            .iter()
+            .map(|(si, _)| {
+                at += 1;
+                Clause {
+                    sentence: *si,
+                    vector: vectors[at - 1].clone(),
+                    sentiment: sentiments[at - 1],
+                }
+            })
+            .collect();
         let sentences: Vec<SentenceResult> = p
             .sentences
             .iter()
@@ -267,12 +295,20 @@ fn encode_chunk(
                 lang: p.lang,
                 lang_confidence: p.lang_confidence,
                 sentiment: answer_sentiment,
-                mixed: is_mixed(&ssent),
+                // Sentences or clauses that disagree ("great staff but the delivery was late").
+                mixed: is_mixed(
+                    &ssent
+                        .iter()
+                        .chain(clauses.iter().map(|c| &c.sentiment))
+                        .copied()
+                        .collect::<Vec<_>>(),
+                ),
                 themes: Vec::new(),
                 sentences,
             },
             answer,
             sentences: svecs,
+            clauses,
         });
     }
     Ok(out)
@@ -280,8 +316,13 @@ fn encode_chunk(
 
 fn apply_themes(e: &mut Encoded, model: &ThemeModel) {
     let sent: Vec<_> = e.response.sentences.iter().map(|s| s.sentiment).collect();
-    let (mentions, per_sentence) =
-        model.assign(&e.answer, &e.sentences, &sent, e.response.sentiment);
+    let (mentions, per_sentence) = model.assign(
+        &e.answer,
+        &e.sentences,
+        &sent,
+        &e.clauses,
+        e.response.sentiment,
+    );
     e.response.themes = mentions;
     for (s, themes) in e.response.sentences.iter_mut().zip(per_sentence) {
         s.themes = themes;
@@ -524,6 +565,7 @@ pub fn analyze(
                 let mut e = Encoded {
                     answer: store.answer(i).to_vec(),
                     sentences: range.map(|j| store.sentence(j).to_vec()).collect(),
+                    clauses: Vec::new(),
                     response,
                 };
                 apply_themes(&mut e, &model);

@@ -77,11 +77,12 @@ fn a_codebook_written_in_english_only_themes_hebrew_persian_and_arabic_answers()
     // The eval codebook with its non-English examples removed: descriptions and examples in
     // English only, as many analysts write them.
     let mut cb = Codebook::load(&repo("corpora/eval/themes.yaml")).unwrap();
+    let english = |e: &String| verbatim::text::language::detect(e).lang == "en";
     for t in &mut cb.themes {
-        t.examples.retain(|e| e.is_ascii());
-        assert!(!t.examples.is_empty(), "{} keeps English examples", t.id);
+        t.examples.retain(english);
+        assert!(t.examples.len() >= 3, "{} keeps English examples", t.id);
     }
-    cb.none_examples.retain(|e| e.is_ascii());
+    cb.none_examples.retain(english);
     let model = ThemeModel::build(&cb, common::encoder()).unwrap();
     let items: Vec<_> = read_jsonl(&repo("corpora/eval/labeled.jsonl"), Split::Test)
         .unwrap()
@@ -97,8 +98,8 @@ fn a_codebook_written_in_english_only_themes_hebrew_persian_and_arabic_answers()
     }
 }
 
-/// Measured floor for he/fa/ar answers against an English-only codebook (see README).
-const FLOOR_ENGLISH_ONLY: f64 = 0.45;
+/// Floor for he/fa/ar answers against an English-only codebook (measured 0.566-0.604).
+const FLOOR_ENGLISH_ONLY: f64 = 0.5;
 
 #[test]
 fn training_the_sentiment_head_is_reproducible_for_a_seed() {

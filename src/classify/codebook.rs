@@ -160,6 +160,38 @@ impl Codebook {
         std::fs::write(path, text).map_err(|e| ClassifyError::io(path, e))
     }
 
+    /// Writes `cal` into the codebook file as its top-level `calibration:` block, keeping
+    /// the rest of the file (comments, order, quoting) as the user wrote it.
+    pub fn save_calibration(path: &Path, cal: Calibration) -> Result<(), ClassifyError> {
+        let text = std::fs::read_to_string(path).map_err(|e| ClassifyError::io(path, e))?;
+        let mut kept: Vec<&str> = Vec::new();
+        let mut in_block = false;
+        for line in text.lines() {
+            if line.starts_with("calibration:") {
+                in_block = true;
+                continue;
+            }
+            if in_block && (line.starts_with(' ') || line.trim().is_empty()) {
+                continue;
+            }
+            in_block = false;
+            kept.push(line);
+        }
+        while kept.last().is_some_and(|l| l.trim().is_empty()) {
+            kept.pop();
+        }
+        let mut out = kept.join("\n");
+        out.push_str(&format!(
+            "\n# Fitted by `verbatim eval --calibrate-on DEV --save-calibration`.\ncalibration:\n  threshold: {}\n  margin: {}\n",
+            cal.threshold, cal.margin
+        ));
+        let out = out.replace(
+            "\n# Fitted by `verbatim eval --calibrate-on DEV --save-calibration`.\n# Fitted by",
+            "\n# Fitted by",
+        );
+        std::fs::write(path, out).map_err(|e| ClassifyError::io(path, e))
+    }
+
     /// Theme ids in codebook order.
     pub fn ids(&self) -> Vec<String> {
         self.themes.iter().map(|t| t.id.clone()).collect()
@@ -210,6 +242,17 @@ enum Scorer {
     Prototypes(Vec<Vec<Vec<f32>>>),
     /// Softmax classifier: classes are the themes, then "no theme".
     Classifier(Box<Mlp>),
+}
+
+/// A clause of one of an answer's sentences, scored for themes on its own.
+#[derive(Debug, Clone)]
+pub struct Clause {
+    /// Index of its sentence.
+    pub sentence: usize,
+    /// Its embedding.
+    pub vector: Vec<f32>,
+    /// Its sentiment.
+    pub sentiment: Sentiment,
 }
 
 /// Themes raised by one text: `(theme index, score)`, best first.
@@ -332,36 +375,52 @@ impl ThemeModel {
         }
     }
 
-    /// Themes of an answer from its own vector and its sentences' vectors and sentiments.
-    /// Returns the answer's mentions and, per sentence, the theme ids it raises.
+    /// Themes of an answer from its own vector, its sentences' vectors and sentiments, and
+    /// the clauses of its sentences ([`Clause`]; a clause's themes belong to its sentence and
+    /// carry the clause's sentiment, so "great staff but late delivery" in one sentence gives
+    /// a positive staff mention and a negative delivery mention). Returns the answer's
+    /// mentions and, per sentence, the theme ids it raises.
     pub fn assign(
         &self,
         answer: &[f32],
         sentences: &[Vec<f32>],
         sentence_sentiment: &[Sentiment],
+        clauses: &[Clause],
         answer_sentiment: Sentiment,
     ) -> (Vec<ThemeMention>, Vec<Vec<String>>) {
         let cal = self.calibration;
-        let mut best: BTreeMap<usize, (f32, Option<usize>)> = BTreeMap::new();
-        let mut per_sentence = Vec::with_capacity(sentences.len());
-        for (si, sv) in sentences.iter().enumerate() {
-            let raised = Self::raise(&self.similarities(sv), cal);
-            per_sentence.push(raised.iter().map(|&(t, _)| self.ids[t].clone()).collect());
-            for (t, s) in raised {
-                let e = best.entry(t).or_insert((f32::MIN, None));
+        // Per theme: best score, its sentence, and the sentiment of the unit that raised it.
+        let mut best: BTreeMap<usize, (f32, Option<usize>, Option<Sentiment>)> = BTreeMap::new();
+        let mut per_sentence: Vec<Vec<String>> = vec![Vec::new(); sentences.len()];
+        let units = sentences
+            .iter()
+            .enumerate()
+            .map(|(si, v)| (si, v.as_slice(), sentence_sentiment.get(si).copied()))
+            .chain(
+                clauses
+                    .iter()
+                    .filter(|c| c.sentence < sentences.len())
+                    .map(|c| (c.sentence, c.vector.as_slice(), Some(c.sentiment))),
+            );
+        for (si, v, sentiment) in units {
+            for (t, s) in Self::raise(&self.similarities(v), cal) {
+                if !per_sentence[si].contains(&self.ids[t]) {
+                    per_sentence[si].push(self.ids[t].clone());
+                }
+                let e = best.entry(t).or_insert((f32::MIN, None, None));
                 if s > e.0 {
-                    *e = (s, Some(si));
+                    *e = (s, Some(si), sentiment);
                 }
             }
         }
         for (t, s) in Self::raise(&self.similarities(answer), cal) {
-            best.entry(t).or_insert((s, None));
+            best.entry(t).or_insert((s, None, None));
         }
         let mut mentions: Vec<ThemeMention> = best
             .into_iter()
-            .map(|(t, (sim, si))| {
-                // A theme found only on the whole answer takes the answer's sentiment and
-                // points at the sentence most similar to it.
+            .map(|(t, (sim, si, unit_sentiment))| {
+                // A theme found only on the whole answer points at the sentence most similar
+                // to it and takes that sentence's sentiment.
                 let si = si.unwrap_or_else(|| {
                     (0..sentences.len())
                         .max_by(|&a, &b| {
@@ -370,9 +429,8 @@ impl ThemeModel {
                         })
                         .unwrap_or(0)
                 });
-                let sentiment = sentence_sentiment
-                    .get(si)
-                    .copied()
+                let sentiment = unit_sentiment
+                    .or_else(|| sentence_sentiment.get(si).copied())
                     .unwrap_or(answer_sentiment)
                     .label;
                 ThemeMention {

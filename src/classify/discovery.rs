@@ -499,8 +499,18 @@ mod tests {
             assert_eq!(members.len(), 20);
             assert!(members.iter().all(|&i| i % 3 == members[0] % 3));
         }
-        let ids: Vec<&str> = a.themes.iter().map(|t| t.id.as_str()).collect();
-        assert!(ids.iter().any(|id| id.contains("delivery")), "{ids:?}");
+        // Each theme is labeled by its own words: one carries "delivery", and its id is
+        // made from its top keyphrase.
+        let delivery = a
+            .themes
+            .iter()
+            .find(|t| t.keyphrases["en"].contains(&"delivery".to_string()))
+            .expect("a delivery theme");
+        assert!(
+            delivery.id.ends_with(&delivery.keyphrases["en"][0]),
+            "{}",
+            delivery.id
+        );
         let cb = a.to_codebook();
         assert_eq!(cb.themes.len(), 3);
     }

@@ -62,7 +62,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let head = SentimentHead::load(&args.sentiment_head)?;
     let model = match &args.codebook {
         Some(p) => {
-            let mut cb = Codebook::load(p)?;
+            let cb = Codebook::load(p)?;
             let mut m = ThemeModel::build(&cb, &encoder)?;
             if let Some(dev) = &args.calibrate_on {
                 let dev_items = read_jsonl(dev, Split::Train)?;
@@ -75,8 +75,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 );
                 m.calibration = cal;
                 if args.save_calibration {
-                    cb.calibration = Some(cal);
-                    cb.save(p)?;
+                    Codebook::save_calibration(p, cal)?;
                     eprintln!("saved the thresholds in {}", p.display());
                 }
             }

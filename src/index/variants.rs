@@ -146,6 +146,43 @@ fn arabic_stems(w: &str, lang: &str, out: &mut Vec<String>) {
     }
 }
 
+/// Persian plural and possessive suffixes, longest first (folded spelling: Persian yeh).
+const PERSIAN_SUFFIXES: &[&str] = &[
+    "هایمان",
+    "هایتان",
+    "هایشان",
+    "هایم",
+    "هایت",
+    "هایش",
+    "های",
+    "ها",
+    "مان",
+    "تان",
+    "شان",
+    "ام",
+    "ات",
+    "اش",
+    "م",
+    "ت",
+    "ش",
+];
+
+/// Persian answers also index the word without a plural or possessive suffix, so the query
+/// سفارش ("order") finds سفارشم ("my order") and سفارش‌ها ("orders"). Queries keep their
+/// surface form, so a stripped form can only add matches for the bare word.
+fn persian_stems(w: &str, lang: &str, out: &mut Vec<String>) {
+    if lang != "fa" || !w.chars().next().is_some_and(is_arabic_script) {
+        return;
+    }
+    if let Some(r) = PERSIAN_SUFFIXES
+        .iter()
+        .find_map(|s| w.strip_suffix(s))
+        .filter(|r| r.chars().count() >= 3)
+    {
+        out.push(r.to_string());
+    }
+}
+
 /// Every form the index stores for a folded word of an answer in `lang`: the surface form
 /// first ([`words::surface`]), then the extra forms of the module docs, without duplicates.
 pub fn index_forms(folded: &str, lang: &str) -> Vec<String> {
@@ -170,6 +207,7 @@ pub fn index_forms(folded: &str, lang: &str) -> Vec<String> {
         out.push(b.clone());
         hebrew_stems(b, &mut out);
         arabic_stems(b, lang, &mut out);
+        persian_stems(b, lang, &mut out);
         if let Some(l) = stemmer {
             out.push(stem(b, l));
         }
@@ -213,6 +251,14 @@ mod tests {
         // Persian: the article of a loanword goes, ordinary initial letters stay.
         assert!(has(&index_forms("الکترونیک", "fa"), "کترونیک"));
         assert_eq!(index_forms("بسیار", "fa"), ["بسیار"]);
+    }
+
+    #[test]
+    fn persian_suffixes_are_stripped_for_the_index() {
+        assert!(has(&index_forms("سفارشم", "fa"), "سفارش"));
+        assert!(has(&index_forms("کتابها", "fa"), "کتاب"));
+        // Too short a remainder stays whole.
+        assert_eq!(index_forms("کمم", "fa"), ["کمم"]);
     }
 
     #[test]

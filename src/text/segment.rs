@@ -202,3 +202,81 @@ impl SentenceSplitter for RuleSplitter {
 pub fn sentences(text: &str) -> Vec<Range<usize>> {
     RuleSplitter.split(text)
 }
+
+/// Words that join contrasting clauses ("great staff but late delivery"), per language.
+const CONTRAST: &[&str] = &[
+    "but",
+    "however",
+    "although",
+    "though",
+    "אבל",
+    "אך",
+    "ولی",
+    "اما",
+    "ولیکن",
+    "لكن",
+    "ولكن",
+    "но",
+    "однако",
+    "pero",
+    "aunque",
+    "aber",
+    "doch",
+    "jedoch",
+    "mais",
+    "cependant",
+];
+
+/// Clauses of one sentence for theme detection: pieces between commas, semicolons, colons
+/// (Latin and Arabic forms) and before contrast words, each with at least two words. A sentence
+/// that does not split returns nothing (the sentence itself is the unit).
+pub fn clauses(sentence: &str) -> Vec<Range<usize>> {
+    let mut cuts = vec![0];
+    let mut word_start = None;
+    for (i, c) in sentence.char_indices() {
+        if matches!(c, ',' | ';' | ':' | '،' | '؛' | '—' | '–') {
+            cuts.push(i + c.len_utf8());
+            word_start = None;
+            continue;
+        }
+        if c.is_alphabetic() {
+            if word_start.is_none() {
+                word_start = Some(i);
+            }
+        } else if let Some(s) = word_start.take() {
+            let w = sentence[s..i].to_lowercase();
+            let w = w
+                .strip_prefix('و')
+                .filter(|r| CONTRAST.contains(r))
+                .unwrap_or(&w);
+            if CONTRAST.contains(&w) && s > 0 {
+                cuts.push(s);
+            }
+        }
+    }
+    if let Some(s) = word_start {
+        let w = sentence[s..].to_lowercase();
+        if CONTRAST.contains(&w.as_str()) && s > 0 {
+            cuts.push(s);
+        }
+    }
+    cuts.push(sentence.len());
+    cuts.sort_unstable();
+    cuts.dedup();
+    let words = |r: &Range<usize>| {
+        sentence[r.clone()]
+            .split_whitespace()
+            .filter(|w| w.chars().any(char::is_alphabetic))
+            .count()
+    };
+    let pieces: Vec<Range<usize>> = cuts
+        .windows(2)
+        .map(|w| w[0]..w[1])
+        .filter(|r| words(r) >= 2)
+        .collect();
+    if pieces.len() < 2 {
+        Vec::new()
+    } else {
+        pieces
+    }
+}
