@@ -190,7 +190,7 @@ fn main() -> Result<(), Box<dyn Error>> {
                 (vec![answer.clone(); k], vec![answer_sentiment; k])
             };
             mentions += themes
-                .assign(answer, &svecs, &ssent, answer_sentiment)
+                .assign(answer, &svecs, &ssent, &[], answer_sentiment)
                 .0
                 .len();
         }
