@@ -5,12 +5,15 @@
 #
 #   encode   encoder throughput: verbatim's Rust encoder vs the same model run by Python
 #            sentence-transformers, on the same 2,000 answers, runs alternating, median of RUNS
-#   analyze  stage costs of `analyze` on a 10,000-row export (one process), then the
-#            `verbatim analyze` binary end to end with its peak RSS
+#   analyze  stage costs of `analyze` on a STAGE_ROWS-row export (one process), then the
+#            `verbatim analyze` binary end to end on ROWS rows with its peak RSS
 #   rss N..  `verbatim analyze` on N-row exports under /usr/bin/time -v (answers/s, max RSS)
 #   all      encode + analyze (default)
 #
-# Environment: RUNS (default 3), RUNS_UNSORTED (runs without length sorting, default 1), THREADS (default 2), DATA (default ../shared/data).
+# Environment: RUNS (default 3), RUNS_UNSORTED (runs without length sorting, default 1),
+# THREADS (default 2), DATA (default ../shared/data), ENCODE_LOG (an earlier encode-*.jsonl to
+# add this round's runs to), ROWS (analyze export rows, default 10000), STAGE_ROWS (rows of the
+# in-process stage bench, default 2000), PIPELINE=1 (add the in-process pipeline stage).
 # Writes everything under target/bench/; results are appended to target/bench/results.jsonl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -91,11 +94,13 @@ for l in sys.stdin:
 
 encode_bench() {
   venv
-  local texts="$B/texts-2000.txt" out="$B/encode-$(date -u +%H%M%S).jsonl"
+  # ENCODE_LOG=FILE appends to an earlier round's runs, so the medians cover both rounds.
+  local texts="$B/texts-2000.txt" out=${ENCODE_LOG:-$B/encode-$(date -u +%Y%m%d-%H%M%S).jsonl}
   log "encoder: $RUNS runs per side, alternating, threads $THREADS -> $out"
   for i in $(seq 1 "$RUNS"); do
     local save_py="" save_rs=""
     if [ "$i" = 1 ]; then save_py="--save $B/vec-python.npy"; save_rs="--save $B/vec-rust.f32"; fi
+    log "round $i of $RUNS"
     # Alternate who goes first, so a burst of load from other work hits both sides alike.
     if [ $((i % 2)) = 1 ]; then
       "$VENV/bin/python" benches/python_reference.py "$MODEL" "$texts" --threads "$THREADS" \
@@ -120,8 +125,16 @@ print("\nencoder throughput, answers/s (median of runs; each run = all texts)", 
 for s, v in med.items():
     runs = [r["per_s"] for r in rows if r["side"] == s]
     print(f"  {s:15s} {v:8.2f}   runs {runs}", file=sys.stderr)
+pairs = []
 if "python" in med and "rust" in med:
-    print(f"  rust / python       {med['rust'] / med['python']:.2f}x", file=sys.stderr)
+    print(f"  rust / python       {med['rust'] / med['python']:.2f}x (ratio of medians)",
+          file=sys.stderr)
+    # Each round runs both sides back to back, so its ratio sees about the same load.
+    py = [r["per_s"] for r in rows if r["side"] == "python"]
+    rs = [r["per_s"] for r in rows if r["side"] == "rust"]
+    pairs = [round(a / b, 2) for a, b in zip(rs, py)]
+    print(f"  rust / python       {statistics.median(pairs):.2f}x (median of rounds {pairs})",
+          file=sys.stderr)
 if "rust-unsorted" in med:
     print(f"  sorted / unsorted   {med['rust'] / med['rust-unsorted']:.2f}x", file=sys.stderr)
 p = np.load(sys.argv[2])
@@ -132,6 +145,7 @@ print(f"  agreement: cosine min {cos.min():.7f}, median {np.median(cos):.7f}, "
       file=sys.stderr)
 print(json.dumps({"summary": "encode", **{f"median_{k}": v for k, v in med.items()},
                   "ratio_rust_python": med.get("rust", 0) / med.get("python", 1),
+                  "ratio_rounds": pairs,
                   "cos_min": float(cos.min()), "cos_above_099": float((cos > 0.99).mean())}))
 EOF
 }
