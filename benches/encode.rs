@@ -1,7 +1,7 @@
 //! Encoder throughput bench: verbatim's `BertEncoder` on a file of answers, one per line.
 //!
 //! ```text
-//! cargo bench --bench encode -- [--model DIR] [--texts FILE] [--threads N] [--runs N]
+//! cargo bench --bench encode -- [--model DIR] [--texts FILE] [--threads N] [--workers N] [--max-batch N] [--token-budget N] [--runs N]
 //!                               [--unsorted] [--save FILE]
 //! ```
 //!
@@ -21,6 +21,9 @@ struct Args {
     model: PathBuf,
     texts: PathBuf,
     threads: usize,
+    workers: usize,
+    max_batch: usize,
+    token_budget: usize,
     runs: usize,
     sorted: bool,
     save: Option<PathBuf>,
@@ -31,6 +34,9 @@ fn parse_args() -> Result<Args, String> {
         model: "models/e5-small".into(),
         texts: "target/bench/texts-2000.txt".into(),
         threads: 2,
+        workers: EncoderOptions::default().workers,
+        max_batch: EncoderOptions::default().max_batch,
+        token_budget: EncoderOptions::default().token_budget,
         runs: 1,
         sorted: true,
         save: None,
@@ -42,6 +48,15 @@ fn parse_args() -> Result<Args, String> {
             "--model" => a.model = value()?.into(),
             "--texts" => a.texts = value()?.into(),
             "--threads" => a.threads = value()?.parse().map_err(|e| format!("--threads: {e}"))?,
+            "--workers" => a.workers = value()?.parse().map_err(|e| format!("--workers: {e}"))?,
+            "--max-batch" => {
+                a.max_batch = value()?.parse().map_err(|e| format!("--max-batch: {e}"))?
+            }
+            "--token-budget" => {
+                a.token_budget = value()?
+                    .parse()
+                    .map_err(|e| format!("--token-budget: {e}"))?
+            }
             "--runs" => a.runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
             "--save" => a.save = Some(value()?.into()),
             "--unsorted" => a.sorted = false,
@@ -66,6 +81,9 @@ fn main() -> Result<(), Box<dyn Error>> {
         &args.model,
         EncoderOptions {
             threads: args.threads,
+            workers: args.workers,
+            max_batch: args.max_batch,
+            token_budget: args.token_budget,
             sort_by_length: args.sorted,
             ..Default::default()
         },
