@@ -95,6 +95,9 @@ impl Backbone {
     }
 }
 
+/// The vectors of one batch, with the batch's first position in the sorted order.
+type Embedded = (usize, Vec<Vec<f32>>);
+
 struct Loaded {
     model: Backbone,
     // Kept alive: the model's tensors live in this store.
@@ -394,31 +397,30 @@ impl Encoder for BertEncoder {
             // Workers take the next batch from a shared counter, so long and short batches
             // even out between them.
             let next = std::sync::atomic::AtomicUsize::new(0);
-            let results: Vec<Result<Vec<(usize, Vec<Vec<f32>>)>, EncodeError>> =
-                std::thread::scope(|scope| {
-                    let handles: Vec<_> = (0..workers)
-                        .map(|w| {
-                            let (next, batches, run) = (&next, &batches, &run);
-                            scope.spawn(move || {
-                                let mut done = Vec::new();
-                                loop {
-                                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                    let Some(&b) = batches.get(i) else { break };
-                                    done.push(run(w, b)?);
-                                }
-                                Ok(done)
-                            })
+            let results: Vec<Result<Vec<Embedded>, EncodeError>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = (0..workers)
+                    .map(|w| {
+                        let (next, batches, run) = (&next, &batches, &run);
+                        scope.spawn(move || {
+                            let mut done = Vec::new();
+                            loop {
+                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                                let Some(&b) = batches.get(i) else { break };
+                                done.push(run(w, b)?);
+                            }
+                            Ok(done)
                         })
-                        .collect();
-                    handles
-                        .into_iter()
-                        .map(|h| {
-                            h.join().unwrap_or_else(|_| {
-                                Err(EncodeError::Torch("an encoder worker panicked".into()))
-                            })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(EncodeError::Torch("an encoder worker panicked".into()))
                         })
-                        .collect()
-                });
+                    })
+                    .collect()
+            });
             for r in results {
                 for (start, v) in r? {
                     place(start, v);
