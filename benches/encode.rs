@@ -1,8 +1,9 @@
 //! Encoder throughput bench: verbatim's `BertEncoder` on a file of answers, one per line.
 //!
 //! ```text
-//! cargo bench --bench encode -- [--model DIR] [--texts FILE] [--threads N] [--workers N] [--max-batch N] [--token-budget N] [--runs N]
-//!                               [--unsorted] [--save FILE]
+//! cargo bench --bench encode -- [--model DIR] [--texts FILE] [--threads N] [--workers N]
+//!                               [--max-batch N] [--token-budget N] [--runs N] [--unsorted]
+//!                               [--save FILE]
 //! ```
 //!
 //! Prints one JSON line per run, `{"side": "rust", "texts": N, "seconds": S, "per_s": R}`, the
@@ -20,12 +21,9 @@ use verbatim::encode::{BertEncoder, Encoder, EncoderOptions, TextKind};
 struct Args {
     model: PathBuf,
     texts: PathBuf,
-    threads: usize,
-    workers: usize,
-    max_batch: usize,
-    token_budget: usize,
+    /// The encoder's options, `EncoderOptions::default()` unless a flag overrides one.
+    opts: EncoderOptions,
     runs: usize,
-    sorted: bool,
     save: Option<PathBuf>,
 }
 
@@ -33,33 +31,24 @@ fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         model: "models/e5-small".into(),
         texts: "target/bench/texts-2000.txt".into(),
-        threads: 2,
-        workers: EncoderOptions::default().workers,
-        max_batch: EncoderOptions::default().max_batch,
-        token_budget: EncoderOptions::default().token_budget,
+        opts: EncoderOptions::default(),
         runs: 1,
-        sorted: true,
         save: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let mut value = || it.next().ok_or(format!("{flag} needs a value"));
+        let number = |v: String| v.parse::<usize>().map_err(|e| format!("{flag}: {e}"));
         match flag.as_str() {
             "--model" => a.model = value()?.into(),
             "--texts" => a.texts = value()?.into(),
-            "--threads" => a.threads = value()?.parse().map_err(|e| format!("--threads: {e}"))?,
-            "--workers" => a.workers = value()?.parse().map_err(|e| format!("--workers: {e}"))?,
-            "--max-batch" => {
-                a.max_batch = value()?.parse().map_err(|e| format!("--max-batch: {e}"))?
-            }
-            "--token-budget" => {
-                a.token_budget = value()?
-                    .parse()
-                    .map_err(|e| format!("--token-budget: {e}"))?
-            }
-            "--runs" => a.runs = value()?.parse().map_err(|e| format!("--runs: {e}"))?,
+            "--threads" => a.opts.threads = number(value()?)?,
+            "--workers" => a.opts.workers = number(value()?)?,
+            "--max-batch" => a.opts.max_batch = number(value()?)?,
+            "--token-budget" => a.opts.token_budget = number(value()?)?,
+            "--runs" => a.runs = number(value()?)?,
             "--save" => a.save = Some(value()?.into()),
-            "--unsorted" => a.sorted = false,
+            "--unsorted" => a.opts.sort_by_length = false,
             // `cargo bench` passes --bench to every bench binary.
             "--bench" => {}
             other => return Err(format!("unknown argument {other:?}; see benches/encode.rs")),
@@ -77,17 +66,8 @@ fn main() -> Result<(), Box<dyn Error>> {
         )
     })?;
     let texts: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let encoder = BertEncoder::load(
-        &args.model,
-        EncoderOptions {
-            threads: args.threads,
-            workers: args.workers,
-            max_batch: args.max_batch,
-            token_budget: args.token_budget,
-            sort_by_length: args.sorted,
-            ..Default::default()
-        },
-    )?;
+    let sorted = args.opts.sort_by_length;
+    let encoder = BertEncoder::load(&args.model, args.opts)?;
     encoder.embed(&texts[..texts.len().min(32)], TextKind::Passage)?; // warm-up
     let mut vectors = Vec::new();
     for _ in 0..args.runs {
@@ -96,7 +76,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let dt = t0.elapsed().as_secs_f64();
         println!(
             "{{\"side\": \"rust{}\", \"texts\": {}, \"seconds\": {:.3}, \"per_s\": {:.2}}}",
-            if args.sorted { "" } else { "-unsorted" },
+            if sorted { "" } else { "-unsorted" },
             texts.len(),
             dt,
             texts.len() as f64 / dt

@@ -116,15 +116,7 @@ fn encoder(args: &Args) -> anyhow::Result<Arc<dyn Encoder>> {
         }));
     }
     let dir = args.model.clone().unwrap_or_else(default_model);
-    let enc = BertEncoder::load(
-        &dir,
-        EncoderOptions {
-            // One worker on all threads: the lowest latency for a single query.
-            workers: 1,
-            ..Default::default()
-        },
-    )
-    .with_context(|| {
+    let enc = BertEncoder::load(&dir, EncoderOptions::for_queries()).with_context(|| {
         format!(
             "cannot load the encoder for {} search; pass --model DIR, or use --mode keyword, \
              which needs no model",

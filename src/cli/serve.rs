@@ -38,15 +38,8 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         "--threads {} must be between 1 and 256",
         args.threads
     );
-    let encoder = BertEncoder::load(
-        &args.model,
-        EncoderOptions {
-            // One worker on all threads: the lowest latency for a single query.
-            workers: 1,
-            ..Default::default()
-        },
-    )
-    .with_context(|| format!("loading the encoder from {}", args.model.display()))?;
+    let encoder = BertEncoder::load(&args.model, EncoderOptions::for_queries())
+        .with_context(|| format!("loading the encoder from {}", args.model.display()))?;
     let searcher = HybridSearcher::open(&args.run_dir, Arc::new(encoder))
         .with_context(|| format!("opening the run folder {}", args.run_dir.display()))?;
     let answers = searcher.len();

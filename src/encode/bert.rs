@@ -55,6 +55,17 @@ impl Default for EncoderOptions {
     }
 }
 
+impl EncoderOptions {
+    /// Options for embedding one search query at a time: a single worker on all threads,
+    /// the lowest latency for one small batch.
+    pub fn for_queries() -> Self {
+        EncoderOptions {
+            workers: 1,
+            ..Default::default()
+        }
+    }
+}
+
 /// Optional `verbatim_encoder.json` of a model folder.
 #[derive(Debug, Clone, Deserialize, Default)]
 struct EncoderFile {
