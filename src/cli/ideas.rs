@@ -1,5 +1,5 @@
-//! `verbatim ideas`: ranked improvement ideas of a run folder, as a table or JSON, plus
-//! `RUN_DIR/ideas.csv`.
+//! `verbatim ideas`: ranked improvement ideas of a run folder, as a table or JSON, and with
+//! `--csv FILE` as CSV. It only reads the run folder, so it works on read-only runs.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -19,14 +19,14 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-    /// Ideas to print (all go to ideas.csv).
+    /// Ideas to print (all go to the --csv file).
     #[arg(long, default_value_t = 20)]
     limit: usize,
     /// Mean cosine similarity above which suggestions are grouped as one idea.
     #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
     threshold: f32,
-    /// Where to write the CSV (default RUN_DIR/ideas.csv).
-    #[arg(long)]
+    /// Also write all ideas as CSV to this file.
+    #[arg(long, value_name = "FILE")]
     csv: Option<PathBuf>,
 }
 
@@ -64,11 +64,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ..Default::default()
     };
     let report = run_ideas(&args.run_dir, &opts)?;
-    let csv = args
-        .csv
-        .clone()
-        .unwrap_or_else(|| args.run_dir.join("ideas.csv"));
-    write_ideas_csv(&report.ideas, &csv)?;
+    if let Some(csv) = &args.csv {
+        write_ideas_csv(&report.ideas, csv)?;
+    }
     if args.json {
         let mut shown = report.clone();
         shown.ideas.truncate(args.limit);
@@ -103,6 +101,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             i.keyphrases.join(", ")
         );
     }
-    let _ = writeln!(out, "all ideas: {}", csv.display());
+    match &args.csv {
+        Some(csv) => {
+            let _ = writeln!(out, "all ideas: {}", csv.display());
+        }
+        None if report.ideas.len() > args.limit => {
+            let _ = writeln!(
+                out,
+                "{} more: --limit N, or --csv FILE for all",
+                report.ideas.len() - args.limit
+            );
+        }
+        None => {}
+    }
     emit(&out)
 }
