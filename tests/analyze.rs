@@ -406,4 +406,17 @@ fn a_read_only_run_can_be_searched_and_its_ideas_listed() {
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     assert_eq!(snapshot(&out), before, "readers wrote nothing into the run");
+
+    // The CSV goes only where --csv says.
+    let csv = dir.path().join("ideas.csv");
+    let o = verbatim()
+        .arg("ideas")
+        .arg(&out)
+        .arg("--csv")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(&csv).unwrap().starts_with("rank,"));
+    assert_eq!(snapshot(&out), before);
 }

@@ -469,22 +469,8 @@ fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Mer
         .map(|r| Source::open(r))
         .collect::<Result<_, _>>()?;
     let mut responses = ResponsesWriter::create(out)?;
-    let index_all = inputs.iter().all(|r| r.join(layout::INDEX_DIR).is_dir());
-    let mut index = if index_all {
-        // Segment columns: the union over the runs' first answers (shards share columns).
-        let keys: BTreeSet<String> = sources
-            .iter()
-            .filter_map(|s| s.next.as_ref())
-            .flat_map(|(_, r)| r.segments.keys().cloned())
-            .collect();
-        let keys: Vec<String> = keys.into_iter().collect();
-        Some(crate::index::IndexBuilder::create(
-            &out.join(layout::INDEX_DIR),
-            &keys,
-        )?)
-    } else {
-        None
-    };
+    let mut index = index_builder(inputs, &sources, out)?;
+    let index_all = index.is_some();
     let mut owner: HashMap<String, usize> = HashMap::new();
     let (mut seq, mut sentence_vectors) = (0u64, 0u64);
     loop {
@@ -531,6 +517,26 @@ fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Mer
         sentences: sentence_vectors,
         index: index_all,
     })
+}
+
+/// The merged search index's builder when every run has an index.
+fn index_builder(
+    inputs: &[PathBuf],
+    sources: &[Source],
+    out: &Path,
+) -> Result<Option<crate::index::IndexBuilder>, AnalyzeError> {
+    if !inputs.iter().all(|r| r.join(layout::INDEX_DIR).is_dir()) {
+        return Ok(None);
+    }
+    // Segment columns: the union over the runs' first answers (shards share columns).
+    let keys: BTreeSet<String> = sources
+        .iter()
+        .filter_map(|s| s.next.as_ref())
+        .flat_map(|(_, r)| r.segments.keys().cloned())
+        .collect();
+    let keys: Vec<String> = keys.into_iter().collect();
+    let b = crate::index::IndexBuilder::create(&out.join(layout::INDEX_DIR), &keys)?;
+    Ok(Some(b))
 }
 
 /// Copies answer `line`'s vectors from `store` to `w`; returns its sentence count.

@@ -50,6 +50,18 @@ fn emit(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// The closing line: where all ideas went, or how to see the rest.
+fn more(args: &Args, ideas: usize) -> String {
+    match &args.csv {
+        Some(csv) => format!("all ideas: {}\n", csv.display()),
+        None if ideas > args.limit => format!(
+            "{} more: --limit N to show them, --csv FILE to write all\n",
+            ideas - args.limit
+        ),
+        None => String::new(),
+    }
+}
+
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.threshold) {
@@ -101,18 +113,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             i.keyphrases.join(", ")
         );
     }
-    match &args.csv {
-        Some(csv) => {
-            let _ = writeln!(out, "all ideas: {}", csv.display());
-        }
-        None if report.ideas.len() > args.limit => {
-            let _ = writeln!(
-                out,
-                "{} more: --limit N, or --csv FILE for all",
-                report.ideas.len() - args.limit
-            );
-        }
-        None => {}
-    }
+    out.push_str(&more(&args, report.ideas.len()));
     emit(&out)
 }
