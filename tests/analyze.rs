@@ -420,3 +420,48 @@ fn a_read_only_run_can_be_searched_and_its_ideas_listed() {
     assert!(std::fs::read_to_string(&csv).unwrap().starts_with("rank,"));
     assert_eq!(snapshot(&out), before);
 }
+
+#[test]
+fn a_killed_run_leaves_the_previous_run_intact_and_the_next_run_sweeps_its_temp_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    run(&out, false, None);
+    let before = snapshot(&out);
+    let mut child = verbatim()
+        .args([
+            "analyze",
+            "corpora/demo/feedback.csv",
+            "--text-col",
+            "Comment",
+        ])
+        .args([
+            "--id-col",
+            "ResponseId",
+            "--codebook",
+            "corpora/eval/themes.yaml",
+        ])
+        .args(["--chunk", "8", "--force", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let temp = dir.path().join(format!(".run.verbatim-tmp-{}", child.id()));
+    // Killed once it is writing its rows (rejects.csv exists from the first row on).
+    let started = std::time::Instant::now();
+    while !temp.join("rejects.csv").exists() {
+        assert!(started.elapsed().as_secs() < 120, "the run never started");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended early");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(snapshot(&out), before, "the previous run is byte-identical");
+    assert!(temp.exists(), "SIGKILL leaves the temporary folder");
+    // The next run into the same folder removes what the killed one left.
+    let mut opts = options(&out, false, None);
+    opts.force = true;
+    analyze(&opts, common::encoder(), &NoProgress).unwrap();
+    assert_eq!(names(dir.path()), ["run"]);
+}
