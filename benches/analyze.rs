@@ -205,6 +205,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             input: export,
             ingest: args.ingest,
             out: out.clone(),
+            force: true,
             sentiment_head: args.head,
             themes: ThemeSource::Codebook(args.codebook),
             shard: None,

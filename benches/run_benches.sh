@@ -166,7 +166,8 @@ timed_analyze() { # export run_dir tag -> JSON line with answers/s, max RSS and 
     t0=$SECONDS
     while [ -n "$vpid" ] && [ -r "/proc/$vpid/status" ]; do
       rss=$(awk '/^VmRSS/ {print $2}' "/proc/$vpid/status" 2>/dev/null || true)
-      lines=$(cat "$run"/responses*.jsonl 2>/dev/null | wc -l || true)
+      # The run is written in a temporary sibling (.NAME.verbatim-tmp-PID) until it is complete.
+      lines=$(cat "$(dirname "$run")/.$(basename "$run")".verbatim-tmp-*/responses*.jsonl 2>/dev/null | wc -l || true)
       [ -n "$rss" ] && printf '%s\t%s\t%s\n' "$((SECONDS - t0))" "$rss" "$lines"
       sleep 5
     done ) > "$run.rss.tsv" &

@@ -10,7 +10,7 @@ RUN=${RUN:-runs/demo}
 $V analyze corpora/demo/feedback.csv \
   --text-col Comment --score-col Score --id-col ResponseId --date-col Date \
   --segment-col Country --segment-col Plan \
-  --codebook corpora/eval/themes.yaml --out "$RUN" --format parquet
+  --codebook corpora/eval/themes.yaml --out "$RUN" --format parquet --force
 echo; echo '$ verbatim search '"$RUN"' "משלוח" --nps detractor'
 $V search "$RUN" "משלוח" --nps detractor --limit 5
 echo; echo '$ verbatim search '"$RUN"' "late delivery" --lang fa'

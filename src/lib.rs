@@ -21,6 +21,7 @@
 //!         segment_cols: vec!["Plan".into()],
 //!     },
 //!     out: PathBuf::from("runs/example"),
+//!     force: true,
 //!     sentiment_head: "models/heads/sentiment.json".into(),
 //!     themes: ThemeSource::Codebook("corpora/eval/themes.yaml".into()),
 //!     shard: None,
@@ -62,6 +63,7 @@ pub mod pipeline;
 pub mod record;
 pub mod report;
 pub mod retrieve;
+pub mod run;
 pub mod serve;
 pub mod text;
 pub mod vector;

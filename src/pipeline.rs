@@ -18,6 +18,7 @@ use crate::index::IndexBuilder;
 use crate::ingest::{Ingest, IngestOptions, RowOutcome};
 use crate::output::{ParquetWriter, RejectsWriter, ResponsesWriter};
 use crate::record::{NpsGroup, Record, Response, SentenceResult};
+use crate::run::{layout, FileHash, Provenance, RunTxn, ShardSpec};
 use crate::text;
 use rayon::prelude::*;
 use serde::Serialize;
@@ -53,6 +54,9 @@ pub enum PipelineError {
     /// The vector index.
     #[error(transparent)]
     Vector(#[from] crate::vector::VectorError),
+    /// The run folder as a whole.
+    #[error(transparent)]
+    Run(#[from] crate::run::RunError),
     /// Work files of the run folder.
     #[error("{path}: {source}")]
     Io {
@@ -92,8 +96,10 @@ pub struct AnalyzeOptions {
     pub input: PathBuf,
     /// Column choices.
     pub ingest: IngestOptions,
-    /// The run folder to write.
+    /// The run folder to write (written whole into a temporary sibling, then renamed in).
     pub out: PathBuf,
+    /// Replace an existing run in `out` (`--force`).
+    pub force: bool,
     /// Sentiment head file.
     pub sentiment_head: PathBuf,
     /// Theme source.
@@ -371,13 +377,8 @@ fn reason_kind(reason: &str) -> String {
         .to_string()
 }
 
-/// Runs `analyze`; returns the summary also written to `RUN_DIR/summary.json`.
-pub fn analyze(
-    opts: &AnalyzeOptions,
-    encoder: &dyn Encoder,
-    progress: &dyn Progress,
-) -> Result<RunSummary, PipelineError> {
-    let started = Instant::now();
+/// Refuses options that cannot work before anything is read or written.
+fn check_options(opts: &AnalyzeOptions) -> Result<(), PipelineError> {
     if let Some((i, n)) = opts.shard {
         if n == 0 || i >= n {
             return Err(PipelineError::Usage(format!(
@@ -385,6 +386,62 @@ pub fn analyze(
             )));
         }
     }
+    let mut inputs: Vec<(&str, &Path)> = vec![("export", &opts.input)];
+    match &opts.themes {
+        ThemeSource::Codebook(p) => inputs.push(("codebook", p)),
+        ThemeSource::Discover {
+            save_codebook: Some(p),
+            ..
+        } => inputs.push(("--save-codebook file", p)),
+        ThemeSource::Discover { .. } => {}
+    }
+    inputs.push(("sentiment head", &opts.sentiment_head));
+    crate::run::refuse_inputs_inside(&opts.out, &inputs)?;
+    Ok(())
+}
+
+/// What the run is made from, for `provenance.json`.
+fn provenance(opts: &AnalyzeOptions, encoder: &dyn Encoder) -> Result<Provenance, PipelineError> {
+    Ok(Provenance {
+        input: Some(FileHash::of(&opts.input)?),
+        shard: opts.shard.map(|(index, count)| ShardSpec { index, count }),
+        model: encoder.name().to_string(),
+        model_fingerprint: encoder.fingerprint(),
+        codebook: match &opts.themes {
+            ThemeSource::Codebook(p) => Some(FileHash::of(p)?),
+            ThemeSource::Discover { .. } => None,
+        },
+        shards: Vec::new(),
+        merged_from: Vec::new(),
+    })
+}
+
+/// Runs `analyze`; returns the summary also written to `RUN_DIR/summary.json`.
+///
+/// The run is written into a temporary sibling of `opts.out` and renamed into place at the
+/// end, so a run that fails leaves the previous run in `opts.out` as it was.
+pub fn analyze(
+    opts: &AnalyzeOptions,
+    encoder: &dyn Encoder,
+    progress: &dyn Progress,
+) -> Result<RunSummary, PipelineError> {
+    let started = Instant::now();
+    check_options(opts)?;
+    let txn = RunTxn::begin(&opts.out, opts.force)?;
+    let summary = analyze_into(opts, txn.path(), encoder, progress, started)?;
+    provenance(opts, encoder)?.save(txn.path())?;
+    txn.commit()?;
+    Ok(summary)
+}
+
+/// Writes the run into the (new, empty) folder `out`.
+fn analyze_into(
+    opts: &AnalyzeOptions,
+    out: &Path,
+    encoder: &dyn Encoder,
+    progress: &dyn Progress,
+    started: Instant,
+) -> Result<RunSummary, PipelineError> {
     let mut ingest = Ingest::open(&opts.input, &opts.ingest)?;
     let head = SentimentHead::load(&opts.sentiment_head)?;
     if head.encoder != encoder.name() {
@@ -395,8 +452,6 @@ pub fn analyze(
             encoder.name()
         )));
     }
-    let out = &opts.out;
-    std::fs::create_dir_all(out).map_err(io(out))?;
     let segment_keys: Vec<String> = ingest.segment_columns().to_vec();
 
     let codebook_model = match &opts.themes {
@@ -409,7 +464,11 @@ pub fn analyze(
     };
 
     let mut rejects = RejectsWriter::create(out)?;
-    let mut store = StoreWriter::create(&out.join("embeddings"), encoder.dim(), encoder.name())?;
+    let mut store = StoreWriter::create(
+        &out.join(layout::EMBEDDINGS_DIR),
+        encoder.dim(),
+        encoder.name(),
+    )?;
     let summary = RunSummary {
         input: opts.input.display().to_string(),
         format: ingest.format().to_string(),
@@ -441,7 +500,7 @@ pub fn analyze(
             } else {
                 None
             },
-            index: IndexBuilder::create(&out.join("index"), &segment_keys)?,
+            index: IndexBuilder::create(&out.join(layout::INDEX_DIR), &segment_keys)?,
             stats: RunStats::new(theme_ids),
             summary,
         })
@@ -452,7 +511,7 @@ pub fn analyze(
         Some(m) => Some(make_sinks(m.ids(), summary.clone())?),
         None => None,
     };
-    let work_path = out.join("work-pass1.jsonl");
+    let work_path = out.join(layout::WORK_PASS1);
     let mut work = match sinks {
         Some(_) => None,
         None => Some(std::io::BufWriter::new(
@@ -552,7 +611,7 @@ pub fn analyze(
                 unreachable!("no codebook means discovery")
             };
             progress.stage("discovering themes", None);
-            let store = Store::open(&out.join("embeddings"))?;
+            let store = Store::open(&out.join(layout::EMBEDDINGS_DIR))?;
             let model = discover_themes(&work_path, &store, options, save_codebook.as_deref())?;
             let mut s = make_sinks(model.ids(), counts)?;
             progress.stage("assigning themes", Some(store_meta.answers));
@@ -590,12 +649,12 @@ pub fn analyze(
         ..
     } = sinks;
     index.finish()?;
-    stats.save(&out.join("stats.json"))?;
-    let store = Store::open(&out.join("embeddings"))?;
-    crate::vector::VectorIndex::build(&store, &out.join("vectors"), &Default::default())?;
+    stats.save(&out.join(layout::STATS))?;
+    let store = Store::open(&out.join(layout::EMBEDDINGS_DIR))?;
+    crate::vector::VectorIndex::build(&store, &out.join(layout::VECTORS_DIR), &Default::default())?;
     summary.seconds = started.elapsed().as_secs_f64();
     summary.answers_per_second = summary.analyzed as f64 / summary.seconds.max(1e-9);
-    let sp = out.join("summary.json");
+    let sp = out.join(layout::SUMMARY);
     let json = serde_json::to_vec_pretty(&summary).expect("summary serializes");
     std::fs::write(&sp, json).map_err(io(&sp))?;
     Ok(summary)

@@ -4,8 +4,12 @@
 
 mod common;
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use verbatim::encode::{BertEncoder, EncoderOptions};
+use verbatim::encode::{EncodeError, Encoder, TextKind};
 use verbatim::ingest::IngestOptions;
 use verbatim::pipeline::{analyze, AnalyzeOptions, NoProgress, ThemeSource};
 use verbatim::record::Response;
@@ -15,8 +19,8 @@ fn repo(p: &str) -> std::path::PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(p)
 }
 
-fn run(out: &Path, parquet: bool, shard: Option<(u64, u64)>) -> verbatim::pipeline::RunSummary {
-    let opts = AnalyzeOptions {
+fn options(out: &Path, parquet: bool, shard: Option<(u64, u64)>) -> AnalyzeOptions {
+    AnalyzeOptions {
         input: repo("tests/fixtures/analyze/mixed.csv"),
         ingest: IngestOptions {
             text_col: "Comment".into(),
@@ -26,12 +30,17 @@ fn run(out: &Path, parquet: bool, shard: Option<(u64, u64)>) -> verbatim::pipeli
             segment_cols: vec!["Plan".into()],
         },
         out: out.to_path_buf(),
+        force: false,
         sentiment_head: repo("models/heads/sentiment.json"),
         themes: ThemeSource::Codebook(repo("corpora/eval/themes.yaml")),
         shard,
         parquet,
         chunk: 4,
-    };
+    }
+}
+
+fn run(out: &Path, parquet: bool, shard: Option<(u64, u64)>) -> verbatim::pipeline::RunSummary {
+    let opts = options(out, parquet, shard);
     analyze(&opts, common::encoder(), &NoProgress).expect("analyze runs")
 }
 
@@ -140,4 +149,319 @@ fn shards_split_the_rows_and_count_the_rest() {
     assert_eq!(a.rejected + b.rejected, 3);
     assert_eq!(a.analyzed + a.rejected + a.other_shards, 12);
     assert_eq!(b.analyzed + b.rejected + b.other_shards, 12);
+}
+
+/// Every file under `dir` with its bytes (paths relative to `dir`).
+fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_path_buf();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+fn names(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The real encoder, failing from its `fail_at`-th call on (a fatal error midway in a run).
+struct FailingEncoder {
+    calls: AtomicUsize,
+    fail_at: usize,
+}
+
+impl Encoder for FailingEncoder {
+    fn dim(&self) -> usize {
+        common::encoder().dim()
+    }
+    fn name(&self) -> &str {
+        common::encoder().name()
+    }
+    fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) + 1 >= self.fail_at {
+            return Err(EncodeError::Torch("out of memory (simulated)".into()));
+        }
+        common::encoder().embed(texts, kind)
+    }
+}
+
+#[test]
+fn a_run_that_fails_midway_leaves_the_previous_run_intact() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    run(&out, true, None);
+    let before = snapshot(&out);
+    assert!(before.contains_key(Path::new("provenance.json")));
+
+    // Replacing a run needs --force.
+    let opts = options(&out, false, Some((0, 2)));
+    let err = analyze(&opts, common::encoder(), &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("--force"), "{err}");
+
+    // A forced re-run that dies at its last encoder call (after the other chunks were
+    // written) changes nothing and leaves no temporary folder behind.
+    let counting = FailingEncoder {
+        calls: AtomicUsize::new(0),
+        fail_at: usize::MAX,
+    };
+    let scratch = tempfile::tempdir().unwrap();
+    analyze(
+        &options(&scratch.path().join("r"), false, None),
+        &counting,
+        &NoProgress,
+    )
+    .unwrap();
+    let calls = counting.calls.load(Ordering::SeqCst);
+    assert!(calls >= 3, "{calls}");
+    let failing = FailingEncoder {
+        calls: AtomicUsize::new(0),
+        fail_at: calls,
+    };
+    let mut opts = options(&out, false, None);
+    opts.force = true;
+    let err = analyze(&opts, &failing, &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("simulated"), "{err}");
+    let mut opts = options(&out, false, Some((0, 2)));
+    opts.force = true;
+    assert_eq!(snapshot(&out), before, "the previous run is byte-identical");
+    assert_eq!(names(dir.path()), ["run"]);
+
+    // A forced re-run that succeeds replaces the whole run: no stale parquet file.
+    let s = analyze(&opts, common::encoder(), &NoProgress).unwrap();
+    assert_eq!(s.shard.as_deref(), Some("0/2"));
+    assert!(!out.join("responses.parquet").exists());
+    assert_eq!(names(dir.path()), ["run"]);
+}
+
+#[test]
+fn analyze_refuses_a_folder_that_is_not_a_run_or_holds_its_input() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir(&docs).unwrap();
+    std::fs::write(docs.join("notes.txt"), "keep me").unwrap();
+    let mut opts = options(&docs, false, None);
+    opts.force = true;
+    let err = analyze(&opts, common::encoder(), &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("not a verbatim run"), "{err}");
+    assert_eq!(names(&docs), ["notes.txt"]);
+
+    // `analyze X/responses.jsonl --out X` would destroy its own input.
+    let out = dir.path().join("run");
+    run(&out, false, None);
+    let input = out.join("responses.jsonl");
+    let before = std::fs::read(&input).unwrap();
+    let mut opts = options(&out, false, None);
+    opts.input = input.clone();
+    opts.ingest = IngestOptions {
+        text_col: "text".into(),
+        score_col: None,
+        id_col: Some("id".into()),
+        date_col: None,
+        segment_cols: Vec::new(),
+    };
+    opts.force = true;
+    let err = analyze(&opts, common::encoder(), &NoProgress)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("contains the export"), "{err}");
+    assert_eq!(std::fs::read(&input).unwrap(), before);
+}
+
+fn verbatim() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_verbatim"));
+    c.current_dir(env!("CARGO_MANIFEST_DIR"));
+    for (k, _) in std::env::vars() {
+        if k.starts_with("SLURM_") || k.starts_with("AWS_BATCH_") || k == "JOB_COMPLETION_INDEX" {
+            c.env_remove(k);
+        }
+    }
+    c
+}
+
+#[test]
+fn shard_auto_reads_the_array_task_and_provenance_records_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("shard");
+    let args = |c: &mut Command| {
+        c.args([
+            "analyze",
+            "tests/fixtures/analyze/mixed.csv",
+            "--text-col",
+            "Comment",
+        ])
+        .args([
+            "--id-col",
+            "ResponseId",
+            "--codebook",
+            "corpora/eval/themes.yaml",
+        ])
+        .args(["--chunk", "4", "--shard", "auto", "--out"])
+        .arg(&out);
+    };
+    let mut c = verbatim();
+    args(&mut c);
+    let o = c.output().unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(err.contains("SLURM_ARRAY_TASK_ID"), "{err}");
+
+    let mut c = verbatim();
+    args(&mut c);
+    c.env("SLURM_ARRAY_TASK_ID", "1")
+        .env("SLURM_ARRAY_TASK_COUNT", "2");
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(summary["shard"], "1/2");
+    let p = verbatim::run::Provenance::load(&out).unwrap().unwrap();
+    assert_eq!(p.shard.map(|s| (s.index, s.count)), Some((1, 2)));
+    let (sha, bytes) =
+        verbatim::run::sha256_file(&repo("tests/fixtures/analyze/mixed.csv")).unwrap();
+    let input = p.input.unwrap();
+    assert_eq!(sha.len(), 64);
+    assert_eq!((input.sha256, input.bytes), (sha, bytes));
+    assert_eq!(summary["model"], p.model.as_str());
+    assert!(
+        p.model_fingerprint.contains("sha256"),
+        "{}",
+        p.model_fingerprint
+    );
+    assert!(p.codebook.unwrap().path.ends_with("themes.yaml"));
+}
+
+/// Runs `cmd` as an unprivileged user when the tests run as root (root writes anywhere, so a
+/// read-only folder is only read-only to others).
+fn as_unprivileged(cmd: &mut Command) -> &mut Command {
+    use std::os::unix::fs::MetadataExt;
+    use std::os::unix::process::CommandExt;
+    if std::fs::metadata("/proc/self").is_ok_and(|m| m.uid() == 0) {
+        cmd.uid(65534).gid(65534);
+    }
+    cmd
+}
+
+/// `chmod -R a-w dir`: write bits cleared, read bits kept as the run was written.
+fn make_read_only(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let read_only = |p: &Path| {
+        let mode = std::fs::metadata(p).unwrap().permissions().mode();
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(mode & !0o222)).unwrap();
+    };
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            make_read_only(&p);
+        } else {
+            read_only(&p);
+        }
+    }
+    read_only(dir);
+}
+
+#[test]
+fn a_read_only_run_can_be_searched_and_its_ideas_listed() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let out = dir.path().join("run");
+    run(&out, false, None);
+    make_read_only(&out);
+    let before = snapshot(&out);
+
+    let o = as_unprivileged(verbatim().args(["search"]).arg(&out).args([
+        "משלוח",
+        "--mode",
+        "keyword",
+        "--json",
+    ]))
+    .output()
+    .unwrap();
+    let stdout = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(stdout.contains("\"a1\""), "{stdout}");
+
+    let o = as_unprivileged(verbatim().arg("ideas").arg(&out))
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(snapshot(&out), before, "readers wrote nothing into the run");
+
+    // The CSV goes only where --csv says.
+    let csv = dir.path().join("ideas.csv");
+    let o = verbatim()
+        .arg("ideas")
+        .arg(&out)
+        .arg("--csv")
+        .arg(&csv)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(std::fs::read_to_string(&csv).unwrap().starts_with("rank,"));
+    assert_eq!(snapshot(&out), before);
+}
+
+#[test]
+fn a_killed_run_leaves_the_previous_run_intact_and_the_next_run_sweeps_its_temp_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    run(&out, false, None);
+    let before = snapshot(&out);
+    let mut child = verbatim()
+        .args([
+            "analyze",
+            "corpora/demo/feedback.csv",
+            "--text-col",
+            "Comment",
+        ])
+        .args([
+            "--id-col",
+            "ResponseId",
+            "--codebook",
+            "corpora/eval/themes.yaml",
+        ])
+        .args(["--chunk", "8", "--force", "--out"])
+        .arg(&out)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let temp = dir.path().join(format!(".run.verbatim-tmp-{}", child.id()));
+    // Killed once it is writing its rows (rejects.csv exists from the first row on).
+    let started = std::time::Instant::now();
+    while !temp.join("rejects.csv").exists() {
+        assert!(started.elapsed().as_secs() < 120, "the run never started");
+        assert!(child.try_wait().unwrap().is_none(), "the run ended early");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(snapshot(&out), before, "the previous run is byte-identical");
+    assert!(temp.exists(), "SIGKILL leaves the temporary folder");
+    // The next run into the same folder removes what the killed one left.
+    let mut opts = options(&out, false, None);
+    opts.force = true;
+    analyze(&opts, common::encoder(), &NoProgress).unwrap();
+    assert_eq!(names(dir.path()), ["run"]);
 }

@@ -12,7 +12,7 @@ use verbatim::analyze::ideas::{
     group_ideas, run_ideas, IdeaOptions, LanguageCenters, SuggestionItem, DEFAULT_THRESHOLD,
 };
 use verbatim::analyze::impact::ImpactOptions;
-use verbatim::analyze::merge::merge_runs;
+use verbatim::analyze::merge::{merge_runs, merge_runs_with, MergeOptions};
 use verbatim::analyze::nps::Z95;
 use verbatim::analyze::period::Period;
 use verbatim::analyze::stats::RunStats;
@@ -25,6 +25,7 @@ use verbatim::output::{RejectsWriter, ResponsesWriter};
 use verbatim::record::{
     NpsGroup, Reject, Response, SentenceResult, Sentiment, SentimentLabel, ThemeMention,
 };
+use verbatim::run::{FileHash, Provenance, ShardSpec};
 
 const NEG: SentimentLabel = SentimentLabel::Negative;
 const NEU: SentimentLabel = SentimentLabel::Neutral;
@@ -451,6 +452,135 @@ fn shard_and_merge_equals_one_run() {
     let other = tmp.path().join("other");
     write_run(&other, &ids(&["billing"]), &all[..3], &[]);
     assert!(merge_runs(&[shard_dirs[0].clone(), other], &tmp.path().join("y")).is_err());
+}
+
+/// Writes shard `k` of 3 of the corpus (38 rows: 36 answers, rows 37 and 38 rejected) with
+/// the summary and provenance `verbatim analyze --shard k/3` writes.
+fn write_shard(dir: &Path, k: u64, fingerprint: &str) -> u64 {
+    let part: Vec<Response> = corpus()
+        .into_iter()
+        .filter(|r| (r.row - 1) % 3 == k)
+        .collect();
+    let rejects: Vec<Reject> = [37u64, 38]
+        .into_iter()
+        .filter(|r| (r - 1) % 3 == k)
+        .map(|row| Reject {
+            row,
+            column: None,
+            reason: "empty answer text".into(),
+        })
+        .collect();
+    write_run(
+        dir,
+        &ids(&["delivery", "support", "price"]),
+        &part,
+        &rejects,
+    );
+    let (analyzed, rejected) = (part.len() as u64, rejects.len() as u64);
+    let summary = serde_json::json!({
+        "input": "export.csv", "rows_read": 38, "analyzed": analyzed, "rejected": rejected,
+        "other_shards": 38 - analyzed - rejected, "shard": format!("{k}/3"), "seconds": 1.0,
+    });
+    std::fs::write(dir.join("summary.json"), summary.to_string()).unwrap();
+    Provenance {
+        input: Some(FileHash {
+            path: "export.csv".into(),
+            sha256: "ab".repeat(32),
+            bytes: 4096,
+        }),
+        shard: Some(ShardSpec { index: k, count: 3 }),
+        model: "fake-8".into(),
+        model_fingerprint: fingerprint.into(),
+        codebook: None,
+        shards: Vec::new(),
+        merged_from: Vec::new(),
+    }
+    .save(dir)
+    .unwrap();
+    analyzed + rejected
+}
+
+fn merge_err(runs: &[std::path::PathBuf], out: &Path) -> String {
+    merge_runs(runs, out).unwrap_err().to_string()
+}
+
+#[test]
+fn merge_refuses_duplicates_mismatches_and_missing_shards_and_counts_rows_once() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |n: &str| tmp.path().join(n);
+    let mut covered = 0;
+    for k in 0..3 {
+        covered += write_shard(&d(&format!("s{k}")), k, "config abc");
+    }
+    assert_eq!(covered, 38);
+    let (s0, s1, s2) = (d("s0"), d("s1"), d("s2"));
+    let summary = |dir: &Path| -> serde_json::Value {
+        serde_json::from_slice(&std::fs::read(dir.join("summary.json")).unwrap()).unwrap()
+    };
+
+    // A complete set: rows read once, not once per shard.
+    merge_runs(&[s0.clone(), s1.clone(), s2.clone()], &d("all")).unwrap();
+    let all = summary(&d("all"));
+    assert_eq!(all["rows_read"], 38, "{all}");
+    assert_eq!(all["other_shards"], 0, "{all}");
+    let p = Provenance::load(&d("all")).unwrap().unwrap();
+    assert_eq!(p.shards.len(), 3);
+    // Replacing that run needs --force.
+    let err = merge_err(&[s0.clone(), s1.clone(), s2.clone()], &d("all"));
+    assert!(err.contains("--force"), "{err}");
+
+    // A missing shard is named; --allow-partial merges what is there.
+    let err = merge_err(&[s0.clone(), s2.clone()], &d("x"));
+    assert!(err.contains("shard 1/3 missing"), "{err}");
+    assert!(!d("x").exists());
+    let opts = MergeOptions {
+        allow_partial: true,
+        ..Default::default()
+    };
+    let m = merge_runs_with(&[s0.clone(), s2.clone()], &d("part"), &opts).unwrap();
+    assert_eq!(m.missing, [ShardSpec { index: 1, count: 3 }]);
+    let part = summary(&d("part"));
+    assert_eq!(part["rows_read"], 38, "{part}");
+    assert_eq!(
+        part["other_shards"].as_u64().unwrap(),
+        38 - part["analyzed"].as_u64().unwrap() - part["rejected"].as_u64().unwrap()
+    );
+    // The partial merge plus the missing shard completes the set.
+    merge_runs(&[d("part"), s1.clone()], &d("done")).unwrap();
+    assert_eq!(summary(&d("done"))["rows_read"], 38);
+
+    // The same shard twice (a copy of shard 0), naming both runs.
+    write_shard(&d("s0-again"), 0, "config abc");
+    let err = merge_err(
+        &[s0.clone(), s1.clone(), s2.clone(), d("s0-again")],
+        &d("x"),
+    );
+    assert!(
+        err.contains("s0-again") && err.contains("shard 0/3"),
+        "{err}"
+    );
+
+    // Another model.
+    write_shard(&d("s2-other-model"), 2, "config def");
+    let err = merge_err(&[s0.clone(), s1.clone(), d("s2-other-model")], &d("x"));
+    assert!(
+        err.contains("same --model") && err.contains("s2-other-model"),
+        "{err}"
+    );
+
+    // Runs without provenance (older versions) whose ids overlap.
+    let all = corpus();
+    write_run(&d("old-a"), &ids(&["delivery"]), &all[..3], &[]);
+    write_run(&d("old-b"), &ids(&["delivery"]), &all[2..5], &[]);
+    let err = merge_err(&[d("old-a"), d("old-b")], &d("x"));
+    assert!(err.contains("is in both") && err.contains("old-b"), "{err}");
+    assert!(!d("x").exists());
+    let leftovers: Vec<String> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
 }
 
 #[test]

@@ -8,14 +8,21 @@
 //!   merged `responses.jsonl` still owns vector i (ideas and search need that); `vectors/` is
 //!   rebuilt from them.
 //! - `index/`: the search index is rebuilt from the merged answers when the runs have one.
-//! - `rejects.csv`: all rejects, by row. `summary.json`: counts summed, maps merged.
+//! - `rejects.csv`: all rejects, by row. `summary.json`: counts summed, maps merged; `rows_read`
+//!   of shards of one export counted once.
+//! - `provenance.json`: checked first. The runs must share the model and the codebook; the same
+//!   shard twice, runs of overlapping ids and (unless `--allow-partial`) a missing shard are
+//!   refused with a message naming the runs. The merged run is written like an analyze run:
+//!   into a temporary sibling renamed into place at the end.
 
 use super::stats::RunStats;
 use super::{io_err, AnalyzeError};
 use crate::encode::store::{Store, StoreWriter};
 use crate::output::{RejectsWriter, ResponsesWriter};
 use crate::record::{Reject, Response};
+use crate::run::{layout, Provenance, RunTxn, ShardSpec};
 use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Lines};
 use std::path::{Path, PathBuf};
 
@@ -34,6 +41,17 @@ pub struct MergeSummary {
     pub embeddings: bool,
     /// Whether the search index was rebuilt (every run had an `index/`).
     pub index: bool,
+    /// Shards of the export that no merged run covers (merged with `--allow-partial`).
+    pub missing: Vec<ShardSpec>,
+}
+
+/// How `merge` treats its output folder and an incomplete set of shards.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct MergeOptions {
+    /// Replace an existing run in `out` (`--force`).
+    pub force: bool,
+    /// Merge even when shards of the export are missing (`--allow-partial`).
+    pub allow_partial: bool,
 }
 
 /// Reads one run's `responses.jsonl` in order.
@@ -46,7 +64,7 @@ struct Source {
 
 impl Source {
     fn open(run: &Path) -> Result<Source, AnalyzeError> {
-        let path = run.join("responses.jsonl");
+        let path = run.join(layout::RESPONSES);
         let f = std::fs::File::open(&path).map_err(io_err(&path))?;
         let mut s = Source {
             path,
@@ -119,7 +137,7 @@ pub fn merge_json(a: &mut Value, b: &Value) {
 }
 
 fn read_rejects(run: &Path, out: &mut Vec<Reject>) -> Result<(), AnalyzeError> {
-    let path = run.join("rejects.csv");
+    let path = run.join(layout::REJECTS);
     if !path.exists() {
         return Ok(());
     }
@@ -148,19 +166,47 @@ fn read_rejects(run: &Path, out: &mut Vec<Reject>) -> Result<(), AnalyzeError> {
     Ok(())
 }
 
-/// Merges the run folders `inputs` into `out` (created; its run files are replaced).
+/// Merges the run folders `inputs` into `out` with the default options (a new or empty `out`,
+/// every shard present).
 pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, AnalyzeError> {
+    merge_runs_with(inputs, out, &MergeOptions::default())
+}
+
+/// Merges the run folders `inputs` into `out`: checks them, writes the merge into a temporary
+/// sibling of `out` and renames it into place.
+pub fn merge_runs_with(
+    inputs: &[PathBuf],
+    out: &Path,
+    opts: &MergeOptions,
+) -> Result<MergeSummary, AnalyzeError> {
+    check_inputs(inputs, out)?;
+    let provenances: Vec<Option<Provenance>> = inputs
+        .iter()
+        .map(|r| Provenance::load(r))
+        .collect::<Result<_, _>>()?;
+    let (provenance, missing) = check_provenance(inputs, &provenances, opts.allow_partial)?;
+    let txn = RunTxn::begin(out, opts.force)?;
+    let mut summary = write_merge(inputs, &provenances, txn.path())?;
+    summary.missing = missing;
+    if let Some(p) = provenance {
+        p.save(txn.path())?;
+    }
+    txn.commit()?;
+    Ok(summary)
+}
+
+/// Refuses an empty list, a run named twice, a folder that is no run, and `out` among them.
+fn check_inputs(inputs: &[PathBuf], out: &Path) -> Result<(), AnalyzeError> {
     if inputs.is_empty() {
         return Err(AnalyzeError::Usage(
             "name at least one run folder to merge".into(),
         ));
     }
-    std::fs::create_dir_all(out).map_err(io_err(out))?;
-    let out_canon = out.canonicalize().map_err(io_err(out))?;
+    let out_canon = out.canonicalize().ok();
     let mut seen = Vec::new();
     for run in inputs {
         let c = run.canonicalize().map_err(io_err(run))?;
-        if c == out_canon {
+        if Some(&c) == out_canon.as_ref() {
             return Err(AnalyzeError::Usage(format!(
                 "--out {} is one of the runs to merge; write the merge to a new folder",
                 out.display()
@@ -172,22 +218,168 @@ pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Analyz
                 run.display()
             )));
         }
+        if !layout::is_run(run) {
+            return Err(AnalyzeError::Usage(format!(
+                "{} is not a verbatim run folder (no {} and {}); name folders written by \
+                 `verbatim analyze` or `verbatim merge`",
+                run.display(),
+                layout::RESPONSES,
+                layout::STATS
+            )));
+        }
         seen.push(c);
     }
-    // Statistics first: a theme mismatch stops the merge before any file is written.
-    let mut stats: Option<RunStats> = None;
-    for run in inputs {
-        let s = RunStats::load(&run.join("stats.json"))?;
-        match &mut stats {
-            None => stats = Some(s),
-            Some(m) => m.merge(&s)?,
+    Ok(())
+}
+
+/// Names the export of a run for messages.
+fn export_of(p: &Provenance) -> String {
+    p.input
+        .as_ref()
+        .map(|f| format!("{} (sha256 {:.12})", f.path, f.sha256))
+        .unwrap_or_else(|| "its export".into())
+}
+
+/// Checks that the runs share model and codebook and cover disjoint shards; returns the
+/// merged run's provenance (none when a run predates provenance.json) and the missing shards.
+fn check_provenance(
+    inputs: &[PathBuf],
+    provs: &[Option<Provenance>],
+    allow_partial: bool,
+) -> Result<(Option<Provenance>, Vec<ShardSpec>), AnalyzeError> {
+    let Some(all) = provs.iter().cloned().collect::<Option<Vec<Provenance>>>() else {
+        return Ok((None, Vec::new()));
+    };
+    let name = |k: usize| inputs[k].display().to_string();
+    let first = &all[0];
+    for (k, p) in all.iter().enumerate().skip(1) {
+        if (&p.model, &p.model_fingerprint) != (&first.model, &first.model_fingerprint) {
+            return Err(AnalyzeError::Mismatch(format!(
+                "{} was analyzed with model {} ({}) but {} with {} ({}); analyze every shard \
+                 with the same --model",
+                name(0),
+                first.model,
+                first.model_fingerprint,
+                name(k),
+                p.model,
+                p.model_fingerprint
+            )));
+        }
+        let cb = |p: &Provenance| p.codebook.as_ref().map(|c| c.sha256.clone());
+        if cb(p) != cb(first) {
+            let show = |p: &Provenance| match &p.codebook {
+                Some(c) => format!("codebook {} (sha256 {:.12})", c.path, c.sha256),
+                None => "discovered themes".into(),
+            };
+            return Err(AnalyzeError::Mismatch(format!(
+                "{} used {} but {} used {}; analyze every shard with the same --codebook",
+                name(0),
+                show(first),
+                name(k),
+                show(p)
+            )));
         }
     }
-    let stats = stats.expect("at least one input");
+    let missing = check_shards(inputs, &all, allow_partial)?;
+    let inputs_of: BTreeSet<Option<String>> = all
+        .iter()
+        .map(|p| p.input.as_ref().map(|f| f.sha256.clone()))
+        .collect();
+    let one_export = inputs_of.len() == 1 && first.input.is_some();
+    let merged = Provenance {
+        input: if one_export {
+            first.input.clone()
+        } else {
+            None
+        },
+        shard: None,
+        shards: if one_export {
+            let s: BTreeSet<ShardSpec> = all.iter().flat_map(|p| p.covered_shards()).collect();
+            s.into_iter().collect()
+        } else {
+            Vec::new()
+        },
+        merged_from: inputs.iter().map(|p| p.display().to_string()).collect(),
+        ..first.clone()
+    };
+    Ok((Some(merged), missing))
+}
 
+/// Refuses a shard covered twice or shards of different counts of one export; returns the
+/// shards missing from each export's set (an error unless `allow_partial`).
+fn check_shards(
+    inputs: &[PathBuf],
+    all: &[Provenance],
+    allow_partial: bool,
+) -> Result<Vec<ShardSpec>, AnalyzeError> {
+    // Per export: shard -> run. A whole-export run counts as shard 0/1.
+    let mut by_export: BTreeMap<String, BTreeMap<ShardSpec, usize>> = BTreeMap::new();
+    for (k, p) in all.iter().enumerate() {
+        let Some(input) = &p.input else { continue };
+        let mut covered = p.covered_shards();
+        if covered.is_empty() {
+            covered.push(ShardSpec { index: 0, count: 1 });
+        }
+        let shards = by_export.entry(input.sha256.clone()).or_default();
+        for s in covered {
+            if let Some((other, j)) = shards.iter().find(|(o, _)| o.count != s.count) {
+                return Err(AnalyzeError::Mismatch(format!(
+                    "{} covers shard {other} but {} covers shard {s} of the same export {}; \
+                     merge the shards of one --shard count",
+                    inputs[*j].display(),
+                    inputs[k].display(),
+                    export_of(p)
+                )));
+            }
+            if let Some(j) = shards.insert(s, k) {
+                return Err(AnalyzeError::Mismatch(format!(
+                    "{} and {} both cover shard {s} of {}; merge each shard once",
+                    inputs[j].display(),
+                    inputs[k].display(),
+                    export_of(p)
+                )));
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    for shards in by_export.values() {
+        let count = shards.keys().next().map_or(1, |s| s.count);
+        missing.extend(
+            (0..count)
+                .map(|index| ShardSpec { index, count })
+                .filter(|s| !shards.contains_key(s)),
+        );
+    }
+    if !missing.is_empty() && !allow_partial {
+        let list: Vec<String> = missing
+            .iter()
+            .map(|s| format!("shard {s} missing"))
+            .collect();
+        return Err(AnalyzeError::Usage(format!(
+            "{}; analyze the missing shards and merge again, or pass --allow-partial to merge \
+             what is there",
+            list.join(", ")
+        )));
+    }
+    Ok(missing)
+}
+
+/// The merged answers, vectors and search index, written in row order.
+struct Merged {
+    answers: u64,
+    sentences: u64,
+    index: bool,
+}
+
+/// The embedding stores of the runs (all or none), checked to be of one model.
+fn open_stores(inputs: &[PathBuf]) -> Result<Vec<Store>, AnalyzeError> {
     let with_store: Vec<bool> = inputs
         .iter()
-        .map(|r| r.join("embeddings/meta.json").exists())
+        .map(|r| {
+            r.join(layout::EMBEDDINGS_DIR)
+                .join(layout::EMBEDDINGS_META)
+                .exists()
+        })
         .collect();
     let embeddings = with_store.iter().all(|&b| b);
     if !embeddings && with_store.iter().any(|&b| b) {
@@ -195,14 +387,13 @@ pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Analyz
             "some runs have an embeddings/ folder and some do not".into(),
         ));
     }
-    let stores: Vec<Store> = if embeddings {
-        inputs
-            .iter()
-            .map(|r| Store::open(&r.join("embeddings")))
-            .collect::<Result<_, _>>()?
-    } else {
-        Vec::new()
-    };
+    if !embeddings {
+        return Ok(Vec::new());
+    }
+    let stores: Vec<Store> = inputs
+        .iter()
+        .map(|r| Store::open(&r.join(layout::EMBEDDINGS_DIR)))
+        .collect::<Result<_, _>>()?;
     for s in stores.iter().skip(1) {
         if s.dim() != stores[0].dim() || s.meta().model != stores[0].meta().model {
             return Err(AnalyzeError::Mismatch(format!(
@@ -212,38 +403,76 @@ pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Analyz
             )));
         }
     }
+    Ok(stores)
+}
+
+/// Writes the merged run into `out` (a new, empty folder).
+fn write_merge(
+    inputs: &[PathBuf],
+    provenances: &[Option<Provenance>],
+    out: &Path,
+) -> Result<MergeSummary, AnalyzeError> {
+    // Statistics first: a theme mismatch stops the merge before any file is written.
+    let mut stats: Option<RunStats> = None;
+    for run in inputs {
+        let s = RunStats::load(&run.join(layout::STATS))?;
+        match &mut stats {
+            None => stats = Some(s),
+            Some(m) => m.merge(&s)?,
+        }
+    }
+    let stats = stats.expect("at least one input");
+    let stores = open_stores(inputs)?;
+    let m = merge_answers(inputs, &stores, out)?;
+    if m.answers != stats.overall.answers() {
+        return Err(AnalyzeError::Mismatch(format!(
+            "the responses.jsonl files hold {} answers but the stats.json files count {}; a run folder is incomplete",
+            m.answers,
+            stats.overall.answers()
+        )));
+    }
+    stats.save(&out.join(layout::STATS))?;
+    let rejects = merge_rejects(inputs, out)?;
+    merge_summaries(inputs, provenances, m.answers, out)?;
+    if !stores.is_empty() {
+        let store = Store::open(&out.join(layout::EMBEDDINGS_DIR))?;
+        crate::vector::VectorIndex::build(
+            &store,
+            &out.join(layout::VECTORS_DIR),
+            &Default::default(),
+        )?;
+    }
+    Ok(MergeSummary {
+        runs: inputs.len(),
+        answers: m.answers,
+        sentences: m.sentences,
+        rejects,
+        embeddings: !stores.is_empty(),
+        index: m.index,
+        missing: Vec::new(),
+    })
+}
+
+/// The k-way merge by source row of the runs' answers (with their vectors and index entries);
+/// refuses an id found in two runs.
+fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Merged, AnalyzeError> {
     let mut writer = match stores.first() {
         Some(s) => Some(StoreWriter::create(
-            &out.join("embeddings"),
+            &out.join(layout::EMBEDDINGS_DIR),
             s.dim(),
             &s.meta().model,
         )?),
         None => None,
     };
-
     let mut sources: Vec<Source> = inputs
         .iter()
         .map(|r| Source::open(r))
         .collect::<Result<_, _>>()?;
     let mut responses = ResponsesWriter::create(out)?;
-    let index_all = inputs.iter().all(|r| r.join("index").is_dir());
-    let mut index = if index_all {
-        // Segment columns: the union over the runs' first answers (shards share columns).
-        let keys: std::collections::BTreeSet<String> = sources
-            .iter()
-            .filter_map(|s| s.next.as_ref())
-            .flat_map(|(_, r)| r.segments.keys().cloned())
-            .collect();
-        let keys: Vec<String> = keys.into_iter().collect();
-        Some(crate::index::IndexBuilder::create(
-            &out.join("index"),
-            &keys,
-        )?)
-    } else {
-        None
-    };
-    let mut seq = 0u64;
-    let mut sentence_vectors = 0u64;
+    let mut index = index_builder(inputs, &sources, out)?;
+    let index_all = index.is_some();
+    let mut owner: HashMap<String, usize> = HashMap::new();
+    let (mut seq, mut sentence_vectors) = (0u64, 0u64);
     loop {
         // The source whose next answer has the lowest row (ties: the earlier input).
         let pick = sources
@@ -256,20 +485,17 @@ pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Analyz
             .next
             .take()
             .expect("picked a source with an answer");
+        if let Some(j) = owner.insert(r.id.clone(), k).filter(|&j| j != k) {
+            return Err(AnalyzeError::Mismatch(format!(
+                "id {} is in both {} and {}; the runs overlap (the same rows analyzed twice?); \
+                 merge runs of different rows",
+                r.id,
+                inputs[j].display(),
+                inputs[k].display()
+            )));
+        }
         if let (Some(w), Some(store)) = (&mut writer, stores.get(k)) {
-            if line >= store.len() {
-                return Err(AnalyzeError::Corrupt {
-                    path: sources[k].path.clone(),
-                    why: format!(
-                        "more answers than its embedding store holds ({})",
-                        store.len()
-                    ),
-                });
-            }
-            let range = store.sentence_range(line);
-            sentence_vectors += range.len() as u64;
-            let sv: Vec<Vec<f32>> = range.map(|j| store.sentence(j).to_vec()).collect();
-            w.push(store.answer(line), &sv)?;
+            sentence_vectors += copy_vectors(store, line, w, &sources[k].path)?;
         }
         r.seq = seq;
         seq += 1;
@@ -286,14 +512,58 @@ pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Analyz
     if let Some(w) = writer {
         w.finish()?;
     }
-    if answers != stats.overall.answers() {
-        return Err(AnalyzeError::Mismatch(format!(
-            "the responses.jsonl files hold {answers} answers but the stats.json files count {}; a run folder is incomplete",
-            stats.overall.answers()
-        )));
-    }
-    stats.save(&out.join("stats.json"))?;
+    Ok(Merged {
+        answers,
+        sentences: sentence_vectors,
+        index: index_all,
+    })
+}
 
+/// The merged search index's builder when every run has an index.
+fn index_builder(
+    inputs: &[PathBuf],
+    sources: &[Source],
+    out: &Path,
+) -> Result<Option<crate::index::IndexBuilder>, AnalyzeError> {
+    if !inputs.iter().all(|r| r.join(layout::INDEX_DIR).is_dir()) {
+        return Ok(None);
+    }
+    // Segment columns: the union over the runs' first answers (shards share columns).
+    let keys: BTreeSet<String> = sources
+        .iter()
+        .filter_map(|s| s.next.as_ref())
+        .flat_map(|(_, r)| r.segments.keys().cloned())
+        .collect();
+    let keys: Vec<String> = keys.into_iter().collect();
+    let b = crate::index::IndexBuilder::create(&out.join(layout::INDEX_DIR), &keys)?;
+    Ok(Some(b))
+}
+
+/// Copies answer `line`'s vectors from `store` to `w`; returns its sentence count.
+fn copy_vectors(
+    store: &Store,
+    line: usize,
+    w: &mut StoreWriter,
+    path: &Path,
+) -> Result<u64, AnalyzeError> {
+    if line >= store.len() {
+        return Err(AnalyzeError::Corrupt {
+            path: path.to_path_buf(),
+            why: format!(
+                "more answers than its embedding store holds ({})",
+                store.len()
+            ),
+        });
+    }
+    let range = store.sentence_range(line);
+    let n = range.len() as u64;
+    let sv: Vec<Vec<f32>> = range.map(|j| store.sentence(j).to_vec()).collect();
+    w.push(store.answer(line), &sv)?;
+    Ok(n)
+}
+
+/// Writes all runs' rejects, by row; returns their count.
+fn merge_rejects(inputs: &[PathBuf], out: &Path) -> Result<u64, AnalyzeError> {
     let mut rejects = Vec::new();
     for run in inputs {
         read_rejects(run, &mut rejects)?;
@@ -303,55 +573,87 @@ pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, Analyz
     for r in &rejects {
         rw.write(r)?;
     }
-    let rejects = rw.finish()?;
+    Ok(rw.finish()?)
+}
 
+/// Rows read by the runs together: shards of one export all read the whole export, so each
+/// export's rows count once (the largest count among its shards); other runs add up.
+fn rows_read(summaries: &[(Value, Option<Provenance>)]) -> Option<u64> {
+    let mut per_export: BTreeMap<String, u64> = BTreeMap::new();
+    let mut total = 0u64;
+    for (s, p) in summaries {
+        let n = s.get("rows_read")?.as_u64()?;
+        let sharded = !s["shard"].is_null() || p.as_ref().is_some_and(|p| !p.shards.is_empty());
+        let export = p
+            .as_ref()
+            .and_then(|p| p.input.as_ref().map(|f| f.sha256.clone()))
+            .or_else(|| s["input"].as_str().map(str::to_string));
+        match export.filter(|_| sharded) {
+            Some(e) => {
+                let m = per_export.entry(e).or_default();
+                *m = (*m).max(n);
+            }
+            None => total += n,
+        }
+    }
+    Some(total + per_export.values().sum::<u64>())
+}
+
+/// Writes the merged `summary.json`: counts summed, maps merged, rows read counted once.
+fn merge_summaries(
+    inputs: &[PathBuf],
+    provenances: &[Option<Provenance>],
+    answers: u64,
+    out: &Path,
+) -> Result<(), AnalyzeError> {
     let mut summary = Value::Null;
-    for run in inputs {
-        let p = run.join("summary.json");
+    let mut each = Vec::new();
+    for (run, prov) in inputs.iter().zip(provenances) {
+        let p = run.join(layout::SUMMARY);
         if let Ok(raw) = std::fs::read(&p) {
             let v: Value = serde_json::from_slice(&raw).map_err(|e| AnalyzeError::Corrupt {
                 path: p.clone(),
                 why: e.to_string(),
             })?;
             merge_json(&mut summary, &v);
+            each.push((v, prov.clone()));
         }
     }
-    if let Value::Object(m) = &mut summary {
-        let secs = m.get("seconds").and_then(Value::as_f64).unwrap_or(0.0);
-        if secs > 0.0 {
-            m.insert(
-                "answers_per_second".into(),
-                Value::from(answers as f64 / secs),
-            );
-        }
-        m.insert("shard".into(), Value::Null);
+    let Value::Object(m) = &mut summary else {
+        return Ok(());
+    };
+    let secs = m.get("seconds").and_then(Value::as_f64).unwrap_or(0.0);
+    if secs > 0.0 {
         m.insert(
-            "merged_from".into(),
-            Value::from(
-                inputs
-                    .iter()
-                    .map(|p| p.display().to_string())
-                    .collect::<Vec<_>>(),
-            ),
+            "answers_per_second".into(),
+            Value::from(answers as f64 / secs),
         );
-        let p = out.join("summary.json");
-        let json = serde_json::to_vec_pretty(&summary).map_err(|e| AnalyzeError::Corrupt {
-            path: p.clone(),
-            why: e.to_string(),
-        })?;
-        std::fs::write(&p, json).map_err(io_err(&p))?;
     }
-
-    if embeddings {
-        let store = Store::open(&out.join("embeddings"))?;
-        crate::vector::VectorIndex::build(&store, &out.join("vectors"), &Default::default())?;
+    if let Some(rows) = rows_read(&each) {
+        let counted = ["analyzed", "rejected"]
+            .iter()
+            .filter_map(|k| m.get(*k).and_then(Value::as_u64))
+            .sum::<u64>();
+        m.insert("rows_read".into(), Value::from(rows));
+        m.insert(
+            "other_shards".into(),
+            Value::from(rows.saturating_sub(counted)),
+        );
     }
-    Ok(MergeSummary {
-        runs: inputs.len(),
-        answers,
-        sentences: sentence_vectors,
-        rejects,
-        embeddings,
-        index: index_all,
-    })
+    m.insert("shard".into(), Value::Null);
+    m.insert(
+        "merged_from".into(),
+        Value::from(
+            inputs
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>(),
+        ),
+    );
+    let p = out.join(layout::SUMMARY);
+    let json = serde_json::to_vec_pretty(&summary).map_err(|e| AnalyzeError::Corrupt {
+        path: p.clone(),
+        why: e.to_string(),
+    })?;
+    std::fs::write(&p, json).map_err(io_err(&p))
 }

@@ -54,6 +54,9 @@ pub enum AnalyzeError {
     /// The search index of a run.
     #[error(transparent)]
     Index(#[from] crate::index::IndexError),
+    /// The run folder as a whole (provenance, replacing the output folder).
+    #[error(transparent)]
+    Run(#[from] crate::run::RunError),
     /// A bad option or an unusable input.
     #[error("{0}")]
     Usage(String),

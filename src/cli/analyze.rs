@@ -38,9 +38,12 @@ pub struct Args {
     /// Columns to break results down by (repeatable).
     #[arg(long = "segment-col")]
     segment_cols: Vec<String>,
-    /// Run folder to write.
+    /// Run folder to write (new or empty; an existing run is replaced only with --force).
     #[arg(long)]
     out: PathBuf,
+    /// Replace the run already in --out (the old run stays until the new one is complete).
+    #[arg(long)]
+    force: bool,
     /// Theme codebook (YAML); without it themes are discovered.
     #[arg(long)]
     codebook: Option<PathBuf>,
@@ -66,6 +69,7 @@ pub struct Args {
     #[arg(long, value_enum, default_value_t = Format::Jsonl)]
     format: Format,
     /// Analyze only shard i of n (rows with (row-1) % n == i); merge shards with `verbatim merge`.
+    /// `auto` reads it from a Slurm, Kubernetes Indexed Job or AWS Batch array task.
     #[arg(long, value_parser = parse_shard)]
     shard: Option<(u64, u64)>,
     /// Rows per processing chunk.
@@ -74,21 +78,7 @@ pub struct Args {
 }
 
 fn parse_shard(s: &str) -> Result<(u64, u64), String> {
-    let (i, n) = s
-        .split_once('/')
-        .ok_or_else(|| format!("{s:?}: write the shard as i/n, e.g. 0/4"))?;
-    let i: u64 = i
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?}: i is not a number"))?;
-    let n: u64 = n
-        .trim()
-        .parse()
-        .map_err(|_| format!("{s:?}: n is not a number"))?;
-    if n == 0 || i >= n {
-        return Err(format!("{s:?}: need 0 <= i < n"));
-    }
-    Ok((i, n))
+    verbatim::run::shard::parse_arg(s).map(|s| (s.index, s.count))
 }
 
 struct Bar(Mutex<ProgressBar>);
@@ -130,6 +120,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             segment_cols: args.segment_cols,
         },
         out: args.out.clone(),
+        force: args.force,
         sentiment_head: args.sentiment_head,
         themes: match args.codebook {
             Some(p) => ThemeSource::Codebook(p),
@@ -165,7 +156,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if s.rejected > 0 {
         println!(
             "rejected rows and reasons: {}",
-            args.out.join("rejects.csv").display()
+            args.out.join(verbatim::run::layout::REJECTS).display()
         );
     }
     let top = |m: &std::collections::BTreeMap<String, u64>| {

@@ -1,5 +1,5 @@
-//! `verbatim ideas`: ranked improvement ideas of a run folder, as a table or JSON, plus
-//! `RUN_DIR/ideas.csv`.
+//! `verbatim ideas`: ranked improvement ideas of a run folder, as a table or JSON, and with
+//! `--csv FILE` as CSV. It only reads the run folder, so it works on read-only runs.
 
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -19,14 +19,14 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
-    /// Ideas to print (all go to ideas.csv).
+    /// Ideas to print (all go to the --csv file).
     #[arg(long, default_value_t = 20)]
     limit: usize,
     /// Mean cosine similarity above which suggestions are grouped as one idea.
     #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
     threshold: f32,
-    /// Where to write the CSV (default RUN_DIR/ideas.csv).
-    #[arg(long)]
+    /// Also write all ideas as CSV to this file.
+    #[arg(long, value_name = "FILE")]
     csv: Option<PathBuf>,
 }
 
@@ -50,6 +50,18 @@ fn emit(text: &str) -> anyhow::Result<()> {
     }
 }
 
+/// The closing line: where all ideas went, or how to see the rest.
+fn more(args: &Args, ideas: usize) -> String {
+    match &args.csv {
+        Some(csv) => format!("all ideas: {}\n", csv.display()),
+        None if ideas > args.limit => format!(
+            "{} more: --limit N to show them, --csv FILE to write all\n",
+            ideas - args.limit
+        ),
+        None => String::new(),
+    }
+}
+
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
     if !(0.0..=1.0).contains(&args.threshold) {
@@ -64,11 +76,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         ..Default::default()
     };
     let report = run_ideas(&args.run_dir, &opts)?;
-    let csv = args
-        .csv
-        .clone()
-        .unwrap_or_else(|| args.run_dir.join("ideas.csv"));
-    write_ideas_csv(&report.ideas, &csv)?;
+    if let Some(csv) = &args.csv {
+        write_ideas_csv(&report.ideas, csv)?;
+    }
     if args.json {
         let mut shown = report.clone();
         shown.ideas.truncate(args.limit);
@@ -103,6 +113,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             i.keyphrases.join(", ")
         );
     }
-    let _ = writeln!(out, "all ideas: {}", csv.display());
+    out.push_str(&more(&args, report.ideas.len()));
     emit(&out)
 }

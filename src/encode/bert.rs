@@ -122,6 +122,8 @@ pub struct BertEncoder {
     tokenizer: Tokenizer,
     file: EncoderFile,
     name: String,
+    /// SHA-256 of config.json and the size of the weights file.
+    fingerprint: String,
     dim: usize,
     pad_id: i64,
     opts: EncoderOptions,
@@ -287,11 +289,18 @@ impl BertEncoder {
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "encoder".into())
         });
+        let weights_bytes = std::fs::metadata(&weights).map(|m| m.len()).unwrap_or(0);
+        let fingerprint = format!(
+            "config.json sha256 {}, {} {weights_bytes} bytes",
+            crate::run::sha256_hex(config_text.as_bytes()),
+            weights.file_name().unwrap_or_default().to_string_lossy()
+        );
         Ok(BertEncoder {
             replicas,
             tokenizer,
             file,
             name,
+            fingerprint,
             dim,
             pad_id,
             opts,
@@ -359,6 +368,10 @@ impl Encoder for BertEncoder {
 
     fn name(&self) -> &str {
         &self.name
+    }
+
+    fn fingerprint(&self) -> String {
+        self.fingerprint.clone()
     }
 
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError> {

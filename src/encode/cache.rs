@@ -81,6 +81,10 @@ impl Encoder for CachedEncoder<'_> {
         self.inner.name()
     }
 
+    fn fingerprint(&self) -> String {
+        self.inner.fingerprint()
+    }
+
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError> {
         let keys: Vec<u64> = texts.iter().map(|t| key(self.name(), kind, t)).collect();
         let missing: Vec<usize> = {

@@ -46,6 +46,11 @@ pub trait Encoder: Send + Sync {
     fn dim(&self) -> usize;
     /// A short name of the model, recorded with stored vectors.
     fn name(&self) -> &str;
+    /// What identifies the model's weights beyond its name (recorded in provenance.json so
+    /// that `merge` refuses runs of different models); the name when nothing more is known.
+    fn fingerprint(&self) -> String {
+        self.name().to_string()
+    }
     /// Embeds `texts`, one vector per text, in input order.
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError>;
 }

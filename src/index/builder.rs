@@ -199,6 +199,33 @@ impl IndexBuilder {
         commit.commit().map_err(err("commit"))?;
         self.writer
             .wait_merging_threads()
-            .map_err(err("finish merging segments"))
+            .map_err(err("finish merging segments"))?;
+        share_metadata(&dir)
     }
+}
+
+/// tantivy writes `meta.json` and `.managed.json` through a temporary file, readable by its
+/// owner only; gives them the mode of the index's other files, so that a run shared with
+/// other users (or archived read-only) can be searched by them.
+fn share_metadata(dir: &Path) -> Result<(), IndexError> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| IndexError::Io { path, source }
+    };
+    let mut mode = None;
+    for e in std::fs::read_dir(dir).map_err(io(dir))? {
+        let p = e.map_err(io(dir))?.path();
+        if p.extension().is_some_and(|x| x == "idx") {
+            mode = Some(std::fs::metadata(&p).map_err(io(&p))?.permissions());
+            break;
+        }
+    }
+    let Some(mode) = mode else { return Ok(()) };
+    for name in [crate::run::layout::INDEX_META, ".managed.json"] {
+        let p = dir.join(name);
+        if p.exists() {
+            std::fs::set_permissions(&p, mode.clone()).map_err(io(&p))?;
+        }
+    }
+    Ok(())
 }

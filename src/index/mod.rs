@@ -6,14 +6,17 @@
 //! - [`variants`]: the extra forms indexed per word (Hebrew and Arabic prefixes, joined words,
 //!   Snowball stems);
 //! - [`analyzer`]: both as tantivy tokens, for answers and for queries;
-//! - [`schema`]: the fields; [`IndexBuilder`] writes them.
+//! - [`schema`]: the fields; [`IndexBuilder`] writes them; [`ReadOnlyDir`] opens them for
+//!   reading without a lock file (read-only run folders).
 
 pub mod analyzer;
 mod builder;
 mod error;
+mod readonly;
 pub mod schema;
 pub mod variants;
 pub mod words;
 
 pub use builder::{IndexBuilder, IndexInfo};
 pub use error::IndexError;
+pub use readonly::ReadOnlyDir;

@@ -62,16 +62,20 @@ impl Keyword {
             path: dir.to_path_buf(),
             why,
         };
-        if !dir.join("meta.json").is_file() {
+        if !dir.join(crate::run::layout::INDEX_META).is_file() {
             return Err(run(
                 "no search index here; run `verbatim analyze` to build the run folder".into(),
             ));
         }
-        let index = Index::open_in_dir(dir).map_err(|e| {
-            run(format!(
-                "cannot open the search index ({e}); run `verbatim analyze` again to rebuild it"
-            ))
-        })?;
+        // Read-only: no lock file, so archived and read-only run folders can be searched.
+        let index = crate::index::ReadOnlyDir::open(dir)
+            .map_err(tantivy::TantivyError::from)
+            .and_then(Index::open)
+            .map_err(|e| {
+                run(format!(
+                    "cannot open the search index ({e}); run `verbatim analyze` again to rebuild it"
+                ))
+            })?;
         register(&index);
         let fields = Fields::of(&index.schema()).map_err(|f| {
             run(format!(

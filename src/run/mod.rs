@@ -1,0 +1,76 @@
+//! The run folder as a whole: its file names ([`layout`]), writing it as a transaction that
+//! replaces an earlier run only when complete ([`RunTxn`]), what it was made from
+//! ([`Provenance`]) and the shard a job engine assigns ([`shard`]).
+
+pub mod layout;
+mod provenance;
+pub mod shard;
+mod txn;
+
+pub use provenance::{sha256_file, sha256_hex, FileHash, Provenance, ShardSpec};
+pub use txn::RunTxn;
+
+use std::path::{Path, PathBuf};
+
+/// Errors about a run folder as a whole.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// A file or folder could not be read, written or renamed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file or folder.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The folder cannot be used as asked (the message says what to do).
+    #[error("{0}")]
+    Usage(String),
+    /// A run file is not what verbatim writes.
+    #[error("{path}: {why}; re-run `verbatim analyze` to rewrite it")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+/// Maps an I/O error to [`RunError::Io`] naming `path`.
+pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
+    move |source| RunError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
+/// Refuses a run folder `out` that contains one of `inputs` (or is the folder they are in):
+/// writing the run replaces the folder, which would destroy the input while it is read.
+pub fn refuse_inputs_inside(out: &Path, inputs: &[(&str, &Path)]) -> Result<(), RunError> {
+    let Ok(out_canon) = out.canonicalize() else {
+        return Ok(()); // a folder still to be made holds nothing yet
+    };
+    for (what, p) in inputs {
+        let canon = p
+            .canonicalize()
+            .or_else(|_| {
+                // A file still to be written (--save-codebook): judge by its folder.
+                let parent = p.parent().filter(|d| !d.as_os_str().is_empty());
+                parent
+                    .unwrap_or(Path::new("."))
+                    .canonicalize()
+                    .map(|d| d.join(p.file_name().unwrap_or_default()))
+            })
+            .unwrap_or_else(|_| p.to_path_buf());
+        if canon.starts_with(&out_canon) {
+            return Err(RunError::Usage(format!(
+                "--out {} contains the {what} {}; the run folder is replaced as a whole, so \
+                 writing it would destroy its own input. Write the run to another folder, or \
+                 move the {what} out of it first",
+                out.display(),
+                p.display()
+            )));
+        }
+    }
+    Ok(())
+}
