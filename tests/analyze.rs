@@ -24,6 +24,7 @@ fn run(out: &Path, parquet: bool, shard: Option<(u64, u64)>) -> verbatim::pipeli
             id_col: Some("ResponseId".into()),
             date_col: Some("Date".into()),
             segment_cols: vec!["Plan".into()],
+            ..Default::default()
         },
         out: out.to_path_buf(),
         sentiment_head: repo("models/heads/sentiment.json"),

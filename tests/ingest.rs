@@ -73,6 +73,7 @@ fn plain_csv_with_mixed_languages() {
         id_col: Some("id".into()),
         date_col: Some("date".into()),
         segment_cols: vec!["plan".into()],
+        ..Default::default()
     };
     let ingest = open("plain.csv", &o);
     assert_eq!(ingest.format(), "csv");
@@ -120,6 +121,7 @@ fn semicolon_csv_with_bom_and_crlf() {
         id_col: Some("kunden-id".into()),
         date_col: Some("Datum".into()),
         segment_cols: vec![],
+        ..Default::default()
     };
     let ingest = open("semicolon.csv", &o);
     // The BOM must not end up in the first column's name.
@@ -162,6 +164,7 @@ fn qualtrics_three_row_header() {
         id_col: Some("ResponseId".into()),
         date_col: Some("startdate".into()),
         segment_cols: vec!["Plan".into()],
+        ..Default::default()
     };
     let ingest = open("qualtrics.csv", &o);
     assert_eq!(ingest.header_kind(), HeaderKind::Qualtrics);
@@ -192,6 +195,7 @@ fn surveymonkey_two_row_header() {
         id_col: Some("respondent id".into()),
         date_col: Some("Start Date".into()),
         segment_cols: vec!["Which plan do you use? - Other (please specify)".into()],
+        ..Default::default()
     };
     let ingest = open("surveymonkey.csv", &o);
     assert_eq!(ingest.header_kind(), HeaderKind::SurveyMonkey);
@@ -246,6 +250,7 @@ fn xlsx_first_sheet_with_typed_cells() {
         id_col: Some("id".into()),
         date_col: Some("submitted".into()),
         segment_cols: vec!["region".into()],
+        ..Default::default()
     };
     let ingest = open("responses.xlsx", &o);
     assert_eq!(ingest.format(), "xlsx");
@@ -337,6 +342,7 @@ fn malformed_csv_rejects_exactly_the_bad_rows() {
         id_col: Some("id".into()),
         date_col: Some("date".into()),
         segment_cols: vec![],
+        ..Default::default()
     };
     let (records, rejects) = read_all(open("malformed.csv", &o), 14);
     let ok: Vec<_> = records

@@ -388,6 +388,30 @@ impl ThemeModel {
         clauses: &[Clause],
         answer_sentiment: Sentiment,
     ) -> (Vec<ThemeMention>, Vec<Vec<String>>) {
+        let units = Units {
+            sentences,
+            sentence_sentiment,
+            clauses,
+            skip: &[],
+        };
+        self.assign_skipping(answer, &units, answer_sentiment)
+    }
+
+    /// [`ThemeModel::assign`], except that sentences marked in `units.skip` (content-free
+    /// ones: `...`, emoji, a bare link) raise no theme and take no mention.
+    pub fn assign_skipping(
+        &self,
+        answer: &[f32],
+        units: &Units<'_>,
+        answer_sentiment: Sentiment,
+    ) -> (Vec<ThemeMention>, Vec<Vec<String>>) {
+        let Units {
+            sentences,
+            sentence_sentiment,
+            clauses,
+            skip,
+        } = *units;
+        let skipped = |si: usize| skip.get(si).copied().unwrap_or(false);
         let cal = self.calibration;
         // Per theme: best score, its sentence, and the sentiment of the unit that raised it.
         let mut best: BTreeMap<usize, (f32, Option<usize>, Option<Sentiment>)> = BTreeMap::new();
@@ -401,7 +425,8 @@ impl ThemeModel {
                     .iter()
                     .filter(|c| c.sentence < sentences.len())
                     .map(|c| (c.sentence, c.vector.as_slice(), Some(c.sentiment))),
-            );
+            )
+            .filter(|(si, _, _)| !skipped(*si));
         for (si, v, sentiment) in units {
             for (t, s) in Self::raise(&self.similarities(v), cal) {
                 if !per_sentence[si].contains(&self.ids[t]) {
@@ -423,6 +448,7 @@ impl ThemeModel {
                 // to it and takes that sentence's sentiment.
                 let si = si.unwrap_or_else(|| {
                     (0..sentences.len())
+                        .filter(|&j| !skipped(j))
                         .max_by(|&a, &b| {
                             self.similarities(&sentences[a])[t]
                                 .total_cmp(&self.similarities(&sentences[b])[t])
@@ -444,6 +470,20 @@ impl ThemeModel {
         mentions.sort_by(|a, b| b.score.total_cmp(&a.score));
         (mentions, per_sentence)
     }
+}
+
+/// The units of one answer that raise themes: its sentences (vectors and sentiments), the
+/// clauses of its sentences, and which sentences to leave out.
+#[derive(Clone, Copy)]
+pub struct Units<'a> {
+    /// Sentence vectors.
+    pub sentences: &'a [Vec<f32>],
+    /// Sentence sentiments.
+    pub sentence_sentiment: &'a [Sentiment],
+    /// Clause vectors of the sentences.
+    pub clauses: &'a [Clause],
+    /// `skip[i]`: sentence `i` raises no theme (missing entries: false).
+    pub skip: &'a [bool],
 }
 
 /// One labeled text for calibration: the similarities of its answer and sentence vectors to
