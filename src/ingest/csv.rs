@@ -7,7 +7,7 @@
 use super::decode::{utf8_reader, CountingReader, TextEncoding};
 use super::header::{self, Layout};
 use super::source::{Cell, RawBody, RawRow, RowFault, RowSource};
-use super::split::{FieldLimits, Scanned, Splitter};
+use super::split::{first_break, FieldLimits, Scanned, Splitter};
 use super::IngestError;
 use encoding_rs::Encoding;
 use std::collections::VecDeque;
@@ -30,8 +30,8 @@ const HEADER_LOOKAHEAD: usize = 3;
 pub(crate) struct CsvSource {
     path: PathBuf,
     splitter: Splitter<Box<dyn Read + Send>>,
-    /// Records read ahead for header detection that turned out to be data.
-    pending: VecDeque<Scanned>,
+    /// Records read ahead for header detection that turned out to be data, with their bytes.
+    pending: VecDeque<(Scanned, Vec<u8>)>,
     names: Vec<String>,
     row: u64,
     bytes: Arc<AtomicU64>,
@@ -88,11 +88,14 @@ pub(crate) fn open(
     };
     for _ in 0..HEADER_LOOKAHEAD {
         match source.read_record()? {
-            Some(record) => source.pending.push_back(record),
+            Some(record) => {
+                let raw = source.splitter.last_raw().to_vec();
+                source.pending.push_back((record, raw));
+            }
             None => break,
         }
     }
-    let head: Vec<Vec<String>> = source.pending.iter().map(lossy_fields).collect();
+    let head: Vec<Vec<String>> = source.pending.iter().map(|p| lossy_fields(&p.0)).collect();
     let layout = header::detect(&head).ok_or_else(|| IngestError::NoHeader {
         path: path.to_path_buf(),
     })?;
@@ -136,11 +139,15 @@ impl CsvSource {
         })
     }
 
-    /// The row's cells or its fault; `last` says the record is the splitter's latest, so a
-    /// broken multi-line record can give its later lines back to be read as rows.
-    fn to_body(&mut self, scanned: Scanned, last: bool) -> RawBody {
-        let (fields, lines) = match scanned {
-            Scanned::Record { fields, lines } => (fields, lines),
+    /// The row's cells or its fault; `raw` (the bytes of a record read ahead) lets a broken
+    /// multi-line record give its later lines back to be read as rows.
+    fn to_body(&mut self, scanned: Scanned, raw: Option<Vec<u8>>) -> RawBody {
+        let (fields, lines, span_at) = match scanned {
+            Scanned::Record {
+                fields,
+                lines,
+                span_at,
+            } => (fields, lines, span_at),
             Scanned::Stray { column, reason } => {
                 return RawBody::Fault(RowFault {
                     column: Some(column).filter(|&c| c < self.names.len()),
@@ -149,7 +156,7 @@ impl CsvSource {
             }
         };
         if fields.len() != self.names.len() {
-            return RawBody::Fault(self.ragged(fields.len(), lines, last));
+            return RawBody::Fault(self.ragged(fields.len(), (lines, span_at), raw));
         }
         let mut cells = Vec::with_capacity(fields.len());
         for (i, field) in fields.into_iter().enumerate() {
@@ -171,12 +178,18 @@ impl CsvSource {
         RawBody::Cells(cells)
     }
 
-    fn ragged(&mut self, got: usize, lines: usize, last: bool) -> RowFault {
+    /// The fault of a record with the wrong number of fields; `span` is (line breaks in
+    /// quoted fields, where the last quoted field spanning lines opened).
+    fn ragged(&mut self, got: usize, span: (usize, usize), raw: Option<Vec<u8>>) -> RowFault {
         let want = self.names.len();
-        if lines > 0 && last {
+        let (lines, span_at) = span;
+        if lines > 0 {
             // A quoted field ran across lines and the count came out wrong: a stray quote
             // took the next rows along. Give them back.
-            self.splitter.resync();
+            match raw {
+                None => self.splitter.resync_after(span_at),
+                Some(raw) => self.unread_pending(raw, span_at),
+            }
             return RowFault {
                 column: None,
                 reason: format!(
@@ -197,12 +210,26 @@ impl CsvSource {
     }
 }
 
+impl CsvSource {
+    /// Gives back the lines of a record read ahead after the one holding its byte `at`, and
+    /// the records read ahead after it, to be read again.
+    fn unread_pending(&mut self, raw: Vec<u8>, at: usize) {
+        let at = at.min(raw.len());
+        let cut = first_break(&raw[at..]).map_or(raw.len(), |i| at + i + 1);
+        let mut again = raw[cut..].to_vec();
+        for (_, later) in self.pending.drain(..) {
+            again.extend_from_slice(&later);
+        }
+        self.splitter.unread(again);
+    }
+}
+
 impl RowSource for CsvSource {
     fn next_row(&mut self) -> Result<Option<RawRow>, IngestError> {
-        let body = if let Some(record) = self.pending.pop_front() {
-            self.to_body(record, false)
+        let body = if let Some((record, raw)) = self.pending.pop_front() {
+            self.to_body(record, Some(raw))
         } else if let Some(record) = self.read_record()? {
-            self.to_body(record, true)
+            self.to_body(record, None)
         } else {
             return Ok(None);
         };

@@ -4,7 +4,7 @@
 //! A quoted field may span lines, but only so far: a quote that never closes (the file ends
 //! inside it), that closes on a later line in the middle of a field, or whose field runs past
 //! [`FieldLimits`] is a stray quote. Its record's first line becomes one reject and the lines
-//! after it are read again as records ([`Splitter::resync`]).
+//! after it are read again as records ([`Splitter::resync_after`]).
 
 use std::io::{self, Read};
 
@@ -30,8 +30,14 @@ impl Default for FieldLimits {
 /// One record read from the text.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Scanned {
-    /// The record's fields; `lines` counts the line breaks inside quoted fields.
-    Record { fields: Vec<Vec<u8>>, lines: usize },
+    /// The record's fields; `lines` counts the line breaks inside quoted fields, and
+    /// `span_at` is where (in the record's bytes) the last quoted field that spans lines
+    /// opened.
+    Record {
+        fields: Vec<Vec<u8>>,
+        lines: usize,
+        span_at: usize,
+    },
     /// A stray quote in `column`: the record's first line is given up, the rest read again.
     Stray { column: usize, reason: String },
 }
@@ -61,6 +67,12 @@ struct Assembly {
     field_lines: usize,
     field_chars: usize,
     lines: usize,
+    /// Bytes of the record stepped through so far.
+    consumed: usize,
+    /// Where (in the record's bytes) the last quoted field opened.
+    quote_at: usize,
+    /// Where the last quoted field that spans lines opened.
+    span_at: usize,
 }
 
 impl Assembly {
@@ -73,6 +85,9 @@ impl Assembly {
             field_lines: 0,
             field_chars: 0,
             lines: 0,
+            consumed: 0,
+            quote_at: 0,
+            span_at: 0,
         }
     }
 
@@ -83,6 +98,7 @@ impl Assembly {
 
     fn step(&mut self, b: u8, delimiter: u8) -> Step {
         let newline = b == b'\n' || b == b'\r';
+        self.consumed += 1;
         match self.state {
             State::Start | State::Unquoted if b == delimiter => self.end_field(),
             State::Start | State::Unquoted | State::QuoteInQuoted if newline => {
@@ -91,6 +107,7 @@ impl Assembly {
             }
             State::Start if b == b'"' => {
                 self.state = State::Quoted;
+                self.quote_at = self.consumed - 1;
                 self.field_lines = 0;
                 self.field_chars = 0;
             }
@@ -101,8 +118,11 @@ impl Assembly {
             State::Quoted if b == b'"' => self.state = State::QuoteInQuoted,
             State::Quoted => {
                 self.cur.push(b);
-                self.field_lines += (b == b'\n') as usize;
-                self.lines += (b == b'\n') as usize;
+                if b == b'\n' {
+                    self.field_lines += 1;
+                    self.lines += 1;
+                    self.span_at = self.quote_at;
+                }
                 self.field_chars += (b & 0xC0 != 0x80) as usize;
             }
             State::QuoteInQuoted if b == b'"' => {
@@ -197,15 +217,26 @@ impl<R: Read> Splitter<R> {
         Ok(Some(b))
     }
 
-    /// Puts the bytes of the last record after its first line back in front of the input,
-    /// so they are read again as records.
-    pub(crate) fn resync(&mut self) {
-        let cut = first_break(&self.raw).map_or(self.raw.len(), |i| i + 1);
-        let mut again = self.raw.split_off(cut);
-        again.extend_from_slice(&self.buf[self.pos..]);
-        self.buf = again;
+    /// The bytes of the record last read (empty after a stray quote).
+    pub(crate) fn last_raw(&self) -> &[u8] {
+        &self.raw
+    }
+
+    /// Puts `bytes` back in front of the input, to be read next.
+    pub(crate) fn unread(&mut self, mut bytes: Vec<u8>) {
+        bytes.extend_from_slice(&self.buf[self.pos..]);
+        self.buf = bytes;
         self.pos = 0;
+    }
+
+    /// Puts the bytes of the last record after the line holding its byte `at` (where a stray
+    /// quote opened) back in front of the input, so they are read again as records.
+    pub(crate) fn resync_after(&mut self, at: usize) {
+        let at = at.min(self.raw.len());
+        let cut = first_break(&self.raw[at..]).map_or(self.raw.len(), |i| at + i + 1);
+        let again = self.raw.split_off(cut);
         self.raw.clear();
+        self.unread(again);
     }
 
     /// The next record, `None` at the end of the input. Empty lines are skipped.
@@ -224,11 +255,13 @@ impl<R: Read> Splitter<R> {
             let column = rec.fields.len();
             match rec.step(b, self.delimiter) {
                 Step::End => return Ok(Some(record(rec))),
-                Step::BadClose => return Ok(Some(self.stray(column, BAD_CLOSE.into()))),
+                Step::BadClose => {
+                    return Ok(Some(self.stray(column, rec.quote_at, BAD_CLOSE.into())))
+                }
                 Step::More => {}
             }
             if let Some(reason) = rec.over(self.limits) {
-                return Ok(Some(self.stray(column, reason)));
+                return Ok(Some(self.stray(column, rec.quote_at, reason)));
             }
         }
     }
@@ -237,16 +270,17 @@ impl<R: Read> Splitter<R> {
         if !rec.started {
             return None;
         }
-        let rest = first_break(&self.raw).map_or(&[][..], |i| &self.raw[i + 1..]);
+        let quoted = &self.raw[rec.quote_at.min(self.raw.len())..];
+        let rest = first_break(quoted).map_or(&[][..], |i| &quoted[i + 1..]);
         if rec.state == State::Quoted && !rest.iter().all(|b| b.is_ascii_whitespace()) {
-            return Some(self.stray(rec.fields.len(), UNCLOSED.into()));
+            return Some(self.stray(rec.fields.len(), rec.quote_at, UNCLOSED.into()));
         }
         rec.end_field();
         Some(record(rec))
     }
 
-    fn stray(&mut self, column: usize, reason: String) -> Scanned {
-        self.resync();
+    fn stray(&mut self, column: usize, quote_at: usize, reason: String) -> Scanned {
+        self.resync_after(quote_at);
         Scanned::Stray { column, reason }
     }
 }
@@ -263,11 +297,12 @@ fn record(rec: Assembly) -> Scanned {
     Scanned::Record {
         fields: rec.fields,
         lines: rec.lines,
+        span_at: rec.span_at,
     }
 }
 
 /// Index of the first line break (`\n`, else a lone `\r`).
-fn first_break(raw: &[u8]) -> Option<usize> {
+pub(crate) fn first_break(raw: &[u8]) -> Option<usize> {
     raw.iter()
         .position(|&b| b == b'\n')
         .or_else(|| raw.iter().position(|&b| b == b'\r'))
