@@ -555,7 +555,8 @@ pub fn analyze(
                             continue;
                         }
                     }
-                    counts.no_score += (opts.ingest.score_col.is_some() && r.score.is_none()) as u64;
+                    counts.no_score +=
+                        (opts.ingest.score_col.is_some() && r.score.is_none()) as u64;
                     pending.push(r);
                 }
             }

@@ -198,7 +198,11 @@ fn non_answers_no_scores_and_very_long_answers_are_kept_and_counted() {
     let l = by_id("long");
     assert_eq!(l.text, long, "the full text stays in the outputs");
     assert_eq!(l.sentences.len(), verbatim::pipeline::MAX_EMBED_SENTENCES);
-    assert!(l.themes.iter().any(|t| t.theme == "delivery"), "{:?}", l.themes);
+    assert!(
+        l.themes.iter().any(|t| t.theme == "delivery"),
+        "{:?}",
+        l.themes
+    );
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(json["non_answers"], 5);
@@ -213,12 +217,21 @@ fn non_answers_no_scores_and_very_long_answers_are_kept_and_counted() {
 fn mostly_rejected_run_exits_non_zero_unless_allowed() {
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("wrong.csv");
-    std::fs::write(&input, "id,score,text\n1,9,fine\n2,eleven,bad\n3,x,bad\n4,,\n").unwrap();
+    std::fs::write(
+        &input,
+        "id,score,text\n1,9,fine\n2,eleven,bad\n3,x,bad\n4,,\n",
+    )
+    .unwrap();
     let run = |out: &str, extra: &[&str]| {
         std::process::Command::new(env!("CARGO_BIN_EXE_verbatim"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
             .args(["analyze", input.to_str().unwrap(), "--text-col", "text"])
-            .args(["--score-col", "score", "--codebook", "corpora/eval/themes.yaml"])
+            .args([
+                "--score-col",
+                "score",
+                "--codebook",
+                "corpora/eval/themes.yaml",
+            ])
             .args(["--out", dir.path().join(out).to_str().unwrap()])
             .args(extra)
             .output()

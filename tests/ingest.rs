@@ -590,7 +590,8 @@ fn long_quoted_fields_are_limited_and_the_limit_is_configurable() {
 
 #[test]
 fn hebrew_and_arabic_excel_csvs_are_decoded() {
-    let he = "מזהה,ציון,תשובה\r\n1,9,המשלוח הגיע מהר והשירות מצוין\r\n2,3,האפליקציה קורסת כל הזמן ₪\r\n";
+    let he =
+        "מזהה,ציון,תשובה\r\n1,9,המשלוח הגיע מהר והשירות מצוין\r\n2,3,האפליקציה קורסת כל הזמן ₪\r\n";
     let (bytes, _, bad) = encoding_rs::WINDOWS_1255.encode(he);
     assert!(!bad);
     let (_dir, path) = temp_file("he.csv", &bytes);
@@ -686,8 +687,10 @@ mod reader_properties {
     fn cell() -> impl Strategy<Value = (String, String)> {
         prop_oneof![
             "[a-zé ש]{0,6}".prop_map(|s| (s.clone(), s)),
-            ("[a-z]", "[a-z,\"\n ]{0,8}")
-                .prop_map(|(a, b)| (format!("{a}{b}"), format!("\"{a}{}\"", b.replace('"', "\"\"")))),
+            ("[a-z]", "[a-z,\"\n ]{0,8}").prop_map(|(a, b)| (
+                format!("{a}{b}"),
+                format!("\"{a}{}\"", b.replace('"', "\"\""))
+            )),
         ]
     }
 
@@ -695,16 +698,19 @@ mod reader_properties {
     fn row() -> impl Strategy<Value = (Vec<(String, String)>, bool)> {
         // A stray quote's tail starts with a letter, so that no other quote can close it on
         // a later line cleanly (`"` then a delimiter would be a valid multi-line field).
-        (prop::collection::vec(cell(), 3), 0..8usize, "[a-z][a-z ,]{0,9}").prop_map(
-            |(mut cells, broken, tail)| {
+        (
+            prop::collection::vec(cell(), 3),
+            0..8usize,
+            "[a-z][a-z ,]{0,9}",
+        )
+            .prop_map(|(mut cells, broken, tail)| {
                 let stray = broken < 3;
                 if stray {
                     cells[broken].1 = format!("\"{tail}");
                     cells.truncate(broken + 1);
                 }
                 (cells, stray)
-            },
-        )
+            })
     }
 
     fn write(rows: &[(Vec<(String, String)>, bool)]) -> String {

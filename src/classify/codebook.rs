@@ -405,29 +405,12 @@ impl ThemeModel {
         units: &Units<'_>,
         answer_sentiment: Sentiment,
     ) -> (Vec<ThemeMention>, Vec<Vec<String>>) {
-        let Units {
-            sentences,
-            sentence_sentiment,
-            clauses,
-            skip,
-        } = *units;
-        let skipped = |si: usize| skip.get(si).copied().unwrap_or(false);
+        let (sentences, sentence_sentiment) = (units.sentences, units.sentence_sentiment);
         let cal = self.calibration;
         // Per theme: best score, its sentence, and the sentiment of the unit that raised it.
         let mut best: BTreeMap<usize, (f32, Option<usize>, Option<Sentiment>)> = BTreeMap::new();
         let mut per_sentence: Vec<Vec<String>> = vec![Vec::new(); sentences.len()];
-        let units = sentences
-            .iter()
-            .enumerate()
-            .map(|(si, v)| (si, v.as_slice(), sentence_sentiment.get(si).copied()))
-            .chain(
-                clauses
-                    .iter()
-                    .filter(|c| c.sentence < sentences.len())
-                    .map(|c| (c.sentence, c.vector.as_slice(), Some(c.sentiment))),
-            )
-            .filter(|(si, _, _)| !skipped(*si));
-        for (si, v, sentiment) in units {
+        for (si, v, sentiment) in units.vectors() {
             for (t, s) in Self::raise(&self.similarities(v), cal) {
                 if !per_sentence[si].contains(&self.ids[t]) {
                     per_sentence[si].push(self.ids[t].clone());
@@ -448,7 +431,7 @@ impl ThemeModel {
                 // to it and takes that sentence's sentiment.
                 let si = si.unwrap_or_else(|| {
                     (0..sentences.len())
-                        .filter(|&j| !skipped(j))
+                        .filter(|&j| !units.skipped(j))
                         .max_by(|&a, &b| {
                             self.similarities(&sentences[a])[t]
                                 .total_cmp(&self.similarities(&sentences[b])[t])
@@ -484,6 +467,28 @@ pub struct Units<'a> {
     pub clauses: &'a [Clause],
     /// `skip[i]`: sentence `i` raises no theme (missing entries: false).
     pub skip: &'a [bool],
+}
+
+impl<'a> Units<'a> {
+    fn skipped(&self, si: usize) -> bool {
+        self.skip.get(si).copied().unwrap_or(false)
+    }
+
+    /// (sentence index, vector, sentiment) of every sentence and clause not skipped.
+    fn vectors(&self) -> impl Iterator<Item = (usize, &'a [f32], Option<Sentiment>)> + '_ {
+        let n = self.sentences.len();
+        self.sentences
+            .iter()
+            .enumerate()
+            .map(|(si, v)| (si, v.as_slice(), self.sentence_sentiment.get(si).copied()))
+            .chain(
+                self.clauses
+                    .iter()
+                    .filter(move |c| c.sentence < n)
+                    .map(|c| (c.sentence, c.vector.as_slice(), Some(c.sentiment))),
+            )
+            .filter(|(si, _, _)| !self.skipped(*si))
+    }
 }
 
 /// One labeled text for calibration: the similarities of its answer and sentence vectors to

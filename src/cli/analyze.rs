@@ -2,12 +2,12 @@
 
 use super::progress::bar;
 use indicatif::ProgressBar;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use verbatim::classify::discovery::DiscoveryOptions;
 use verbatim::encode::{BertEncoder, EncoderOptions};
 use verbatim::ingest::{FieldLimits, IngestOptions};
-use verbatim::pipeline::{analyze, AnalyzeOptions, Progress, ThemeSource};
+use verbatim::pipeline::{analyze, AnalyzeOptions, Progress, RunSummary, ThemeSource};
 
 /// Output formats beside responses.jsonl.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -171,6 +171,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let progress = Bar(Mutex::new(ProgressBar::hidden()));
     let s = analyze(&opts, &encoder, &progress)?;
     progress.stage("", None);
+    print_summary(&s, &args.out);
+    let in_shard = s.analyzed + s.rejected;
+    if s.rejected * 2 > in_shard && !args.allow_rejects {
+        eprintln!(
+            "error: {} of {} rows were rejected (more than half); the reasons are in {}. Check \
+             the columns, the delimiter and the encoding (--encoding), or pass --allow-rejects \
+             to accept the run as it is",
+            s.rejected,
+            in_shard,
+            args.out.join("rejects.csv").display()
+        );
+        std::process::exit(EXIT_MOSTLY_REJECTED);
+    }
+    Ok(())
+}
+
+/// Prints the run's counts, languages, sentiment and themes.
+fn print_summary(s: &RunSummary, out: &Path) {
     println!(
         "read {} rows: {} analyzed, {} rejected{} ({:.1} s, {:.1} answers/s)",
         s.rows_read,
@@ -187,7 +205,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if s.rejected > 0 {
         println!(
             "rejected rows and reasons: {}",
-            args.out.join("rejects.csv").display()
+            out.join("rejects.csv").display()
         );
     }
     let top = |m: &std::collections::BTreeMap<String, u64>| {
@@ -214,18 +232,5 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     println!("languages: {}", top(&s.languages));
     println!("sentiment: {}", top(&s.sentiment));
     println!("themes ({}): {}", s.theme_source, top(&s.themes));
-    println!("run folder: {}", args.out.display());
-    let in_shard = s.analyzed + s.rejected;
-    if s.rejected * 2 > in_shard && !args.allow_rejects {
-        eprintln!(
-            "error: {} of {} rows were rejected (more than half); the reasons are in {}. Check \
-             the columns, the delimiter and the encoding (--encoding), or pass --allow-rejects \
-             to accept the run as it is",
-            s.rejected,
-            in_shard,
-            args.out.join("rejects.csv").display()
-        );
-        std::process::exit(EXIT_MOSTLY_REJECTED);
-    }
-    Ok(())
+    println!("run folder: {}", out.display());
 }

@@ -59,11 +59,9 @@ pub(crate) fn open(
     };
     let file = File::open(path).map_err(io_err)?;
     let bytes = Arc::new(AtomicU64::new(0));
-    let (mut text, encoding) = utf8_reader(
-        CountingReader::new(file, bytes.clone()),
-        settings.encoding,
-    )
-    .map_err(|e| e.into_ingest(path))?;
+    let (mut text, encoding) =
+        utf8_reader(CountingReader::new(file, bytes.clone()), settings.encoding)
+            .map_err(|e| e.into_ingest(path))?;
 
     let mut sample = Vec::with_capacity(SAMPLE_BYTES);
     text.by_ref()
@@ -122,7 +120,9 @@ pub(crate) fn excel_separator(sample: &[u8]) -> (Option<u8>, usize) {
         .iter()
         .position(|&b| b == b'\n')
         .unwrap_or(sample.len());
-    let line = sample[..line_end].strip_suffix(b"\r").unwrap_or(&sample[..line_end]);
+    let line = sample[..line_end]
+        .strip_suffix(b"\r")
+        .unwrap_or(&sample[..line_end]);
     match line {
         [b's' | b'S', b'e' | b'E', b'p' | b'P', b'=', d] if !d.is_ascii_alphanumeric() => {
             (Some(*d), (line_end + 1).min(sample.len()))
@@ -141,7 +141,7 @@ impl CsvSource {
 
     /// The row's cells or its fault; `raw` (the bytes of a record read ahead) lets a broken
     /// multi-line record give its later lines back to be read as rows.
-    fn to_body(&mut self, scanned: Scanned, raw: Option<Vec<u8>>) -> RawBody {
+    fn body_of(&mut self, scanned: Scanned, raw: Option<Vec<u8>>) -> RawBody {
         let (fields, lines, span_at) = match scanned {
             Scanned::Record {
                 fields,
@@ -227,9 +227,9 @@ impl CsvSource {
 impl RowSource for CsvSource {
     fn next_row(&mut self) -> Result<Option<RawRow>, IngestError> {
         let body = if let Some((record, raw)) = self.pending.pop_front() {
-            self.to_body(record, Some(raw))
+            self.body_of(record, Some(raw))
         } else if let Some(record) = self.read_record()? {
-            self.to_body(record, None)
+            self.body_of(record, None)
         } else {
             return Ok(None);
         };

@@ -6,8 +6,8 @@
 
 use super::IngestError;
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
-use std::path::Path;
 use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 

@@ -340,13 +340,16 @@ impl Iterator for Ingest {
     }
 }
 
-/// The format's row source, its header layout and the text encoding used.
+/// A format's row source, its header layout and the text encoding used.
+type Opened = (Box<dyn RowSource>, header::Layout, Option<&'static str>);
+
+/// Opens the row source of `format`.
 fn open_source(
     path: &Path,
     format: Format,
     len: u64,
     opts: &IngestOptions,
-) -> Result<(Box<dyn RowSource>, header::Layout, Option<&'static str>), IngestError> {
+) -> Result<Opened, IngestError> {
     let encoding = match opts.encoding.as_deref().map(str::trim) {
         None | Some("") => None,
         Some(label) => Some(

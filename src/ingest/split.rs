@@ -362,11 +362,15 @@ mod tests {
             max_chars: 1_000,
         };
         let got = split("1,\"a\nb\nc\nd\"\n2,x\n", limits);
-        assert!(matches!(&got[0], Scanned::Stray { column: 1, reason } if reason.contains("2 lines")));
+        assert!(
+            matches!(&got[0], Scanned::Stray { column: 1, reason } if reason.contains("2 lines"))
+        );
         assert_eq!(got.iter().map(fields).collect::<Vec<_>>().len(), 5);
         let long = format!("1,\"a\n{}\"\n2,x\n", "y".repeat(2_000));
         let got = split(&long, limits);
-        assert!(matches!(&got[0], Scanned::Stray { reason, .. } if reason.contains("1000 characters")));
+        assert!(
+            matches!(&got[0], Scanned::Stray { reason, .. } if reason.contains("1000 characters"))
+        );
         // On one line any length is fine.
         let long = format!("1,\"{}\"\n", "y".repeat(2_000));
         assert_eq!(fields(&split(&long, limits)[0])[1].len(), 2_000);

@@ -125,7 +125,9 @@ impl Validator {
 }
 
 /// Score cells that mean "no score" (compared case-insensitively, after trimming).
-const NO_SCORE: [&str; 8] = ["n/a", "na", "n.a.", "-", "\u{2013}", "\u{2014}", "none", "null"];
+const NO_SCORE: [&str; 8] = [
+    "n/a", "na", "n.a.", "-", "\u{2013}", "\u{2014}", "none", "null",
+];
 
 /// Parses a 0-10 whole-number score; blank and "no score" marks (`N/A`, `na`, `-`) are
 /// `None`. Persian, Arabic-Indic and full-width digits are read, and bidi marks around the
@@ -337,7 +339,15 @@ mod tests {
 
     #[test]
     fn scores_in_other_digits_and_no_score_marks() {
-        for s in ["۹", "٩", "９", "\u{200F}9", "9\u{200E}", "\u{2067}٩\u{2069}", "\u{061C}۹ "] {
+        for s in [
+            "۹",
+            "٩",
+            "９",
+            "\u{200F}9",
+            "9\u{200E}",
+            "\u{2067}٩\u{2069}",
+            "\u{061C}۹ ",
+        ] {
             assert_eq!(parse_score(&text(s)), Ok(Some(9)), "{s:?}");
         }
         assert_eq!(parse_score(&text("۱۰")), Ok(Some(10)));
@@ -345,7 +355,9 @@ mod tests {
         for s in ["N/A", "na", "-", "", "\u{200F}", " n/a "] {
             assert_eq!(parse_score(&text(s)), Ok(None), "{s:?}");
         }
-        assert!(parse_score(&text("۹۹")).unwrap_err().contains("outside 0-10"));
+        assert!(parse_score(&text("۹۹"))
+            .unwrap_err()
+            .contains("outside 0-10"));
     }
 
     #[test]

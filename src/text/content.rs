@@ -17,8 +17,7 @@ pub fn is_content_free(text: &str) -> bool {
 fn is_link(token: &str) -> bool {
     let t = token.trim_matches(|c: char| !c.is_alphanumeric());
     let lower = t.to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.")
-    {
+    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.") {
         return true;
     }
     match t.split_once('@') {
