@@ -146,7 +146,8 @@ pub struct RunSummary {
     /// Content-free answers (`...`, emoji only, a bare link): kept as rows, given no theme.
     pub non_answers: u64,
     /// Answers whose embedded units were capped ([`MAX_EMBED_SENTENCES`] sentences,
-    /// [`MAX_UNIT_CHARS`] characters per unit); their full text is still in the outputs.
+    /// [`MAX_EMBED_CHARS`] characters of sentences, [`MAX_UNIT_CHARS`] characters per unit);
+    /// their full text is still in the outputs.
     pub capped: u64,
     /// `i/n` when sharded.
     pub shard: Option<String>,
@@ -180,6 +181,11 @@ pub const MAX_EMBED_SENTENCES: usize = 64;
 /// then also cuts it to its token limit (512 tokens for e5-small).
 pub const MAX_UNIT_CHARS: usize = 8_192;
 
+/// Most characters of an answer's sentences that are embedded, all sentences together
+/// (sentences after the one that reaches it are left out like those past
+/// [`MAX_EMBED_SENTENCES`]).
+pub const MAX_EMBED_CHARS: usize = 16_384;
+
 /// Text-stage results of one record.
 struct Prepared {
     record: Record,
@@ -208,17 +214,19 @@ fn prepare(record: Record) -> Prepared {
     capped |= cut;
     let model_text = text::normalize::for_model(answer_text);
     let mut sentences: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut chars = 0;
     for r in text::segment::sentences(&record.text) {
         let (unit, cut) = cut_chars(&record.text[r.clone()], MAX_UNIT_CHARS);
         let t = text::normalize::for_model(unit);
         if t.is_empty() {
             continue;
         }
-        if sentences.len() == MAX_EMBED_SENTENCES {
+        if sentences.len() == MAX_EMBED_SENTENCES || chars >= MAX_EMBED_CHARS {
             capped = true;
             break;
         }
         capped |= cut;
+        chars += unit.chars().count();
         sentences.push((r, t));
     }
     let clauses = sentences
