@@ -358,6 +358,14 @@ mod tests {
     }
 
     #[test]
+    fn an_uncertain_guess_is_one_message_naming_the_encoding() {
+        let err = DecodeError::Unsure(encoding_rs::WINDOWS_1255).into_ingest(Path::new("x.csv"));
+        let msg = err.to_string();
+        assert!(msg.starts_with("x.csv is not UTF-8"), "{msg}");
+        assert!(msg.contains("--encoding windows-1255"), "{msg}");
+    }
+
+    #[test]
     fn a_few_bad_bytes_stay_utf8() {
         let bytes = b"id,text\n1,caf\xE9\n2,\xC3\xA9t\xC3\xA9\n".to_vec();
         let (mut reader, enc) = utf8_reader(io::Cursor::new(bytes.clone()), None).unwrap();
