@@ -56,6 +56,7 @@ fn parse_args() -> Result<Args, String> {
             id_col: Some("respondent_id".into()),
             date_col: Some("submitted_at".into()),
             segment_cols: Vec::new(),
+            ..Default::default()
         },
     };
     let mut segments = Vec::new();

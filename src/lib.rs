@@ -19,6 +19,7 @@
 //!         id_col: Some("ResponseId".into()),
 //!         date_col: Some("Date".into()),
 //!         segment_cols: vec!["Plan".into()],
+//!         ..Default::default()
 //!     },
 //!     out: PathBuf::from("runs/example"),
 //!     force: true,

@@ -9,7 +9,7 @@
 
 use crate::analyze::stats::RunStats;
 use crate::analyze::suggestion::is_suggestion;
-use crate::classify::codebook::{Clause, Codebook, ThemeModel};
+use crate::classify::codebook::{Clause, Codebook, ThemeModel, Units};
 use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
 use crate::classify::sentiment::{is_mixed, SentimentHead};
 use crate::encode::store::{Store, StoreWriter};
@@ -145,6 +145,16 @@ pub struct RunSummary {
     pub reject_reasons: BTreeMap<String, u64>,
     /// Rows skipped because they belong to another shard.
     pub other_shards: u64,
+    /// Text encoding of the export (`UTF-8`, `windows-1255`, ...; none for spreadsheets).
+    pub encoding: Option<String>,
+    /// Analyzed answers without a score (blank, `N/A`, `-`) when a score column is given.
+    pub no_score: u64,
+    /// Content-free answers (`...`, emoji only, a bare link): kept as rows, given no theme.
+    pub non_answers: u64,
+    /// Answers whose embedded units were capped ([`MAX_EMBED_SENTENCES`] sentences,
+    /// [`MAX_EMBED_CHARS`] characters of sentences, [`MAX_UNIT_CHARS`] characters per unit);
+    /// their full text is still in the outputs.
+    pub capped: u64,
     /// `i/n` when sharded.
     pub shard: Option<String>,
     /// Answers per language.
@@ -169,6 +179,19 @@ pub struct RunSummary {
     pub answers_per_second: f64,
 }
 
+/// Most sentences of one answer that are embedded and analyzed; later ones stay in the
+/// answer's text but get no sentence result.
+pub const MAX_EMBED_SENTENCES: usize = 64;
+
+/// Most characters of one unit (answer, sentence or clause) handed to the encoder, which
+/// then also cuts it to its token limit (512 tokens for e5-small).
+pub const MAX_UNIT_CHARS: usize = 8_192;
+
+/// Most characters of an answer's sentences that are embedded, all sentences together
+/// (sentences after the one that reaches it are left out like those past
+/// [`MAX_EMBED_SENTENCES`]).
+pub const MAX_EMBED_CHARS: usize = 16_384;
+
 /// Text-stage results of one record.
 struct Prepared {
     record: Record,
@@ -178,28 +201,51 @@ struct Prepared {
     sentences: Vec<(std::ops::Range<usize>, String)>,
     /// Clauses of sentences that split: (sentence index, model text).
     clauses: Vec<(usize, String)>,
+    /// Some units were left out or cut ([`MAX_EMBED_SENTENCES`], [`MAX_UNIT_CHARS`]).
+    capped: bool,
+}
+
+/// The first `max` characters of `s` and whether it was longer.
+fn cut_chars(s: &str, max: usize) -> (&str, bool) {
+    match s.char_indices().nth(max) {
+        Some((at, _)) => (&s[..at], true),
+        None => (s, false),
+    }
 }
 
 fn prepare(record: Record) -> Prepared {
-    let det = text::language::detect(&record.text);
-    let model_text = text::normalize::for_model(&record.text);
-    let sentences: Vec<(std::ops::Range<usize>, String)> = text::segment::sentences(&record.text)
-        .into_iter()
-        .map(|r| {
-            let t = text::normalize::for_model(&record.text[r.clone()]);
-            (r, t)
-        })
-        .filter(|(_, t)| !t.is_empty())
-        .collect();
+    let (head, mut capped) = cut_chars(&record.text, MAX_UNIT_CHARS * 4);
+    let det = text::language::detect(head);
+    let (answer_text, cut) = cut_chars(head, MAX_UNIT_CHARS);
+    capped |= cut;
+    let model_text = text::normalize::for_model(answer_text);
+    let mut sentences: Vec<(std::ops::Range<usize>, String)> = Vec::new();
+    let mut chars = 0;
+    for r in text::segment::sentences(&record.text) {
+        let (unit, cut) = cut_chars(&record.text[r.clone()], MAX_UNIT_CHARS);
+        let t = text::normalize::for_model(unit);
+        if t.is_empty() {
+            continue;
+        }
+        if sentences.len() == MAX_EMBED_SENTENCES || chars >= MAX_EMBED_CHARS {
+            capped = true;
+            break;
+        }
+        capped |= cut;
+        chars += unit.chars().count();
+        sentences.push((r, t));
+    }
     let clauses = sentences
         .iter()
         .enumerate()
         .flat_map(|(si, (r, _))| {
             let sentence = &record.text[r.clone()];
-            text::segment::clauses(sentence)
-                .into_iter()
-                .map(move |c| (si, text::normalize::for_model(&sentence[c])))
+            text::segment::clauses(sentence).into_iter().map(move |c| {
+                let (unit, _) = cut_chars(&sentence[c], MAX_UNIT_CHARS);
+                (si, text::normalize::for_model(unit))
+            })
         })
+        .take(MAX_EMBED_SENTENCES)
         .collect();
     Prepared {
         record,
@@ -208,6 +254,7 @@ fn prepare(record: Record) -> Prepared {
         model_text,
         sentences,
         clauses,
+        capped,
     }
 }
 
@@ -218,6 +265,8 @@ struct Encoded {
     sentences: Vec<Vec<f32>>,
     /// Clause vectors for theme scoring (not stored: discovery's second pass has none).
     clauses: Vec<Clause>,
+    /// Units were capped for embedding.
+    capped: bool,
 }
 
 fn encode_chunk(
@@ -315,20 +364,32 @@ fn encode_chunk(
             answer,
             sentences: svecs,
             clauses,
+            capped: p.capped,
         });
     }
     Ok(out)
 }
 
+/// Themes of an answer; a content-free answer or sentence (`...`, emoji, a bare link) gets
+/// none.
 fn apply_themes(e: &mut Encoded, model: &ThemeModel) {
+    if text::content::is_content_free(&e.response.text) {
+        return;
+    }
     let sent: Vec<_> = e.response.sentences.iter().map(|s| s.sentiment).collect();
-    let (mentions, per_sentence) = model.assign(
-        &e.answer,
-        &e.sentences,
-        &sent,
-        &e.clauses,
-        e.response.sentiment,
-    );
+    let skip: Vec<bool> = e
+        .response
+        .sentences
+        .iter()
+        .map(|s| text::content::is_content_free(&s.text))
+        .collect();
+    let units = Units {
+        sentences: &e.sentences,
+        sentence_sentiment: &sent,
+        clauses: &e.clauses,
+        skip: &skip,
+    };
+    let (mentions, per_sentence) = model.assign_skipping(&e.answer, &units, e.response.sentiment);
     e.response.themes = mentions;
     for (s, themes) in e.response.sentences.iter_mut().zip(per_sentence) {
         s.themes = themes;
@@ -362,6 +423,7 @@ impl Sinks {
             *s.themes.entry(t.theme.clone()).or_default() += 1;
         }
         s.mixed += r.mixed as u64;
+        s.non_answers += text::content::is_content_free(&r.text) as u64;
         s.suggestions += r.has_suggestion() as u64;
         s.sentences += r.sentences.len() as u64;
         Ok(())
@@ -477,6 +539,10 @@ fn analyze_into(
         rejected: 0,
         reject_reasons: BTreeMap::new(),
         other_shards: 0,
+        encoding: ingest.encoding().map(str::to_string),
+        no_score: 0,
+        non_answers: 0,
+        capped: 0,
         shard: opts.shard.map(|(i, n)| format!("{i}/{n}")),
         languages: BTreeMap::new(),
         sentiment: BTreeMap::new(),
@@ -556,6 +622,8 @@ fn analyze_into(
                             continue;
                         }
                     }
+                    counts.no_score +=
+                        (opts.ingest.score_col.is_some() && r.score.is_none()) as u64;
                     pending.push(r);
                 }
             }
@@ -568,6 +636,7 @@ fn analyze_into(
         }
         let mut encoded = encode_chunk(std::mem::take(&mut pending), encoder, &head)?;
         for e in &mut encoded {
+            counts.capped += e.capped as u64;
             e.response.seq = seq;
             seq += 1;
             store.push(&e.answer, &e.sentences)?;
@@ -595,6 +664,8 @@ fn analyze_into(
             s.summary.rejected = counts.rejected;
             s.summary.reject_reasons = counts.reject_reasons.clone();
             s.summary.other_shards = counts.other_shards;
+            s.summary.no_score = counts.no_score;
+            s.summary.capped = counts.capped;
             s
         }
         None => {
@@ -625,6 +696,7 @@ fn analyze_into(
                     answer: store.answer(i).to_vec(),
                     sentences: range.map(|j| store.sentence(j).to_vec()).collect(),
                     clauses: Vec::new(),
+                    capped: false,
                     response,
                 };
                 apply_themes(&mut e, &model);

@@ -28,6 +28,7 @@ fn options(out: &Path, parquet: bool, shard: Option<(u64, u64)>) -> AnalyzeOptio
             id_col: Some("ResponseId".into()),
             date_col: Some("Date".into()),
             segment_cols: vec!["Plan".into()],
+            ..Default::default()
         },
         out: out.to_path_buf(),
         force: false,
@@ -276,8 +277,7 @@ fn analyze_refuses_a_folder_that_is_not_a_run_or_holds_its_input() {
         text_col: "text".into(),
         score_col: None,
         id_col: Some("id".into()),
-        date_col: None,
-        segment_cols: Vec::new(),
+        ..Default::default()
     };
     opts.force = true;
     let err = analyze(&opts, common::encoder(), &NoProgress)
@@ -464,4 +464,109 @@ fn a_killed_run_leaves_the_previous_run_intact_and_the_next_run_sweeps_its_temp_
     opts.force = true;
     analyze(&opts, common::encoder(), &NoProgress).unwrap();
     assert_eq!(names(dir.path()), ["run"]);
+}
+
+/// Content-free answers keep their row but get no theme; a score of N/A or in Persian digits
+/// keeps its answer; one answer of thousands of sentences is embedded only up to the cap.
+#[test]
+fn non_answers_no_scores_and_very_long_answers_are_kept_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("odd.csv");
+    let long: String = (0..3_000)
+        .map(|i| format!("The delivery was late again, order {i}. "))
+        .collect();
+    let mut csv = String::from("id,score,text\n");
+    csv.push_str("n1,9,...\n");
+    csv.push_str("n2,8,😀😀👍\n");
+    csv.push_str("n3,7,https://example.com/orders?id=42\n");
+    csv.push_str("n4,5,\u{200F}\u{200E}\u{2067}\n");
+    csv.push_str("n5,5,\"\0\0\0\"\n");
+    csv.push_str("s1,N/A,The app crashes every time I open my cart.\n");
+    csv.push_str("s2,۹,Delivery was quick and the courier was friendly.\n");
+    csv.push_str(&format!("long,-,\"{long}\"\n"));
+    std::fs::write(&input, csv).unwrap();
+    let out = dir.path().join("run");
+    let opts = AnalyzeOptions {
+        input,
+        ingest: IngestOptions {
+            text_col: "text".into(),
+            score_col: Some("score".into()),
+            id_col: Some("id".into()),
+            ..Default::default()
+        },
+        out: out.clone(),
+        sentiment_head: repo("models/heads/sentiment.json"),
+        themes: ThemeSource::Codebook(repo("corpora/eval/themes.yaml")),
+        shard: None,
+        parquet: false,
+        chunk: 8,
+        force: false,
+    };
+    let started = std::time::Instant::now();
+    let s = analyze(&opts, common::encoder(), &NoProgress).expect("analyze runs");
+    let seconds = started.elapsed().as_secs_f64();
+    assert_eq!((s.rows_read, s.analyzed, s.rejected), (8, 8, 0));
+    assert_eq!(s.non_answers, 5);
+    assert_eq!(s.no_score, 2);
+    assert_eq!(s.capped, 1);
+    assert_eq!(s.encoding.as_deref(), Some("UTF-8"));
+
+    let rs = responses(&out);
+    let by_id = |id: &str| rs.iter().find(|r| r.id == id).unwrap();
+    for id in ["n1", "n2", "n3", "n4", "n5"] {
+        assert!(by_id(id).themes.is_empty(), "{id}: {:?}", by_id(id).themes);
+    }
+    assert!(!by_id("s1").themes.is_empty());
+    assert_eq!(by_id("s1").score, None);
+    assert_eq!(by_id("s2").score, Some(9));
+    let l = by_id("long");
+    assert_eq!(l.text, long, "the full text stays in the outputs");
+    assert_eq!(l.sentences.len(), verbatim::pipeline::MAX_EMBED_SENTENCES);
+    assert!(
+        l.themes.iter().any(|t| t.theme == "delivery"),
+        "{:?}",
+        l.themes
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(json["non_answers"], 5);
+    assert_eq!(json["capped"], 1);
+    // 3,000 sentences unembedded would take minutes on a CPU; capped, seconds.
+    assert!(seconds < 60.0, "{seconds:.1} s");
+}
+
+/// A run that rejects more than half of its rows is written but exits 3, naming the rejects
+/// file, unless --allow-rejects is given.
+#[test]
+fn mostly_rejected_run_exits_non_zero_unless_allowed() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("wrong.csv");
+    std::fs::write(
+        &input,
+        "id,score,text\n1,9,fine\n2,eleven,bad\n3,x,bad\n4,,\n",
+    )
+    .unwrap();
+    let run = |out: &str, extra: &[&str]| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_verbatim"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["analyze", input.to_str().unwrap(), "--text-col", "text"])
+            .args([
+                "--score-col",
+                "score",
+                "--codebook",
+                "corpora/eval/themes.yaml",
+            ])
+            .args(["--out", dir.path().join(out).to_str().unwrap()])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let strict = run("strict", &[]);
+    let stderr = String::from_utf8_lossy(&strict.stderr);
+    assert_eq!(strict.status.code(), Some(3), "{stderr}");
+    assert!(stderr.contains("3 of 4 rows were rejected"), "{stderr}");
+    assert!(stderr.contains("rejects.csv") && stderr.contains("--allow-rejects"));
+    assert!(dir.path().join("strict/summary.json").exists());
+    let allowed = run("allowed", &["--allow-rejects"]);
+    assert!(allowed.status.success(), "{:?}", allowed);
 }

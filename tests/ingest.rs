@@ -73,6 +73,7 @@ fn plain_csv_with_mixed_languages() {
         id_col: Some("id".into()),
         date_col: Some("date".into()),
         segment_cols: vec!["plan".into()],
+        ..Default::default()
     };
     let ingest = open("plain.csv", &o);
     assert_eq!(ingest.format(), "csv");
@@ -120,6 +121,7 @@ fn semicolon_csv_with_bom_and_crlf() {
         id_col: Some("kunden-id".into()),
         date_col: Some("Datum".into()),
         segment_cols: vec![],
+        ..Default::default()
     };
     let ingest = open("semicolon.csv", &o);
     // The BOM must not end up in the first column's name.
@@ -162,6 +164,7 @@ fn qualtrics_three_row_header() {
         id_col: Some("ResponseId".into()),
         date_col: Some("startdate".into()),
         segment_cols: vec!["Plan".into()],
+        ..Default::default()
     };
     let ingest = open("qualtrics.csv", &o);
     assert_eq!(ingest.header_kind(), HeaderKind::Qualtrics);
@@ -192,6 +195,7 @@ fn surveymonkey_two_row_header() {
         id_col: Some("respondent id".into()),
         date_col: Some("Start Date".into()),
         segment_cols: vec!["Which plan do you use? - Other (please specify)".into()],
+        ..Default::default()
     };
     let ingest = open("surveymonkey.csv", &o);
     assert_eq!(ingest.header_kind(), HeaderKind::SurveyMonkey);
@@ -246,6 +250,7 @@ fn xlsx_first_sheet_with_typed_cells() {
         id_col: Some("id".into()),
         date_col: Some("submitted".into()),
         segment_cols: vec!["region".into()],
+        ..Default::default()
     };
     let ingest = open("responses.xlsx", &o);
     assert_eq!(ingest.format(), "xlsx");
@@ -337,6 +342,7 @@ fn malformed_csv_rejects_exactly_the_bad_rows() {
         id_col: Some("id".into()),
         date_col: Some("date".into()),
         segment_cols: vec![],
+        ..Default::default()
     };
     let (records, rejects) = read_all(open("malformed.csv", &o), 14);
     let ok: Vec<_> = records
@@ -490,4 +496,297 @@ fn blank_rows_are_skipped_but_keep_their_number() {
     // Rows 2 and 3 are blank; row 5 has three fields for a two-column header: ragged, so it
     // is rejected rather than skipped.
     assert_eq!(rows, [(1, true), (4, true), (5, false)]);
+}
+
+/// Writes `text` as `name` in a fresh temp folder.
+fn temp_file(name: &str, bytes: &[u8]) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join(name);
+    std::fs::write(&path, bytes).unwrap();
+    (dir, path)
+}
+
+/// A 30-row `id,score,text` export with row `bad` replaced by `bad_line`.
+fn thirty_rows(bad: usize, bad_line: &str) -> String {
+    let mut csv = String::from("id,score,text\n");
+    for i in 1..=30 {
+        if i == bad {
+            csv.push_str(bad_line);
+        } else if i % 5 == 0 {
+            csv.push_str(&format!("{i},8,\"answer {i}, quoted\"\n"));
+        } else {
+            csv.push_str(&format!("{i},7,answer {i}\n"));
+        }
+    }
+    csv
+}
+
+fn rows_of(ingest: Ingest) -> (Vec<Record>, Vec<Reject>) {
+    let mut records = Vec::new();
+    let mut rejects = Vec::new();
+    for outcome in ingest {
+        match outcome {
+            RowOutcome::Record(r) => records.push(r),
+            RowOutcome::Rejected(r) => rejects.push(r),
+        }
+    }
+    (records, rejects)
+}
+
+#[test]
+fn unclosed_quote_in_the_last_column_swallows_no_rows() {
+    let csv = thirty_rows(6, "6,9,\"the quote opens here and never closes\n");
+    let (_dir, path) = temp_file("last.csv", csv.as_bytes());
+    let (records, rejects) = read_all(Ingest::open(&path, &opts("text")).unwrap(), 30);
+    assert_eq!(records.len(), 29);
+    assert_reject(&rejects[0], 6, Some("text"), "stray quote");
+    assert_eq!(records[5].row, 7);
+    assert_eq!(records[5].text, "answer 7");
+    assert_eq!(records.last().unwrap().text, "answer 30, quoted");
+}
+
+#[test]
+fn unclosed_quote_in_the_middle_swallows_no_rows() {
+    // The stray quote would close at row 10's opening quote, taking rows 8-10 into one field.
+    let csv = thirty_rows(8, "8,\"9,half a quote\n");
+    let (_dir, path) = temp_file("middle.csv", csv.as_bytes());
+    let o = IngestOptions {
+        text_col: "text".into(),
+        score_col: Some("score".into()),
+        id_col: Some("id".into()),
+        ..IngestOptions::default()
+    };
+    let (records, rejects) = read_all(Ingest::open(&path, &o).unwrap(), 30);
+    assert_eq!(records.len(), 29, "{rejects:?}");
+    assert_reject(&rejects[0], 8, Some("score"), "stray quote");
+    let ids: Vec<&str> = records.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(&ids[6..9], ["7", "9", "10"]);
+    assert_eq!(records[8].text, "answer 10, quoted");
+}
+
+#[test]
+fn long_quoted_fields_are_limited_and_the_limit_is_configurable() {
+    let answer = (1..=6).map(|i| format!("line {i}")).collect::<Vec<_>>();
+    let csv = format!("id,text\n1,\"{}\"\n2,after\n", answer.join("\n"));
+    let (_dir, path) = temp_file("multi.csv", csv.as_bytes());
+    // Within the default limits the answer keeps its line breaks.
+    let (records, _) = read_all(Ingest::open(&path, &opts("text")).unwrap(), 2);
+    assert_eq!(records[0].text, answer.join("\n"));
+    // With three lines at most, row 1 is a reject and its later lines are rows again.
+    let mut o = opts("text");
+    o.field_limits.max_lines = 3;
+    let (records, rejects) = rows_of(Ingest::open(&path, &o).unwrap());
+    assert_reject(&rejects[0], 1, Some("text"), "runs past 3 lines");
+    assert!(rejects[0].reason.contains("--max-field-lines"));
+    assert!(rejects.iter().all(|r| r.row != 7), "{rejects:?}");
+    assert_eq!(rejects.len() + records.len(), 7, "{rejects:?} {records:?}");
+    assert_eq!(records.last().unwrap().text, "after");
+    // The character limit applies to fields that span lines.
+    let mut o = opts("text");
+    o.field_limits.max_chars = 20;
+    let (_, rejects) = rows_of(Ingest::open(&path, &o).unwrap());
+    assert_reject(&rejects[0], 1, Some("text"), "runs past 20 characters");
+}
+
+#[test]
+fn hebrew_and_arabic_excel_csvs_are_decoded() {
+    let he =
+        "מזהה,ציון,תשובה\r\n1,9,המשלוח הגיע מהר והשירות מצוין\r\n2,3,האפליקציה קורסת כל הזמן ₪\r\n";
+    let (bytes, _, bad) = encoding_rs::WINDOWS_1255.encode(he);
+    assert!(!bad);
+    let (_dir, path) = temp_file("he.csv", &bytes);
+    let o = IngestOptions {
+        text_col: "תשובה".into(),
+        score_col: Some("ציון".into()),
+        ..IngestOptions::default()
+    };
+    let ingest = Ingest::open(&path, &o).unwrap();
+    assert_eq!(ingest.encoding(), Some("windows-1255"));
+    assert_eq!(ingest.columns(), ["מזהה", "ציון", "תשובה"]);
+    let (records, _) = read_all(ingest, 2);
+    assert_eq!(records[1].text, "האפליקציה קורסת כל הזמן ₪");
+    assert_eq!(records[0].score, Some(9));
+
+    let ar = "sep=;\r\nرقم;التقييم;الإجابة\r\n1;9;التطبيق ممتاز، لكن التوصيل متأخر\r\n2;2;خدمة العملاء سيئة جدا\r\n";
+    let (bytes, _, bad) = encoding_rs::WINDOWS_1256.encode(ar);
+    assert!(!bad);
+    let (_dir, path) = temp_file("ar.csv", &bytes);
+    let o = IngestOptions {
+        text_col: "الإجابة".into(),
+        score_col: Some("التقييم".into()),
+        ..IngestOptions::default()
+    };
+    let ingest = Ingest::open(&path, &o).unwrap();
+    assert_eq!(ingest.encoding(), Some("windows-1256"));
+    let (records, rejects) = read_all(ingest, 2);
+    assert!(rejects.is_empty(), "{rejects:?}");
+    assert_eq!(records[0].text, "التطبيق ممتاز، لكن التوصيل متأخر");
+    assert_eq!(records[1].score, Some(2));
+
+    // --encoding overrides the guess.
+    let mut forced = o.clone();
+    forced.encoding = Some("windows-1252".into());
+    let err = Ingest::open(&path, &forced).unwrap_err();
+    assert!(err.to_string().contains("not found"), "{err}");
+    forced.encoding = Some("klingon".into());
+    let err = Ingest::open(&path, &forced).unwrap_err();
+    assert!(
+        matches!(err, IngestError::Encoding { .. }) && err.to_string().contains("--encoding"),
+        "{err}"
+    );
+}
+
+#[test]
+fn excel_sep_line_names_the_delimiter() {
+    let (_dir, path) = temp_file(
+        "sep.csv",
+        b"sep=;\r\nid;text\r\n1;hello, world\r\n2;fine, thanks\r\n",
+    );
+    let ingest = Ingest::open(&path, &opts("text")).unwrap();
+    assert_eq!(ingest.columns(), ["id", "text"]);
+    let (records, _) = read_all(ingest, 2);
+    assert_eq!(records[0].text, "hello, world");
+}
+
+#[test]
+fn scores_in_persian_arabic_and_full_width_digits_are_read() {
+    let csv = "id,score,text\n1,۹,خیلی خوب\n2,٣,سيء\n3,１０,great\n4,\u{200F}٧\u{200F},ok\n\
+               5,N/A,no score given\n6,-,dash\n7,na,lower\n8,,blank\n9,۹۹,too high\n";
+    let (_dir, path) = temp_file("digits.csv", csv.as_bytes());
+    let o = IngestOptions {
+        text_col: "text".into(),
+        score_col: Some("score".into()),
+        ..IngestOptions::default()
+    };
+    let (records, rejects) = read_all(Ingest::open(&path, &o).unwrap(), 9);
+    let scores: Vec<Option<u8>> = records.iter().map(|r| r.score).collect();
+    assert_eq!(
+        scores,
+        [Some(9), Some(3), Some(10), Some(7), None, None, None, None]
+    );
+    assert_reject(&rejects[0], 9, Some("score"), "outside 0-10");
+}
+
+mod reader_properties {
+    //! Property tests of the CSV reader: arbitrary bytes never panic, and with stray quotes
+    //! among well-formed rows every physical row comes out exactly once.
+
+    use super::*;
+    use proptest::prelude::*;
+
+    fn config() -> ProptestConfig {
+        ProptestConfig {
+            cases: 256,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        }
+    }
+
+    /// A cell: plain text, or quoted text (starting with a letter; may hold quotes, commas
+    /// and line breaks).
+    fn cell() -> impl Strategy<Value = (String, String)> {
+        prop_oneof![
+            "[a-zé ש]{0,6}".prop_map(|s| (s.clone(), s)),
+            ("[a-z]", "[a-z,\"\n ]{0,8}").prop_map(|(a, b)| (
+                format!("{a}{b}"),
+                format!("\"{a}{}\"", b.replace('"', "\"\""))
+            )),
+        ]
+    }
+
+    /// A row: its cells (text as read, text as written) and whether it has a stray quote.
+    fn row() -> impl Strategy<Value = (Vec<(String, String)>, bool)> {
+        // A stray quote's tail starts with a letter, so that no other quote can close it on
+        // a later line cleanly (`"` then a delimiter would be a valid multi-line field).
+        (
+            prop::collection::vec(cell(), 3),
+            0..8usize,
+            "[a-z][a-z ,]{0,9}",
+        )
+            .prop_map(|(mut cells, broken, tail)| {
+                let stray = broken < 3;
+                if stray {
+                    cells[broken].1 = format!("\"{tail}");
+                    cells.truncate(broken + 1);
+                }
+                (cells, stray)
+            })
+    }
+
+    fn write(rows: &[(Vec<(String, String)>, bool)]) -> String {
+        let mut csv = String::from("a,text,c\n");
+        for (cells, _) in rows {
+            let line: Vec<&str> = cells.iter().map(|c| c.1.as_str()).collect();
+            csv.push_str(&line.join(","));
+            csv.push('\n');
+        }
+        csv
+    }
+
+    proptest! {
+        #![proptest_config(config())]
+
+        #[test]
+        fn every_physical_row_is_read_or_rejected(
+            rows in prop::collection::vec(row(), 1..25)
+        ) {
+            let (_dir, path) = temp_file("p.csv", write(&rows).as_bytes());
+            let Ok(ingest) = Ingest::open(&path, &opts("text")) else {
+                return Ok(()); // a header that is not one (first row blank)
+            };
+            let mut out: Vec<(u64, Option<String>)> = Vec::new();
+            for o in ingest {
+                match o {
+                    RowOutcome::Record(r) => out.push((r.row, Some(r.text))),
+                    RowOutcome::Rejected(r) => out.push((r.row, None)),
+                }
+            }
+            for (i, (cells, stray)) in rows.iter().enumerate() {
+                let row = i as u64 + 1;
+                let blank = !stray && cells.iter().all(|c| c.0.trim().is_empty());
+                let got = out.iter().find(|(r, _)| *r == row);
+                if blank {
+                    prop_assert!(got.is_none(), "blank row {row} read: {got:?}");
+                    continue;
+                }
+                let Some((_, text)) = got else {
+                    return Err(TestCaseError::fail(format!("row {row} lost: {out:?}")));
+                };
+                let last = i + 1 == rows.len();
+                if *stray && !last {
+                    // (On the last row an open quote swallows nothing, so it may be read.)
+                    prop_assert!(text.is_none(), "stray row {row} read as {text:?}");
+                } else if *stray {
+                } else if !cells[1].0.trim().is_empty() {
+                    prop_assert_eq!(text.as_deref(), Some(cells[1].0.as_str()));
+                }
+            }
+            prop_assert!(out.last().map(|o| o.0).unwrap_or(0) <= rows.len() as u64);
+        }
+
+        #[test]
+        fn arbitrary_bytes_never_panic_and_rows_stay_in_order(
+            bytes in prop::collection::vec(
+                prop_oneof![Just(b'"'), Just(b','), Just(b'\n'), Just(b'\r'), Just(b';'),
+                            any::<u8>(), b'a'..b'f'],
+                0..400,
+            )
+        ) {
+            let mut file = b"id,text\n".to_vec();
+            file.extend_from_slice(&bytes);
+            let (_dir, path) = temp_file("b.csv", &file);
+            let Ok(ingest) = Ingest::open(&path, &opts("text")) else {
+                return Ok(());
+            };
+            let lines = file.iter().filter(|&&b| b == b'\n' || b == b'\r').count() as u64 + 1;
+            let rows: Vec<u64> = ingest
+                .map(|o| match o {
+                    RowOutcome::Record(r) => r.row,
+                    RowOutcome::Rejected(r) => r.row,
+                })
+                .collect();
+            prop_assert!(rows.windows(2).all(|w| w[0] < w[1]), "{rows:?}");
+            prop_assert!(rows.last().copied().unwrap_or(0) <= lines);
+        }
+    }
 }

@@ -388,21 +388,29 @@ impl ThemeModel {
         clauses: &[Clause],
         answer_sentiment: Sentiment,
     ) -> (Vec<ThemeMention>, Vec<Vec<String>>) {
+        let units = Units {
+            sentences,
+            sentence_sentiment,
+            clauses,
+            skip: &[],
+        };
+        self.assign_skipping(answer, &units, answer_sentiment)
+    }
+
+    /// [`ThemeModel::assign`], except that sentences marked in `units.skip` (content-free
+    /// ones: `...`, emoji, a bare link) raise no theme and take no mention.
+    pub fn assign_skipping(
+        &self,
+        answer: &[f32],
+        units: &Units<'_>,
+        answer_sentiment: Sentiment,
+    ) -> (Vec<ThemeMention>, Vec<Vec<String>>) {
+        let (sentences, sentence_sentiment) = (units.sentences, units.sentence_sentiment);
         let cal = self.calibration;
         // Per theme: best score, its sentence, and the sentiment of the unit that raised it.
         let mut best: BTreeMap<usize, (f32, Option<usize>, Option<Sentiment>)> = BTreeMap::new();
         let mut per_sentence: Vec<Vec<String>> = vec![Vec::new(); sentences.len()];
-        let units = sentences
-            .iter()
-            .enumerate()
-            .map(|(si, v)| (si, v.as_slice(), sentence_sentiment.get(si).copied()))
-            .chain(
-                clauses
-                    .iter()
-                    .filter(|c| c.sentence < sentences.len())
-                    .map(|c| (c.sentence, c.vector.as_slice(), Some(c.sentiment))),
-            );
-        for (si, v, sentiment) in units {
+        for (si, v, sentiment) in units.vectors() {
             for (t, s) in Self::raise(&self.similarities(v), cal) {
                 if !per_sentence[si].contains(&self.ids[t]) {
                     per_sentence[si].push(self.ids[t].clone());
@@ -423,6 +431,7 @@ impl ThemeModel {
                 // to it and takes that sentence's sentiment.
                 let si = si.unwrap_or_else(|| {
                     (0..sentences.len())
+                        .filter(|&j| !units.skipped(j))
                         .max_by(|&a, &b| {
                             self.similarities(&sentences[a])[t]
                                 .total_cmp(&self.similarities(&sentences[b])[t])
@@ -443,6 +452,42 @@ impl ThemeModel {
             .collect();
         mentions.sort_by(|a, b| b.score.total_cmp(&a.score));
         (mentions, per_sentence)
+    }
+}
+
+/// The units of one answer that raise themes: its sentences (vectors and sentiments), the
+/// clauses of its sentences, and which sentences to leave out.
+#[derive(Clone, Copy)]
+pub struct Units<'a> {
+    /// Sentence vectors.
+    pub sentences: &'a [Vec<f32>],
+    /// Sentence sentiments.
+    pub sentence_sentiment: &'a [Sentiment],
+    /// Clause vectors of the sentences.
+    pub clauses: &'a [Clause],
+    /// `skip[i]`: sentence `i` raises no theme (missing entries: false).
+    pub skip: &'a [bool],
+}
+
+impl<'a> Units<'a> {
+    fn skipped(&self, si: usize) -> bool {
+        self.skip.get(si).copied().unwrap_or(false)
+    }
+
+    /// (sentence index, vector, sentiment) of every sentence and clause not skipped.
+    fn vectors(&self) -> impl Iterator<Item = (usize, &'a [f32], Option<Sentiment>)> + '_ {
+        let n = self.sentences.len();
+        self.sentences
+            .iter()
+            .enumerate()
+            .map(|(si, v)| (si, v.as_slice(), self.sentence_sentiment.get(si).copied()))
+            .chain(
+                self.clauses
+                    .iter()
+                    .filter(move |c| c.sentence < n)
+                    .map(|c| (c.sentence, c.vector.as_slice(), Some(c.sentiment))),
+            )
+            .filter(|(si, _, _)| !self.skipped(*si))
     }
 }
 

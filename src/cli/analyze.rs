@@ -2,12 +2,12 @@
 
 use super::progress::bar;
 use indicatif::ProgressBar;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use verbatim::classify::discovery::DiscoveryOptions;
 use verbatim::encode::{BertEncoder, EncoderOptions};
-use verbatim::ingest::IngestOptions;
-use verbatim::pipeline::{analyze, AnalyzeOptions, Progress, ThemeSource};
+use verbatim::ingest::{FieldLimits, IngestOptions};
+use verbatim::pipeline::{analyze, AnalyzeOptions, Progress, RunSummary, ThemeSource};
 
 /// Output formats beside responses.jsonl.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -75,7 +75,24 @@ pub struct Args {
     /// Rows per processing chunk.
     #[arg(long, default_value_t = 512)]
     chunk: usize,
+    /// Text encoding of a CSV/JSONL export (e.g. windows-1255, windows-1256, latin1);
+    /// default: detected (UTF-8, UTF-16, or a legacy encoding guessed from the bytes).
+    #[arg(long, value_name = "LABEL")]
+    encoding: Option<String>,
+    /// Most lines one quoted CSV field may span; past it the quote counts as stray: its row is
+    /// rejected and the lines after it are read as rows.
+    #[arg(long, default_value_t = FieldLimits::default().max_lines)]
+    max_field_lines: usize,
+    /// Most characters of one quoted CSV field that spans lines (see --max-field-lines).
+    #[arg(long, default_value_t = FieldLimits::default().max_chars)]
+    max_field_chars: usize,
+    /// Exit 0 even when more than half of the rows are rejected.
+    #[arg(long)]
+    allow_rejects: bool,
 }
+
+/// Exit status of a run that was written but rejected more than half of its rows.
+const EXIT_MOSTLY_REJECTED: i32 = 3;
 
 fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     verbatim::run::shard::parse_arg(s).map(|s| (s.index, s.count))
@@ -118,6 +135,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             id_col: args.id_col,
             date_col: args.date_col,
             segment_cols: args.segment_cols,
+            encoding: args.encoding,
+            field_limits: FieldLimits {
+                max_lines: args.max_field_lines,
+                max_chars: args.max_field_chars,
+            },
         },
         out: args.out.clone(),
         force: args.force,
@@ -140,6 +162,24 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let progress = Bar(Mutex::new(ProgressBar::hidden()));
     let s = analyze(&opts, &encoder, &progress)?;
     progress.stage("", None);
+    print_summary(&s, &args.out);
+    let in_shard = s.analyzed + s.rejected;
+    if s.rejected * 2 > in_shard && !args.allow_rejects {
+        eprintln!(
+            "error: {} of {} rows were rejected (more than half); the reasons are in {}. Check \
+             the columns, the delimiter and the encoding (--encoding), or pass --allow-rejects \
+             to accept the run as it is",
+            s.rejected,
+            in_shard,
+            args.out.join(verbatim::run::layout::REJECTS).display()
+        );
+        std::process::exit(EXIT_MOSTLY_REJECTED);
+    }
+    Ok(())
+}
+
+/// Prints the run's counts, languages, sentiment and themes.
+fn print_summary(s: &RunSummary, out: &Path) {
     println!(
         "read {} rows: {} analyzed, {} rejected{} ({:.1} s, {:.1} answers/s)",
         s.rows_read,
@@ -156,7 +196,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if s.rejected > 0 {
         println!(
             "rejected rows and reasons: {}",
-            args.out.join(verbatim::run::layout::REJECTS).display()
+            out.join(verbatim::run::layout::REJECTS).display()
         );
     }
     let top = |m: &std::collections::BTreeMap<String, u64>| {
@@ -167,9 +207,21 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             .collect::<Vec<_>>()
             .join(", ")
     };
+    if let Some(e) = &s.encoding {
+        if e != "UTF-8" {
+            println!("encoding: {e} (override with --encoding LABEL)");
+        }
+    }
+    let notes = [
+        (s.no_score, "without a score"),
+        (s.non_answers, "content-free (no theme)"),
+        (s.capped, "capped for embedding"),
+    ];
+    for (n, what) in notes.iter().filter(|(n, _)| *n > 0) {
+        println!("{n} answers {what}");
+    }
     println!("languages: {}", top(&s.languages));
     println!("sentiment: {}", top(&s.sentiment));
     println!("themes ({}): {}", s.theme_source, top(&s.themes));
-    println!("run folder: {}", args.out.display());
-    Ok(())
+    println!("run folder: {}", out.display());
 }

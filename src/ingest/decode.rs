@@ -1,9 +1,13 @@
 //! Text encodings of delimited and line-based inputs: UTF-8 (with or without BOM) passes through
 //! untouched so that invalid bytes can be caught per field; UTF-16 (LE/BE, by BOM or by the
-//! pattern of zero bytes) is transcoded to UTF-8 while streaming.
+//! pattern of zero bytes) is transcoded to UTF-8 while streaming. A file that is mostly not
+//! UTF-8 (an Excel "CSV" in Windows-1255 or Windows-1256, say) is recognised on a sample with
+//! `chardetng` and transcoded too; `--encoding LABEL` overrides the guess.
 
-use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE};
+use super::IngestError;
+use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use std::io::{self, BufRead, BufReader, Read};
+use std::path::Path;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
@@ -37,24 +41,152 @@ pub(crate) enum TextEncoding {
     Utf16Le,
     /// UTF-16 big-endian.
     Utf16Be,
+    /// A legacy single- or multi-byte encoding, detected or given with `--encoding`.
+    Legacy(&'static Encoding),
 }
 
-/// Detects the encoding of `inner` from its first bytes and returns a reader of UTF-8 bytes.
+impl TextEncoding {
+    /// The WHATWG name of the encoding (`UTF-8`, `windows-1255`, ...).
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            TextEncoding::Utf8 => "UTF-8",
+            TextEncoding::Utf16Le => "UTF-16LE",
+            TextEncoding::Utf16Be => "UTF-16BE",
+            TextEncoding::Legacy(e) => e.name(),
+        }
+    }
+
+    fn of(encoding: &'static Encoding) -> TextEncoding {
+        match encoding {
+            e if e == UTF_8 => TextEncoding::Utf8,
+            e if e == UTF_16LE => TextEncoding::Utf16Le,
+            e if e == UTF_16BE => TextEncoding::Utf16Be,
+            e => TextEncoding::Legacy(e),
+        }
+    }
+}
+
+/// Why a stream could not be set up for reading.
+#[derive(Debug)]
+pub(crate) enum DecodeError {
+    /// Reading the first bytes failed.
+    Io(io::Error),
+    /// The file is not UTF-8 and the guess of its encoding is not certain.
+    Unsure(&'static Encoding),
+}
+
+impl DecodeError {
+    /// The error as ingest reports it, naming the file.
+    pub(crate) fn into_ingest(self, path: &Path) -> IngestError {
+        match self {
+            DecodeError::Io(source) => IngestError::Read {
+                path: path.to_path_buf(),
+                source,
+            },
+            DecodeError::Unsure(guess) => IngestError::Encoding {
+                path: path.to_path_buf(),
+                message: format!(
+                    "{} is not UTF-8 text; it looks like {} but the guess is not certain; pass \
+                     --encoding {} to read it that way (or another label, e.g. windows-1255 \
+                     for Hebrew, windows-1256 for Arabic), or re-save it as \"CSV UTF-8\"",
+                    path.display(),
+                    guess.name(),
+                    guess.name()
+                ),
+            },
+        }
+    }
+}
+
+/// Bytes looked at to tell UTF-8 from a legacy encoding.
+const DETECT_BYTES: usize = 64 * 1024;
+
+/// Fewest invalid UTF-8 sequences that make a file count as legacy-encoded; below it the
+/// damage is treated as a few bad fields (each rejects its row).
+const MIN_LEGACY_EVIDENCE: usize = 8;
+
+/// Detects the encoding of `inner` from its first bytes (or takes `forced`) and returns a
+/// reader of UTF-8 bytes.
 pub(crate) fn utf8_reader<R: Read + Send + 'static>(
     mut inner: R,
-) -> io::Result<(Box<dyn Read + Send>, TextEncoding)> {
-    let head = read_head(&mut inner, 1024)?;
-    let (encoding, bom_len) = sniff(&head);
+    forced: Option<&'static Encoding>,
+) -> Result<(Box<dyn Read + Send>, TextEncoding), DecodeError> {
+    let head = read_head(&mut inner, DETECT_BYTES).map_err(DecodeError::Io)?;
+    let (sniffed, mut bom_len) = sniff(&head);
+    let encoding = match forced.map(TextEncoding::of) {
+        Some(f) => {
+            if f != sniffed {
+                bom_len = 0;
+            }
+            f
+        }
+        None if sniffed == TextEncoding::Utf8 && bom_len == 0 => {
+            detect_legacy(&head, head.len() < DETECT_BYTES)?
+        }
+        None => sniffed,
+    };
     // The sniffed bytes go back in front of the rest of the stream, less the BOM.
     let rest = io::Cursor::new(head).chain(inner);
     let mut buffered = BufReader::with_capacity(64 * 1024, rest);
-    skip(&mut buffered, bom_len)?;
+    skip(&mut buffered, bom_len).map_err(DecodeError::Io)?;
     let reader: Box<dyn Read + Send> = match encoding {
         TextEncoding::Utf8 => Box::new(buffered),
         TextEncoding::Utf16Le => Box::new(TranscodingReader::new(buffered, UTF_16LE)),
         TextEncoding::Utf16Be => Box::new(TranscodingReader::new(buffered, UTF_16BE)),
+        TextEncoding::Legacy(e) => Box::new(TranscodingReader::new(buffered, e)),
     };
     Ok((reader, encoding))
+}
+
+/// UTF-8, unless the sample has many invalid UTF-8 sequences and few valid non-ASCII ones:
+/// then the encoding `chardetng` guesses, or [`DecodeError::Unsure`].
+pub(crate) fn detect_legacy(head: &[u8], complete: bool) -> Result<TextEncoding, DecodeError> {
+    let (valid, invalid) = utf8_evidence(head, complete);
+    if invalid < MIN_LEGACY_EVIDENCE || valid >= invalid {
+        return Ok(TextEncoding::Utf8);
+    }
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(head, complete);
+    match detector.guess_assess(None, false) {
+        (guess, true) => Ok(TextEncoding::of(windows_superset(guess))),
+        (guess, false) => Err(DecodeError::Unsure(windows_superset(guess))),
+    }
+}
+
+/// The Windows code page that extends an ISO encoding with the same letters (Excel on
+/// Windows writes Hebrew as windows-1255, which adds points and the shekel sign to
+/// ISO-8859-8).
+fn windows_superset(encoding: &'static Encoding) -> &'static Encoding {
+    match encoding {
+        e if e == encoding_rs::ISO_8859_8 || e == encoding_rs::ISO_8859_8_I => {
+            encoding_rs::WINDOWS_1255
+        }
+        e => e,
+    }
+}
+
+/// Counts valid non-ASCII characters and invalid sequences of UTF-8 in `bytes`.
+fn utf8_evidence(mut bytes: &[u8], complete: bool) -> (usize, usize) {
+    let (mut valid, mut invalid) = (0, 0);
+    loop {
+        let (good, rest) = match std::str::from_utf8(bytes) {
+            Ok(s) => (s, None),
+            Err(e) => {
+                let good = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or("");
+                (good, Some((e.valid_up_to(), e.error_len())))
+            }
+        };
+        valid += good.chars().filter(|c| !c.is_ascii()).count();
+        match rest {
+            None => return (valid, invalid),
+            // A sequence cut by the end of the sample is not evidence.
+            Some((_, None)) if !complete => return (valid, invalid),
+            Some((at, len)) => {
+                invalid += 1;
+                bytes = &bytes[(at + len.unwrap_or(bytes.len() - at)).min(bytes.len())..];
+            }
+        }
+    }
 }
 
 /// Reads up to `want` bytes (fewer only at end of input), looping over short reads.
@@ -162,7 +294,7 @@ mod tests {
     use super::*;
 
     fn decode_all(bytes: Vec<u8>) -> (String, TextEncoding) {
-        let (mut reader, encoding) = utf8_reader(io::Cursor::new(bytes)).unwrap();
+        let (mut reader, encoding) = utf8_reader(io::Cursor::new(bytes), None).unwrap();
         let mut out = String::new();
         reader.read_to_string(&mut out).unwrap();
         (out, encoding)
@@ -209,5 +341,39 @@ mod tests {
         let (text, _) = decode_all(bytes);
         assert_eq!(text.len(), line.len() * 20_000);
         assert!(text.starts_with(line) && text.ends_with(line));
+    }
+
+    #[test]
+    fn legacy_hebrew_and_arabic_are_detected() {
+        let he = "מזהה,תשובה\n1,המשלוח הגיע מאוחר מאוד והשירות היה גרוע\n2,אפליקציה מצוינת\n";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1255.encode(he);
+        let (text, enc) = decode_all(bytes.into_owned());
+        assert_eq!(enc, TextEncoding::Legacy(encoding_rs::WINDOWS_1255));
+        assert_eq!(text, he);
+        let ar = "رقم,إجابة\n1,التطبيق ممتاز لكن التوصيل متأخر دائما\n2,خدمة العملاء سيئة\n";
+        let (bytes, _, _) = encoding_rs::WINDOWS_1256.encode(ar);
+        let (text, enc) = decode_all(bytes.into_owned());
+        assert_eq!(enc, TextEncoding::Legacy(encoding_rs::WINDOWS_1256));
+        assert_eq!(text, ar);
+    }
+
+    #[test]
+    fn an_uncertain_guess_is_one_message_naming_the_encoding() {
+        let err = DecodeError::Unsure(encoding_rs::WINDOWS_1255).into_ingest(Path::new("x.csv"));
+        let msg = err.to_string();
+        assert!(msg.starts_with("x.csv is not UTF-8"), "{msg}");
+        assert!(msg.contains("--encoding windows-1255"), "{msg}");
+    }
+
+    #[test]
+    fn a_few_bad_bytes_stay_utf8() {
+        let bytes = b"id,text\n1,caf\xE9\n2,\xC3\xA9t\xC3\xA9\n".to_vec();
+        let (mut reader, enc) = utf8_reader(io::Cursor::new(bytes.clone()), None).unwrap();
+        assert_eq!(enc, TextEncoding::Utf8);
+        let mut out = Vec::new();
+        reader.read_to_end(&mut out).unwrap();
+        assert_eq!(out, bytes);
+        assert_eq!(utf8_evidence(b"a\xE9b\xC3\xA9\xE2\x82", false), (1, 1));
+        assert_eq!(utf8_evidence(b"a\xE9b\xC3\xA9\xE2\x82", true), (1, 2));
     }
 }

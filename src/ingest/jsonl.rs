@@ -2,7 +2,7 @@
 //! object are the columns; a later line missing a key has a blank cell there, and keys the
 //! first object lacks are ignored.
 
-use super::decode::{utf8_reader, CountingReader};
+use super::decode::{utf8_reader, CountingReader, TextEncoding};
 use super::header::{Column, HeaderKind, Layout};
 use super::source::{Cell, RawBody, RawRow, RowFault, RowSource};
 use super::IngestError;
@@ -37,15 +37,18 @@ enum Line {
 }
 
 /// Opens `path` and takes the columns from its first JSON object line.
-pub(crate) fn open(path: &Path) -> Result<(JsonlSource, Layout), IngestError> {
+pub(crate) fn open(
+    path: &Path,
+    encoding: Option<&'static encoding_rs::Encoding>,
+) -> Result<(JsonlSource, Layout, TextEncoding), IngestError> {
     let io_err = |source: io::Error| IngestError::Read {
         path: path.to_path_buf(),
         source,
     };
     let file = File::open(path).map_err(io_err)?;
     let bytes = Arc::new(AtomicU64::new(0));
-    let (text, _encoding) =
-        utf8_reader(CountingReader::new(file, bytes.clone())).map_err(io_err)?;
+    let (text, encoding) = utf8_reader(CountingReader::new(file, bytes.clone()), encoding)
+        .map_err(|e| e.into_ingest(path))?;
     let mut source = JsonlSource {
         path: path.to_path_buf(),
         reader: BufReader::with_capacity(64 * 1024, text),
@@ -98,6 +101,7 @@ pub(crate) fn open(path: &Path) -> Result<(JsonlSource, Layout), IngestError> {
             kind: HeaderKind::Plain,
             columns,
         },
+        encoding,
     ))
 }
 

@@ -16,10 +16,12 @@ mod decode;
 pub mod header;
 mod jsonl;
 mod source;
+mod split;
 mod validate;
 mod xlsx;
 
 pub use header::HeaderKind;
+pub use split::FieldLimits;
 
 use crate::record::{Record, Reject};
 use columns::Unresolved;
@@ -28,7 +30,7 @@ use std::path::{Path, PathBuf};
 use validate::{Roles, Validator};
 
 /// Which columns hold what, as the user named them (header id, question text, Qualtrics
-/// ImportId or SurveyMonkey "Question - Option"; case-insensitive).
+/// ImportId or SurveyMonkey "Question - Option"; case-insensitive), and how to read the text.
 #[derive(Debug, Clone, Default)]
 pub struct IngestOptions {
     /// Column with the open-text answer (required).
@@ -41,6 +43,11 @@ pub struct IngestOptions {
     pub date_col: Option<String>,
     /// Columns to break results down by.
     pub segment_cols: Vec<String>,
+    /// Encoding label of a delimited or JSONL file (`windows-1255`, `latin1`, ...); without it
+    /// the encoding is detected.
+    pub encoding: Option<String>,
+    /// How far a quoted CSV field may run across lines before it counts as a stray quote.
+    pub field_limits: FieldLimits,
 }
 
 /// One data row's outcome.
@@ -98,6 +105,14 @@ pub enum IngestError {
         /// The reader's explanation.
         why: String,
     },
+    /// The file's text encoding is unknown or uncertain.
+    #[error("{message}")]
+    Encoding {
+        /// The input path.
+        path: PathBuf,
+        /// Full explanation, naming the encoding and the option to pass.
+        message: String,
+    },
     /// A column named in the options is absent or ambiguous.
     #[error("{message}")]
     Column {
@@ -151,6 +166,7 @@ pub struct Ingest {
     source: Box<dyn RowSource>,
     format: Format,
     kind: HeaderKind,
+    encoding: Option<&'static str>,
     columns: Vec<String>,
     segment_columns: Vec<String>,
     validator: Validator,
@@ -193,20 +209,7 @@ impl Ingest {
             });
         }
         let format = Format::of(path)?;
-        let (source, layout): (Box<dyn RowSource>, header::Layout) = match format {
-            Format::Delimited { tsv } => {
-                let (s, l) = csv::open(path, tsv)?;
-                (Box::new(s), l)
-            }
-            Format::Spreadsheet => {
-                let (s, l) = xlsx::open(path, meta.len())?;
-                (Box::new(s), l)
-            }
-            Format::JsonLines => {
-                let (s, l) = jsonl::open(path)?;
-                (Box::new(s), l)
-            }
-        };
+        let (source, layout, encoding) = open_source(path, format, meta.len(), opts)?;
 
         let find = |wanted: &str| -> Result<usize, IngestError> {
             columns::resolve(&layout.columns, wanted)
@@ -231,6 +234,7 @@ impl Ingest {
             source,
             format,
             kind: layout.kind,
+            encoding,
             columns,
             segment_columns,
             validator,
@@ -249,6 +253,12 @@ impl Ingest {
     /// The input format: `"csv"` (any delimited text), `"xlsx"` (any spreadsheet) or `"jsonl"`.
     pub fn format(&self) -> &'static str {
         self.format.name()
+    }
+
+    /// The text encoding read (`UTF-8`, `UTF-16LE`, `windows-1255`, ...); `None` for
+    /// spreadsheets.
+    pub fn encoding(&self) -> Option<&'static str> {
+        self.encoding
     }
 
     /// The header layout found (plain, Qualtrics, SurveyMonkey).
@@ -328,6 +338,51 @@ impl Iterator for Ingest {
             }
         }
     }
+}
+
+/// A format's row source, its header layout and the text encoding used.
+type Opened = (Box<dyn RowSource>, header::Layout, Option<&'static str>);
+
+/// Opens the row source of `format`.
+fn open_source(
+    path: &Path,
+    format: Format,
+    len: u64,
+    opts: &IngestOptions,
+) -> Result<Opened, IngestError> {
+    let encoding = match opts.encoding.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(label) => Some(
+            encoding_rs::Encoding::for_label(label.as_bytes()).ok_or_else(|| {
+                IngestError::Encoding {
+                    path: path.to_path_buf(),
+                    message: format!(
+                        "--encoding {label:?} is not an encoding label; use e.g. utf-8, \
+                         windows-1255 (Hebrew), windows-1256 (Arabic), windows-1252 (Western)"
+                    ),
+                }
+            })?,
+        ),
+    };
+    Ok(match format {
+        Format::Delimited { tsv } => {
+            let settings = csv::CsvSettings {
+                tsv,
+                encoding,
+                limits: opts.field_limits,
+            };
+            let (s, l, e) = csv::open(path, &settings)?;
+            (Box::new(s), l, Some(e.name()))
+        }
+        Format::Spreadsheet => {
+            let (s, l) = xlsx::open(path, len)?;
+            (Box::new(s), l, None)
+        }
+        Format::JsonLines => {
+            let (s, l, e) = jsonl::open(path, encoding)?;
+            (Box::new(s), l, Some(e.name()))
+        }
+    })
 }
 
 fn column_error(

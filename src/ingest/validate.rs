@@ -124,7 +124,14 @@ impl Validator {
     }
 }
 
-/// Parses a 0-10 whole-number score; blank is `None`.
+/// Score cells that mean "no score" (compared case-insensitively, after trimming).
+const NO_SCORE: [&str; 8] = [
+    "n/a", "na", "n.a.", "-", "\u{2013}", "\u{2014}", "none", "null",
+];
+
+/// Parses a 0-10 whole-number score; blank and "no score" marks (`N/A`, `na`, `-`) are
+/// `None`. Persian, Arabic-Indic and full-width digits are read, and bidi marks around the
+/// number are ignored.
 pub(crate) fn parse_score(cell: &Cell) -> Result<Option<u8>, String> {
     let value = match cell {
         Cell::Empty => return Ok(None),
@@ -135,15 +142,18 @@ pub(crate) fn parse_score(cell: &Cell) -> Result<Option<u8>, String> {
             ))
         }
         Cell::Text(s) => {
-            let s = s.trim();
-            if s.is_empty() {
+            let ascii = ascii_number(s);
+            let t = ascii.trim();
+            if t.is_empty() || NO_SCORE.iter().any(|n| t.eq_ignore_ascii_case(n)) {
                 return Ok(None);
             }
-            match s.parse::<f64>() {
+            match t.parse::<f64>() {
                 Ok(n) if n.is_finite() => n,
                 _ => {
                     return Err(format!(
-                        "score \"{s}\" is not a number; expected a whole number 0-10"
+                        "score \"{}\" is not a number; expected a whole number 0-10 (or N/A, \
+                         -, blank for no score)",
+                        s.trim()
                     ))
                 }
             }
@@ -162,6 +172,32 @@ pub(crate) fn parse_score(cell: &Cell) -> Result<Option<u8>, String> {
         ));
     }
     Ok(Some(value as u8))
+}
+
+/// `s` with bidi and other invisible format marks removed, and Persian (۰-۹), Arabic-Indic
+/// (٠-٩) and full-width (０-９) digits, separators and signs turned into ASCII.
+pub(crate) fn ascii_number(s: &str) -> String {
+    s.chars()
+        .filter(|&c| !is_invisible_mark(c))
+        .map(|c| match c {
+            '\u{0660}'..='\u{0669}' => char::from(b'0' + (c as u32 - 0x0660) as u8),
+            '\u{06F0}'..='\u{06F9}' => char::from(b'0' + (c as u32 - 0x06F0) as u8),
+            '\u{FF10}'..='\u{FF19}' => char::from(b'0' + (c as u32 - 0xFF10) as u8),
+            '\u{066B}' | '\u{FF0E}' => '.',
+            '\u{FF0D}' | '\u{2212}' => '-',
+            '\u{FF0B}' => '+',
+            c => c,
+        })
+        .collect()
+}
+
+/// Bidi marks, embeddings, overrides and isolates, zero-width characters and the BOM.
+fn is_invisible_mark(c: char) -> bool {
+    matches!(
+        c,
+        '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}'
+            | '\u{061C}' | '\u{FEFF}' | '\u{2060}'
+    )
 }
 
 /// Date formats tried on the date part of a value, most common exports first.
@@ -299,6 +335,29 @@ mod tests {
         assert!(parse_score(&text("-1")).is_err());
         assert!(parse_score(&text("NaN")).is_err());
         assert!(parse_score(&text("inf")).is_err());
+    }
+
+    #[test]
+    fn scores_in_other_digits_and_no_score_marks() {
+        for s in [
+            "۹",
+            "٩",
+            "９",
+            "\u{200F}9",
+            "9\u{200E}",
+            "\u{2067}٩\u{2069}",
+            "\u{061C}۹ ",
+        ] {
+            assert_eq!(parse_score(&text(s)), Ok(Some(9)), "{s:?}");
+        }
+        assert_eq!(parse_score(&text("۱۰")), Ok(Some(10)));
+        assert_eq!(parse_score(&text("٧٫٠")), Ok(Some(7)));
+        for s in ["N/A", "na", "-", "", "\u{200F}", " n/a "] {
+            assert_eq!(parse_score(&text(s)), Ok(None), "{s:?}");
+        }
+        assert!(parse_score(&text("۹۹"))
+            .unwrap_err()
+            .contains("outside 0-10"));
     }
 
     #[test]

@@ -4,8 +4,9 @@
 //! implementations ([`normalize::Normalizer`], [`language::LanguageDetector`],
 //! [`segment::SentenceSplitter`]), and a free function per concern ([`language::detect`],
 //! [`normalize::for_model`], [`normalize::fold`], [`segment::sentences`]) that runs the default
-//! composition the pipeline uses.
+//! composition the pipeline uses. [`content::is_content_free`] tells non-answers apart.
 
+pub mod content;
 pub mod language;
 mod lexicon;
 pub mod normalize;
