@@ -381,7 +381,7 @@ fn answers_concurrent_requests() {
                     let mut s = TcpStream::connect(addr).unwrap();
                     write!(
                         s,
-                        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
                     )
                     .unwrap();
                     let mut raw = String::new();
@@ -401,7 +401,7 @@ fn other_methods_get_405() {
     let mut s = TcpStream::connect(fixture()).unwrap();
     write!(
         s,
-        "POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "POST /api/search HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = String::new();
@@ -426,7 +426,7 @@ fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
             .unwrap();
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut raw = String::new();

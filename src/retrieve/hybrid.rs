@@ -163,6 +163,7 @@ impl HybridSearcher {
     /// Runs a search. An empty query text (or one with filters only) lists the answers that
     /// match the filters, in every mode.
     pub fn search(&self, q: &Query) -> Result<Results, RetrieveError> {
+        super::keyword::parse::check_length(&q.text)?;
         let split = split_query(&q.text);
         let mut clauses = request_clauses(q);
         clauses.extend(split.clauses.iter().cloned());
