@@ -182,9 +182,13 @@ fn filter_help(field: &str) -> &'static str {
     match field {
         "sentiment" => "sentiment takes negative, neutral or positive",
         "nps" => "nps takes detractor, passive or promoter",
-        "score" => "score takes a number 0-10 or a range such as [0 TO 6], >=9 or <7",
+        "score" => {
+            "score takes a number 0-10 or a non-empty range within 0-10, low end first, \
+             such as [0 TO 6], >=9 or <7"
+        }
         "date" => {
-            "date takes YYYY-MM-DD, YYYY-MM, YYYY or a range such as [2024-01-01 TO 2024-03-31]"
+            "date takes YYYY-MM-DD, YYYY-MM, YYYY or a range, earliest first, such as \
+             [2024-01-01 TO 2024-03-31]"
         }
         _ => "segment takes Column=Value (or segment.Column:Value)",
     }
