@@ -3,15 +3,9 @@
 use crate::analyze::drivers::DriverAnalysis;
 use crate::analyze::themes::{NpsRow, NpsTables, ThemeRow};
 
+/// Through the project's one CSV writer, which neutralizes formula-like cells.
 fn to_csv(header: &[&str], rows: Vec<Vec<String>>) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail except on invalid UTF-8, which Strings exclude.
-    let _ = w.write_record(header);
-    for r in rows {
-        let _ = w.write_record(&r);
-    }
-    let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    crate::output::safe_csv::to_string(header, &rows)
 }
 
 fn opt(v: Option<f64>, digits: usize) -> String {
@@ -141,4 +135,19 @@ pub fn nps_csv(t: &NpsTables) -> String {
         ],
         rows,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_tables_neutralize_formula_cells_and_headers() {
+        let text = to_csv(
+            &["breakdown", "key", "nps"],
+            vec![vec!["segment".into(), "=cmd|' /C calc'!A0".into(), "-40.00".into()]],
+        );
+        assert_eq!(text, "breakdown,key,nps\nsegment,'=cmd|' /C calc'!A0,-40.00\n");
+        assert!(to_csv(&["=1+1"], vec![]).starts_with("'=1+1"));
+    }
 }
