@@ -343,6 +343,12 @@ fn themes_table_counts_answers() {
         (Some("delivery"), Some(4))
     );
     assert_eq!(t["nps"], -100.0, "four detractors");
+    // Four answers are too few for an interval: none, and marked (not "-100 to -100").
+    assert_eq!(t["nps_low"], Value::Null, "{t}");
+    assert_eq!(t["nps_high"], Value::Null);
+    assert_eq!(t["nps_small_n"], true);
+    assert_eq!(v["nps_small_n"], false, "all 10 answers are scored: {v}");
+    assert!(v["nps_low"].is_number());
 }
 
 #[test]

@@ -30,7 +30,11 @@ pub fn trend_chart(rows: &[NpsRow]) -> String {
         .iter()
         .filter_map(|r| {
             r.estimate
-                .map(|e| (r.key.as_str(), e.nps, e.low, e.high, e.n))
+                .map(|e| {
+                    // A period too small for an interval gets no band.
+                    let (low, high) = e.interval().unwrap_or((e.nps, e.nps));
+                    (r.key.as_str(), e.nps, low, high, e.n)
+                })
         })
         .collect();
     if pts.is_empty() {

@@ -70,6 +70,7 @@ pub fn themes_csv(rows: &[ThemeRow]) -> String {
             "impact_low",
             "impact_high",
             "impact_ci_contains_zero",
+            "nps_small_n",
         ],
         rows.iter()
             .map(|t| {
@@ -79,8 +80,8 @@ pub fn themes_csv(rows: &[ThemeRow]) -> String {
                     format!("{:.4}", t.share),
                     opt(t.avg_score, 3),
                     opt(t.nps.map(|e| e.nps), 2),
-                    opt(t.nps.map(|e| e.low), 2),
-                    opt(t.nps.map(|e| e.high), 2),
+                    opt(t.nps.and_then(|e| e.interval()).map(|i| i.0), 2),
+                    opt(t.nps.and_then(|e| e.interval()).map(|i| i.1), 2),
                     t.nps.map(|e| e.n.to_string()).unwrap_or_default(),
                     t.sentiment[0].to_string(),
                     t.sentiment[1].to_string(),
@@ -91,6 +92,7 @@ pub fn themes_csv(rows: &[ThemeRow]) -> String {
                     t.impact
                         .map(|i| i.contains_zero.to_string())
                         .unwrap_or_default(),
+                    t.nps.map(|e| e.small_n().to_string()).unwrap_or_default(),
                 ]
             })
             .collect(),
@@ -111,8 +113,11 @@ pub fn nps_csv(t: &NpsTables) -> String {
             r.counts.detractors.to_string(),
             opt(r.estimate.map(|e| e.nps), 2),
             opt(r.estimate.map(|e| e.se), 3),
-            opt(r.estimate.map(|e| e.low), 2),
-            opt(r.estimate.map(|e| e.high), 2),
+            opt(r.estimate.and_then(|e| e.interval()).map(|i| i.0), 2),
+            opt(r.estimate.and_then(|e| e.interval()).map(|i| i.1), 2),
+            r.estimate
+                .map(|e| e.small_n().to_string())
+                .unwrap_or_default(),
         ]
     };
     let mut rows = vec![row("overall", &t.overall)];
@@ -132,6 +137,7 @@ pub fn nps_csv(t: &NpsTables) -> String {
             "se",
             "low95",
             "high95",
+            "small_n",
         ],
         rows,
     )
