@@ -515,7 +515,10 @@ fn empty_or_reversed_ranges_are_errors_not_silent_misses() {
     // Answer 7 has score 0: `<0` used to match it.
     for q in ["score:<0", "score:[6 TO 2]", "score:>10", "score:{3 TO 4}"] {
         let m = err(q);
-        assert!(m.contains("low end first") && m.contains("at character 7"), "{q}: {m}");
+        assert!(
+            m.contains("low end first") && m.contains("at character 7"),
+            "{q}: {m}"
+        );
     }
     let m = err("late date:[2024-03-01 TO 2024-01-01]");
     assert!(m.contains("earliest first"), "{m}");
@@ -536,7 +539,10 @@ fn unknown_theme_or_language_lists_the_runs_values() {
     let mut q = Query::new("late theme:delivry");
     q.mode = Mode::Keyword;
     let m = err(q.clone());
-    assert!(m.contains("delivery, support") && m.contains("at character 12"), "{m}");
+    assert!(
+        m.contains("delivery, support") && m.contains("at character 12"),
+        "{m}"
+    );
     q.text = "lang:xx".into();
     assert!(err(q.clone()).contains("ar, en, fa, he, ru"));
     q.text = String::new();
@@ -544,7 +550,11 @@ fn unknown_theme_or_language_lists_the_runs_values() {
     q.mode = Mode::Semantic;
     assert!(err(q.clone()).contains("its theme values are delivery, support"));
     q.theme = vec!["support".into()];
-    assert_eq!(s.search(&q).unwrap().total, 5, "a known value still filters");
+    assert_eq!(
+        s.search(&q).unwrap().total,
+        5,
+        "a known value still filters"
+    );
 }
 
 #[test]
@@ -558,11 +568,17 @@ fn cli_bounds_limit_and_offset_and_takes_dash_queries_after_double_dash() {
             .output()
             .unwrap()
     };
-    for (flag, value) in [("--limit", "18446744073709551615"), ("--offset", "99999999999")] {
+    for (flag, value) in [
+        ("--limit", "18446744073709551615"),
+        ("--offset", "99999999999"),
+    ] {
         let out = search(&["late", "--mode", "keyword", flag, value]);
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(1), "{flag}: {err}");
-        assert!(err.contains(flag) && err.contains("at most") || err.contains("from 1 to"), "{err}");
+        assert!(
+            err.contains(flag) && err.contains("at most") || err.contains("from 1 to"),
+            "{err}"
+        );
         assert!(!err.contains("panicked"), "{err}");
     }
     let out = search(&["-late", "--mode", "keyword"]);
@@ -570,7 +586,11 @@ fn cli_bounds_limit_and_offset_and_takes_dash_queries_after_double_dash() {
     assert!(!out.status.success());
     assert!(err.contains("goes after `--`"), "{err}");
     let out = search(&["--mode", "keyword", "--json", "--", "-late"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["total"], 10, "every answer without the word late");
 }

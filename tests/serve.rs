@@ -498,7 +498,11 @@ fn refuses_bodies_huge_heads_and_foreign_hosts() {
     let long = format!("GET /api/search?q={} HTTP/1.1\r\n\r\n", "a".repeat(20_000));
     assert!(raw_exchange(long.as_bytes()).starts_with("HTTP/1.1 414"));
     // DNS rebinding: a page on evil.example resolved to 127.0.0.1 sends its own name.
-    for host in ["evil.example", "evil.example:8080", "localhost.evil.example"] {
+    for host in [
+        "evil.example",
+        "evil.example:8080",
+        "localhost.evil.example",
+    ] {
         let r = raw_exchange(
             format!("GET /api/export.csv HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes(),
         );
@@ -524,7 +528,10 @@ fn deep_queries_are_a_400_not_a_crash() {
         assert!(e.contains("deep") || e.contains("characters"), "{e}");
         assert!(e.contains("at character"), "{e}");
     }
-    let (status, v) = json(&format!("/api/search?q={}&mode=semantic", "a%20".repeat(3_000)));
+    let (status, v) = json(&format!(
+        "/api/search?q={}&mode=semantic",
+        "a%20".repeat(3_000)
+    ));
     assert_eq!(status, 400, "too long in every mode: {v}");
 }
 
@@ -547,22 +554,38 @@ fn health_answers_within_a_second_under_hostile_load() {
     // Slow clients that start a request and stall.
     for _ in 0..16 {
         let mut s = TcpStream::connect(addr).unwrap();
-        s.write_all(b"GET /api/search?q=late HTTP/1.1\r\nHo").unwrap();
+        s.write_all(b"GET /api/search?q=late HTTP/1.1\r\nHo")
+            .unwrap();
         held.push(s);
     }
     // One-shot attacks, several at once.
     let attacks: Vec<_> = (0..4)
         .map(|_| {
             std::thread::spawn(|| {
-                raw_exchange(b"GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999\r\n\r\n");
-                raw_exchange(format!("GET / HTTP/1.1\r\nHost: localhost\r\nX: {}\r\n\r\n", "a".repeat(40_000)).as_bytes());
+                raw_exchange(
+                    b"GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999\r\n\r\n",
+                );
+                raw_exchange(
+                    format!(
+                        "GET / HTTP/1.1\r\nHost: localhost\r\nX: {}\r\n\r\n",
+                        "a".repeat(40_000)
+                    )
+                    .as_bytes(),
+                );
                 raw_exchange(b"GET /api/health HTTP/1.1\r\nHost: evil.example\r\n\r\n");
-                timed_get(&format!("/api/search?q={}a&mode=keyword", "(".repeat(3_000)))
+                timed_get(&format!(
+                    "/api/search?q={}a&mode=keyword",
+                    "(".repeat(3_000)
+                ))
             })
         })
         .collect();
     for a in attacks {
-        assert_eq!(a.join().unwrap().0, 400, "deep query refused, process alive");
+        assert_eq!(
+            a.join().unwrap().0,
+            400,
+            "deep query refused, process alive"
+        );
     }
     std::thread::sleep(Duration::from_millis(300));
     for path in ["/api/health", "/api/search?q=delivery&mode=keyword"] {

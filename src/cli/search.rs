@@ -297,6 +297,10 @@ mod tests {
         assert!(!plain.chars().any(|c| c.is_control()), "{plain:?}");
         assert_eq!(plain, "evil ]0;pwned [2Jlate next31m <ok>");
         let bold = terminal_text(html, true);
-        assert_eq!(bold.matches('\x1b').count(), 2, "only our own bold on/off: {bold:?}");
+        assert_eq!(
+            bold.matches('\x1b').count(),
+            2,
+            "only our own bold on/off: {bold:?}"
+        );
     }
 }

@@ -39,12 +39,10 @@ impl RejectsWriter {
     }
 
     fn record(&mut self, fields: [&str; 3]) -> Result<(), OutputError> {
-        self.writer
-            .row(fields)
-            .map_err(|source| OutputError::Csv {
-                path: self.path.clone(),
-                source,
-            })
+        self.writer.row(fields).map_err(|source| OutputError::Csv {
+            path: self.path.clone(),
+            source,
+        })
     }
 
     /// Appends one reject.

@@ -12,10 +12,7 @@ use std::io::Write;
 
 /// `s` safe to open in a spreadsheet: a leading `'` when it could start a formula.
 pub fn neutralize(s: &str) -> Cow<'_, str> {
-    let risky = matches!(
-        s.chars().next(),
-        Some('=' | '+' | '-' | '@' | '\t' | '\r')
-    );
+    let risky = matches!(s.chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r'));
     if risky && !is_number(s) {
         Cow::Owned(format!("'{s}"))
     } else {

@@ -364,7 +364,10 @@ mod tests {
         let html = nps_table("segment", &[row("one", 1, 0), row("many", 10, 30)]);
         assert!(!html.contains("-100.0 to -100.0"), "{html}");
         assert!(html.contains("n&lt;10"), "{html}");
-        assert!(html.contains(" to +"), "the large group keeps its interval: {html}");
+        assert!(
+            html.contains(" to +"),
+            "the large group keeps its interval: {html}"
+        );
         let csv = super::super::tables::nps_csv(&crate::analyze::themes::NpsTables {
             overall: row("all", 1, 0),
             segments: vec![],
@@ -373,7 +376,10 @@ mod tests {
             periods: vec![],
             undated: 0,
         });
-        assert!(csv.ends_with("overall,all,1,1,0,0,1,-100.00,0.000,,,true\n"), "{csv}");
+        assert!(
+            csv.ends_with("overall,all,1,1,0,0,1,-100.00,0.000,,,true\n"),
+            "{csv}"
+        );
     }
 
     #[test]

@@ -151,9 +151,16 @@ mod tests {
     fn report_tables_neutralize_formula_cells_and_headers() {
         let text = to_csv(
             &["breakdown", "key", "nps"],
-            vec![vec!["segment".into(), "=cmd|' /C calc'!A0".into(), "-40.00".into()]],
+            vec![vec![
+                "segment".into(),
+                "=cmd|' /C calc'!A0".into(),
+                "-40.00".into(),
+            ]],
         );
-        assert_eq!(text, "breakdown,key,nps\nsegment,'=cmd|' /C calc'!A0,-40.00\n");
+        assert_eq!(
+            text,
+            "breakdown,key,nps\nsegment,'=cmd|' /C calc'!A0,-40.00\n"
+        );
         assert!(to_csv(&["=1+1"], vec![]).starts_with("'=1+1"));
     }
 }

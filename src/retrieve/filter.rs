@@ -435,7 +435,10 @@ mod tests {
         }
         assert_eq!(score_range("<1"), Some((0, 0)));
         assert_eq!(date_range("[2024-03 TO 2024-01]"), None);
-        assert_eq!(date_range("[2024-03-15 TO 2024-03]"), Some((20240315, 20240331)));
+        assert_eq!(
+            date_range("[2024-03-15 TO 2024-03]"),
+            Some((20240315, 20240331))
+        );
         assert_eq!(
             date_range("[2024-01 TO 2024-03]"),
             Some((20240100, 20240331))

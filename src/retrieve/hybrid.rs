@@ -183,7 +183,11 @@ impl HybridSearcher {
             let at = lower
                 .match_indices(&format!("{field}:"))
                 .map(|(i, m)| i + m.len())
-                .find(|&i| lower[i..].trim_start_matches('"').starts_with(&bad.to_ascii_lowercase()));
+                .find(|&i| {
+                    lower[i..]
+                        .trim_start_matches('"')
+                        .starts_with(&bad.to_ascii_lowercase())
+                });
             return Err(match at {
                 Some(at) => super::keyword::parse::bad_at(text, at, &msg),
                 None => RetrieveError::BadQuery(msg),

@@ -107,15 +107,24 @@ pub fn parse_head(raw: &[u8]) -> Result<Head, Reply> {
     let (Some(method), Some(target), Some(version), None) =
         (parts.next(), parts.next(), parts.next(), parts.next())
     else {
-        return Err(bad("malformed request line; expected METHOD /path HTTP/1.1"));
+        return Err(bad(
+            "malformed request line; expected METHOD /path HTTP/1.1",
+        ));
     };
     let http10 = match version {
         "HTTP/1.1" => false,
         "HTTP/1.0" => true,
-        _ => return Err(Reply::error(505, format!("{version:?} is not supported; use HTTP/1.1"))),
+        _ => {
+            return Err(Reply::error(
+                505,
+                format!("{version:?} is not supported; use HTTP/1.1"),
+            ))
+        }
     };
     if method.is_empty() || !target.starts_with('/') {
-        return Err(bad("malformed request line; expected METHOD /path HTTP/1.1"));
+        return Err(bad(
+            "malformed request line; expected METHOD /path HTTP/1.1",
+        ));
     }
     let mut head = Head {
         method: method.to_string(),
@@ -124,7 +133,9 @@ pub fn parse_head(raw: &[u8]) -> Result<Head, Reply> {
         keep_alive: !http10,
     };
     for l in lines.filter(|l| !l.is_empty()) {
-        let (name, value) = l.split_once(':').ok_or_else(|| bad("malformed header line"))?;
+        let (name, value) = l
+            .split_once(':')
+            .ok_or_else(|| bad("malformed header line"))?;
         header(&mut head, &name.trim().to_ascii_lowercase(), value.trim())?;
     }
     if head.host.is_none() && !http10 {
@@ -306,7 +317,10 @@ mod tests {
     fn refuses_oversized_heads_before_reading_them_whole() {
         let long_line = format!("GET /{} HTTP/1.1\r\n\r\n", "a".repeat(MAX_HEAD));
         assert_eq!(status(read(long_line.as_bytes())), 414);
-        let many = format!("GET / HTTP/1.1\r\n{}\r\n", "X-A: b\r\n".repeat(MAX_HEAD / 8));
+        let many = format!(
+            "GET / HTTP/1.1\r\n{}\r\n",
+            "X-A: b\r\n".repeat(MAX_HEAD / 8)
+        );
         assert_eq!(status(read(many.as_bytes())), 431);
     }
 
@@ -324,8 +338,9 @@ mod tests {
         assert_eq!(p("GET / HTTP/1.1\r\n\r\n"), Err(400), "Host is required");
         assert_eq!(p("GET / HTTP/2.0\r\nHost: x\r\n\r\n"), Err(505));
         assert_eq!(p("GARBAGE\r\n\r\n"), Err(400));
-        let h = p("HEAD /x?q=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            .unwrap();
+        let h =
+            p("HEAD /x?q=1 HTTP/1.1\r\nHost: a\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+                .unwrap();
         assert_eq!((h.method.as_str(), h.target.as_str()), ("HEAD", "/x?q=1"));
         assert!(!h.keep_alive);
         assert!(!p("GET / HTTP/1.0\r\n\r\n").unwrap().keep_alive);
@@ -333,10 +348,24 @@ mod tests {
 
     #[test]
     fn accepts_only_local_hosts_and_the_bound_one() {
-        for h in ["localhost", "LOCALHOST:8080", "127.0.0.1", "127.0.0.1:80", "[::1]", "[::1]:9"] {
+        for h in [
+            "localhost",
+            "LOCALHOST:8080",
+            "127.0.0.1",
+            "127.0.0.1:80",
+            "[::1]",
+            "[::1]:9",
+        ] {
             assert!(host_allowed(h, "127.0.0.1"), "{h}");
         }
-        for h in ["evil.example", "evil.example:8080", "localhost.evil.example", "", "localhost:x", "10.0.0.5"] {
+        for h in [
+            "evil.example",
+            "evil.example:8080",
+            "localhost.evil.example",
+            "",
+            "localhost:x",
+            "10.0.0.5",
+        ] {
             assert!(!host_allowed(h, "127.0.0.1"), "{h}");
         }
         assert!(host_allowed("10.0.0.5:8080", "10.0.0.5"));

@@ -276,7 +276,9 @@ impl Parser<'_> {
             return Err(bad_at(
                 self.q,
                 at,
-                &format!("the query nests parentheses and NOT more than {MAX_NESTING} deep; simplify it"),
+                &format!(
+                    "the query nests parentheses and NOT more than {MAX_NESTING} deep; simplify it"
+                ),
             ));
         }
         Ok(())
@@ -480,15 +482,27 @@ mod tests {
             );
         }
         let e = parse(&"(".repeat(2_000), &[]).unwrap_err().to_string();
-        assert!(e.contains("more than 32 deep") && e.contains("at character 33"), "{e}");
+        assert!(
+            e.contains("more than 32 deep") && e.contains("at character 33"),
+            "{e}"
+        );
         for deep in ["-", "NOT ", "!", "+", "-("] {
             let q = format!("{}a", deep.repeat(2_000));
-            assert!(matches!(parse(&q[..q.len().min(1_999)], &[]), Err(RetrieveError::BadQuery(_))), "{deep}");
+            assert!(
+                matches!(
+                    parse(&q[..q.len().min(1_999)], &[]),
+                    Err(RetrieveError::BadQuery(_))
+                ),
+                "{deep}"
+            );
         }
         let q = format!("{}a{}", "(".repeat(32), ")".repeat(32));
         assert_eq!(parse(&q, &[]).unwrap(), w("a"), "32 levels are fine");
         let e = parse(&"a ".repeat(1_001), &[]).unwrap_err().to_string();
-        assert!(e.contains("2002 characters") && e.contains("at character 2001"), "{e}");
+        assert!(
+            e.contains("2002 characters") && e.contains("at character 2001"),
+            "{e}"
+        );
         let e = parse("segment:Plann=Pro", &["Plan".into()])
             .unwrap_err()
             .to_string();
