@@ -348,7 +348,7 @@ fn connect(addr: std::net::SocketAddr) -> std::io::Result<BufReader<TcpStream>> 
 
 /// One keep-alive HTTP/1.1 GET; returns the status.
 fn http_get(s: &mut BufReader<TcpStream>, path: &str) -> std::io::Result<u16> {
-    let req = format!("GET {path} HTTP/1.1\r\nHost: bench\r\n\r\n");
+    let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n");
     s.get_mut().write_all(req.as_bytes())?;
     let (mut status, mut len, mut line) = (0u16, 0usize, String::new());
     loop {

@@ -35,8 +35,37 @@ enum Command {
     ImportModel(cli::import_model::Args),
 }
 
+/// Whether `e` comes from writing to a closed pipe (`verbatim search ... | head -1`).
+fn is_broken_pipe(e: &anyhow::Error) -> bool {
+    e.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .map(|io| io.kind())
+            .or_else(|| {
+                c.downcast_ref::<serde_json::Error>()
+                    .and_then(|j| j.io_error_kind())
+            })
+            == Some(std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Parses the command line; a query that clap took for an option gets a hint.
+fn parse_cli() -> Cli {
+    Cli::try_parse().unwrap_or_else(|e| {
+        let searching = std::env::args().nth(1).as_deref() == Some("search");
+        if searching && e.kind() == clap::error::ErrorKind::UnknownArgument {
+            eprintln!(
+                "{}\nA search query that starts with '-' goes after `--`: \
+                 verbatim search RUN_DIR -- \"-price\"",
+                e.render().to_string().trim_end()
+            );
+            std::process::exit(2);
+        }
+        e.exit()
+    })
+}
+
 fn main() {
-    let cli = Cli::parse();
+    let cli = parse_cli();
     let result = match cli.command {
         Command::Analyze(a) => cli::analyze::run(a),
         Command::Search(a) => cli::search::run(a),
@@ -49,6 +78,10 @@ fn main() {
         Command::ImportModel(a) => cli::import_model::run(a),
     };
     if let Err(e) = result {
+        if is_broken_pipe(&e) {
+            // The reader went away (e.g. `| head`): nothing left to say, not a failure.
+            std::process::exit(0);
+        }
         eprintln!("error: {e:#}");
         std::process::exit(1);
     }

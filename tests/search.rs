@@ -505,3 +505,110 @@ fn hybrid_searcher_uses_the_keyword_side() {
         .take(2)
         .all(|h| h.found_by.contains(&"keyword")));
 }
+
+#[test]
+fn empty_or_reversed_ranges_are_errors_not_silent_misses() {
+    let err = |q: &str| match keyword().search(&Query::new(q), 10, 0) {
+        Err(RetrieveError::BadQuery(m)) => m,
+        other => panic!("{q}: {other:?}"),
+    };
+    // Answer 7 has score 0: `<0` used to match it.
+    for q in ["score:<0", "score:[6 TO 2]", "score:>10", "score:{3 TO 4}"] {
+        let m = err(q);
+        assert!(
+            m.contains("low end first") && m.contains("at character 7"),
+            "{q}: {m}"
+        );
+    }
+    let m = err("late date:[2024-03-01 TO 2024-01-01]");
+    assert!(m.contains("earliest first"), "{m}");
+    assert_eq!(find("score:<1"), set(&[7]));
+}
+
+#[test]
+fn unknown_theme_or_language_lists_the_runs_values() {
+    use std::sync::Arc;
+    use verbatim::encode::{BertEncoder, EncoderOptions};
+    use verbatim::retrieve::{HybridSearcher, Mode};
+    let enc = BertEncoder::load(&common::model_dir(), EncoderOptions::default()).unwrap();
+    let s = HybridSearcher::open(run(), Arc::new(enc)).unwrap();
+    let err = |q: Query| match s.search(&q) {
+        Err(RetrieveError::BadQuery(m)) => m,
+        other => panic!("{:?}: {other:?}", q.text),
+    };
+    let mut q = Query::new("late theme:delivry");
+    q.mode = Mode::Keyword;
+    let m = err(q.clone());
+    assert!(
+        m.contains("delivery, support") && m.contains("at character 12"),
+        "{m}"
+    );
+    q.text = "lang:xx".into();
+    assert!(err(q.clone()).contains("ar, en, fa, he, ru"));
+    q.text = String::new();
+    q.theme = vec!["pricing".into()];
+    q.mode = Mode::Semantic;
+    assert!(err(q.clone()).contains("its theme values are delivery, support"));
+    q.theme = vec!["support".into()];
+    assert_eq!(
+        s.search(&q).unwrap().total,
+        5,
+        "a known value still filters"
+    );
+}
+
+#[test]
+fn cli_bounds_limit_and_offset_and_takes_dash_queries_after_double_dash() {
+    let exe = env!("CARGO_BIN_EXE_verbatim");
+    let search = |extra: &[&str]| {
+        std::process::Command::new(exe)
+            .arg("search")
+            .arg(run())
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    for (flag, value) in [
+        ("--limit", "18446744073709551615"),
+        ("--offset", "99999999999"),
+    ] {
+        let out = search(&["late", "--mode", "keyword", flag, value]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{flag}: {err}");
+        assert!(
+            err.contains(flag) && err.contains("at most") || err.contains("from 1 to"),
+            "{err}"
+        );
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let out = search(&["-late", "--mode", "keyword"]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("goes after `--`"), "{err}");
+    let out = search(&["--mode", "keyword", "--json", "--", "-late"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["total"], 10, "every answer without the word late");
+}
+
+#[test]
+fn cli_stops_quietly_when_the_reader_goes_away() {
+    use std::process::{Command, Stdio};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_verbatim"))
+        .arg("search")
+        .arg(run())
+        .args(["", "--mode", "keyword", "--limit", "1000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // like `| head -0`: the pipe is closed before any output
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.is_empty(), "nothing to report: {err}");
+}

@@ -343,6 +343,12 @@ fn themes_table_counts_answers() {
         (Some("delivery"), Some(4))
     );
     assert_eq!(t["nps"], -100.0, "four detractors");
+    // Four answers are too few for an interval: none, and marked (not "-100 to -100").
+    assert_eq!(t["nps_low"], Value::Null, "{t}");
+    assert_eq!(t["nps_high"], Value::Null);
+    assert_eq!(t["nps_small_n"], true);
+    assert_eq!(v["nps_small_n"], false, "all 10 answers are scored: {v}");
+    assert!(v["nps_low"].is_number());
 }
 
 #[test]
@@ -381,7 +387,7 @@ fn answers_concurrent_requests() {
                     let mut s = TcpStream::connect(addr).unwrap();
                     write!(
                         s,
-                        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+                        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
                     )
                     .unwrap();
                     let mut raw = String::new();
@@ -401,7 +407,7 @@ fn other_methods_get_405() {
     let mut s = TcpStream::connect(fixture()).unwrap();
     write!(
         s,
-        "POST /api/search HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        "POST /api/search HTTP/1.1\r\nHost: localhost\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     )
     .unwrap();
     let mut raw = String::new();
@@ -426,7 +432,7 @@ fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
             .unwrap();
         write!(
             s,
-            "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+            "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
         )
         .unwrap();
         let mut raw = String::new();
@@ -440,4 +446,152 @@ fn a_panicking_handler_answers_500_and_the_server_keeps_serving() {
         assert!(ask("/fine").starts_with("HTTP/1.1 200"));
     }
     server.stop();
+}
+
+/// Sends raw bytes on a fresh connection and returns what comes back (read for at most 10 s).
+fn raw_exchange(bytes: &[u8]) -> String {
+    let mut s = TcpStream::connect(fixture()).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    s.write_all(bytes).unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    String::from_utf8_lossy(&raw).into_owned()
+}
+
+/// Status and time of a GET on a fresh connection, with a 5 s cap on the wait.
+fn timed_get(path: &str) -> (u16, std::time::Duration) {
+    let t = std::time::Instant::now();
+    let mut s = TcpStream::connect(fixture()).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .unwrap();
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut raw = Vec::new();
+    let _ = s.read_to_end(&mut raw);
+    let status = String::from_utf8_lossy(&raw)
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, t.elapsed())
+}
+
+#[test]
+fn refuses_bodies_huge_heads_and_foreign_hosts() {
+    let r = raw_exchange(
+        b"POST /api/search HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999\r\n\r\n",
+    );
+    assert!(r.starts_with("HTTP/1.1 413"), "{r}");
+    let r = raw_exchange(
+        b"GET /api/health HTTP/1.1\r\nHost: localhost\r\nTransfer-Encoding: chunked\r\n\r\n",
+    );
+    assert!(r.starts_with("HTTP/1.1 413"), "{r}");
+    let big = format!(
+        "GET /api/health HTTP/1.1\r\nHost: localhost\r\nX-Pad: {}\r\n\r\n",
+        "a".repeat(20_000)
+    );
+    assert!(raw_exchange(big.as_bytes()).starts_with("HTTP/1.1 431"));
+    let long = format!("GET /api/search?q={} HTTP/1.1\r\n\r\n", "a".repeat(20_000));
+    assert!(raw_exchange(long.as_bytes()).starts_with("HTTP/1.1 414"));
+    // DNS rebinding: a page on evil.example resolved to 127.0.0.1 sends its own name.
+    for host in [
+        "evil.example",
+        "evil.example:8080",
+        "localhost.evil.example",
+    ] {
+        let r = raw_exchange(
+            format!("GET /api/export.csv HTTP/1.1\r\nHost: {host}\r\n\r\n").as_bytes(),
+        );
+        assert!(r.starts_with("HTTP/1.1 403"), "{host}: {r}");
+        assert!(!r.contains("delivery"), "no data for {host}");
+    }
+    for host in ["localhost:1", "127.0.0.1", "[::1]:8080"] {
+        let r = raw_exchange(
+            format!("GET /api/health HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        );
+        assert!(r.starts_with("HTTP/1.1 200"), "{host}: {r}");
+    }
+}
+
+#[test]
+fn deep_queries_are_a_400_not_a_crash() {
+    for deep in ["(", "-", "NOT%20", "!"] {
+        let q = deep.repeat(2_000);
+        let (status, v) = json(&format!("/api/search?q={q}a&mode=keyword"));
+        assert_eq!(status, 400, "{deep}: {v}");
+        let e = v["error"].as_str().unwrap();
+        assert!(e.contains("deep") || e.contains("characters"), "{e}");
+        assert!(e.contains("at character"), "{e}");
+    }
+    let (status, v) = json(&format!(
+        "/api/search?q={}&mode=semantic",
+        "a%20".repeat(3_000)
+    ));
+    assert_eq!(status, 400, "too long in every mode: {v}");
+}
+
+/// The hostile clients of issue 11 at once, then health and a search must still answer
+/// within 1 s. Bounded: every client gives up after a few seconds.
+#[test]
+fn health_answers_within_a_second_under_hostile_load() {
+    use std::time::Duration;
+    let addr = fixture();
+    let mut held = Vec::new();
+    // Clients that pipeline hundreds of requests for large replies and never read.
+    for i in 0..8 {
+        let mut s = TcpStream::connect(addr).unwrap();
+        let path = if i % 2 == 0 { "/api/export.csv" } else { "/" };
+        let req = format!("GET {path} HTTP/1.1\r\nHost: localhost\r\n\r\n").repeat(400);
+        s.set_write_timeout(Some(Duration::from_secs(5))).unwrap();
+        let _ = s.write_all(req.as_bytes());
+        held.push(s);
+    }
+    // Slow clients that start a request and stall.
+    for _ in 0..16 {
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.write_all(b"GET /api/search?q=late HTTP/1.1\r\nHo")
+            .unwrap();
+        held.push(s);
+    }
+    // One-shot attacks, several at once.
+    let attacks: Vec<_> = (0..4)
+        .map(|_| {
+            std::thread::spawn(|| {
+                raw_exchange(
+                    b"GET / HTTP/1.1\r\nHost: localhost\r\nContent-Length: 99999999999\r\n\r\n",
+                );
+                raw_exchange(
+                    format!(
+                        "GET / HTTP/1.1\r\nHost: localhost\r\nX: {}\r\n\r\n",
+                        "a".repeat(40_000)
+                    )
+                    .as_bytes(),
+                );
+                raw_exchange(b"GET /api/health HTTP/1.1\r\nHost: evil.example\r\n\r\n");
+                timed_get(&format!(
+                    "/api/search?q={}a&mode=keyword",
+                    "(".repeat(3_000)
+                ))
+            })
+        })
+        .collect();
+    for a in attacks {
+        assert_eq!(
+            a.join().unwrap().0,
+            400,
+            "deep query refused, process alive"
+        );
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    for path in ["/api/health", "/api/search?q=delivery&mode=keyword"] {
+        let (status, took) = timed_get(path);
+        assert_eq!(status, 200, "{path}");
+        assert!(took < Duration::from_secs(1), "{path} took {took:?}");
+    }
+    drop(held);
 }

@@ -585,8 +585,9 @@ pub fn write_ideas_csv(ideas: &[Idea], path: &Path) -> Result<(), AnalyzeError> 
         path: path.to_path_buf(),
         source: std::io::Error::other(e),
     };
-    let mut w = csv::Writer::from_path(path).map_err(csv_err)?;
-    w.write_record([
+    let file = std::fs::File::create(path).map_err(io_err(path))?;
+    let mut w = crate::output::SafeCsv::new(file);
+    w.row([
         "rank",
         "label",
         "keyphrases",
@@ -600,7 +601,7 @@ pub fn write_ideas_csv(ideas: &[Idea], path: &Path) -> Result<(), AnalyzeError> 
     ])
     .map_err(csv_err)?;
     for i in ideas {
-        w.write_record([
+        w.row([
             i.rank.to_string(),
             i.label.clone(),
             i.keyphrases.join("; "),
@@ -624,6 +625,35 @@ pub fn write_ideas_csv(ideas: &[Idea], path: &Path) -> Result<(), AnalyzeError> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ideas_csv_neutralizes_formula_labels() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ideas.csv");
+        let idea = Idea {
+            rank: 1,
+            label: "=HYPERLINK(\"http://x\",\"click\")".into(),
+            label_lang: "en".into(),
+            keyphrases: vec!["@SUM(A1)".into()],
+            respondents: 3,
+            sentences: 3,
+            languages: vec![("en".into(), 3)],
+            avg_score: Some(4.0),
+            nps: Some(-100.0),
+            cohesion: 0.5,
+            examples: vec![IdeaExample {
+                text: "+cmd".into(),
+                lang: "en".into(),
+                score: Some(4),
+            }],
+        };
+        write_ideas_csv(&[idea], &path).unwrap();
+        let mut r = csv::Reader::from_path(&path).unwrap();
+        let row = r.records().next().unwrap().unwrap();
+        assert_eq!(&row[1], "'=HYPERLINK(\"http://x\",\"click\")");
+        assert_eq!(&row[2], "'@SUM(A1)");
+        assert_eq!(&row[7], "-100.0", "numbers stay numbers");
+    }
 
     fn unit(v: &[f32]) -> Vec<f32> {
         let n = dot(v, v).sqrt();

@@ -35,6 +35,23 @@ pub struct NpsEstimate {
     pub high: f64,
 }
 
+/// Fewest scored answers for which an NPS interval is shown: below it the normal
+/// approximation says nothing useful (one detractor gives "-100, CI -100 to -100"), so the
+/// report, its tables and the workspace show no interval and mark the group as small.
+pub const MIN_N_INTERVAL: u64 = 10;
+
+impl NpsEstimate {
+    /// The 95% interval, `None` below [`MIN_N_INTERVAL`] scored answers.
+    pub fn interval(&self) -> Option<(f64, f64)> {
+        (!self.small_n()).then_some((self.low, self.high))
+    }
+
+    /// Fewer than [`MIN_N_INTERVAL`] scored answers: too few for an interval.
+    pub fn small_n(&self) -> bool {
+        self.n < MIN_N_INTERVAL
+    }
+}
+
 impl NpsCounts {
     /// Counts one answer with an optional 0-10 score.
     pub fn add(&mut self, score: Option<u8>) {

@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use verbatim::encode::{BertEncoder, EncodeError, Encoder, EncoderOptions, TextKind};
 use verbatim::retrieve::{FacetValue, HybridSearcher, Mode, Query, Results};
+use verbatim::serve::params::{MAX_DEPTH, MAX_LIMIT};
 use verbatim::vector::VectorIndex;
 
 /// Arguments of `verbatim search`.
@@ -15,7 +16,8 @@ pub struct Args {
     run_dir: PathBuf,
     /// Query: words, "phrases", AND/OR/NOT (+/-), (groups) and filters such as theme:delivery
     /// sentiment:negative lang:he nps:detractor score:[0 TO 6] date:[2024-01-01 TO 2024-03-31]
-    /// segment:Plan=Pro. Empty: every answer that passes the filters.
+    /// segment:Plan=Pro. Empty: every answer that passes the filters. A query that starts
+    /// with `-` goes after `--`: `verbatim search RUN -- -price`.
     #[arg(default_value = "")]
     query: String,
     /// Only answers with this theme (repeat for any of several).
@@ -34,10 +36,10 @@ pub struct Args {
     /// of one column are alternatives).
     #[arg(long, value_parser = parse_segment)]
     segment: Vec<(String, String)>,
-    /// Hits to show.
+    /// Hits to show (1 to 1000, as in the API).
     #[arg(long, default_value_t = 10)]
     limit: usize,
-    /// Hits to skip (next pages).
+    /// Hits to skip (next pages; at most 10000, as in the API).
     #[arg(long, default_value_t = 0)]
     offset: usize,
     /// hybrid (words and meaning), keyword (exact words, no model needed) or semantic
@@ -138,6 +140,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             run.display()
         );
     }
+    if !(1..=MAX_LIMIT).contains(&args.limit) {
+        bail!("--limit {} must be from 1 to {MAX_LIMIT}", args.limit);
+    }
+    if args.offset > MAX_DEPTH {
+        bail!(
+            "--offset {} is too large (at most {MAX_DEPTH}); narrow the query with filters",
+            args.offset
+        );
+    }
     let searcher = HybridSearcher::open(run, encoder(&args)?)
         .with_context(|| format!("cannot open run folder {}", run.display()))?;
     let q = Query {
@@ -164,14 +175,28 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Snippet HTML as terminal text: `<b>`/`<mark>` as bold (ANSI) or nothing, entities decoded.
+/// Answer text safe to print: control characters (ESC, which starts terminal escape
+/// sequences, BEL, backspace, CR, ...) removed and line breaks and tabs shown as spaces.
+fn printable(s: &str) -> String {
+    s.chars()
+        .filter_map(|c| match c {
+            '\n' | '\t' => Some(' '),
+            c if c.is_control() => None,
+            c => Some(c),
+        })
+        .collect()
+}
+
+/// Snippet HTML as terminal text: `<b>`/`<mark>` as bold (ANSI) or nothing, entities decoded,
+/// control characters of the answer removed.
 fn terminal_text(html: &str, ansi: bool) -> String {
     let (on, off) = if ansi {
         ("\x1b[1m", "\x1b[0m")
     } else {
         ("", "")
     };
-    html.replace("<b>", on)
+    printable(html)
+        .replace("<b>", on)
         .replace("</b>", off)
         .replace("<mark>", on)
         .replace("</mark>", off)
@@ -188,7 +213,7 @@ fn facet_line(name: &str, v: &[FacetValue]) -> Option<String> {
     }
     let items: Vec<String> = v
         .iter()
-        .map(|f| format!("{} {}", f.value, f.count))
+        .map(|f| format!("{} {}", printable(&f.value), f.count))
         .collect();
     Some(format!("  {name}: {}", items.join(", ")))
 }
@@ -202,7 +227,7 @@ fn print_human(
     let what = if query.trim().is_empty() {
         String::new()
     } else {
-        format!(" {query:?}")
+        format!(" {:?}", printable(query))
     };
     let shown = if res.hits.is_empty() {
         String::new()
@@ -230,7 +255,7 @@ fn print_human(
     .flatten()
     .collect();
     for (col, v) in &f.segments {
-        lines.extend(facet_line(&format!("segment {col}"), v));
+        lines.extend(facet_line(&format!("segment {}", printable(col)), v));
     }
     for l in lines {
         writeln!(out, "{l}")?;
@@ -247,11 +272,35 @@ fn print_human(
         if let Some(d) = &h.date {
             meta.push(d.clone());
         }
-        writeln!(out, "\n{:>3}. {}", res.offset + i + 1, meta.join("  "))?;
+        writeln!(
+            out,
+            "\n{:>3}. {}",
+            res.offset + i + 1,
+            printable(&meta.join("  "))
+        )?;
         writeln!(out, "     {}", terminal_text(&h.snippet_html, ansi))?;
     }
     if res.hits.is_empty() && res.total > 0 {
         writeln!(out, "\n(no hits on this page; lower --offset)")?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn terminal_output_has_no_control_characters() {
+        let html = "evil \x1b]0;pwned\x07 \x1b[2J<b>late</b>\r\nnext\u{9b}31m &lt;ok&gt;";
+        let plain = terminal_text(html, false);
+        assert!(!plain.chars().any(|c| c.is_control()), "{plain:?}");
+        assert_eq!(plain, "evil ]0;pwned [2Jlate next31m <ok>");
+        let bold = terminal_text(html, true);
+        assert_eq!(
+            bold.matches('\x1b').count(),
+            2,
+            "only our own bold on/off: {bold:?}"
+        );
+    }
 }

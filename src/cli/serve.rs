@@ -15,13 +15,14 @@ pub struct Args {
     /// Port to listen on (0 picks a free one).
     #[arg(long, default_value_t = 8080)]
     port: u16,
-    /// Address to listen on; the default keeps the workspace on this machine.
+    /// Address to listen on; the default keeps the workspace on this machine. Requests must
+    /// name localhost, 127.0.0.1, [::1] or this address in their Host header.
     #[arg(long, default_value = "127.0.0.1")]
     host: String,
     /// Encoder model folder: the model the run was analyzed with (embeds query text).
     #[arg(long, default_value = "models/e5-small")]
     model: PathBuf,
-    /// HTTP worker threads (requests answered at once).
+    /// Requests answered at once (searches, exports); health checks and the page do not wait.
     #[arg(long, default_value_t = 4)]
     threads: usize,
 }
@@ -54,6 +55,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &format!("{host}:{}", args.port),
         args.threads,
     )?;
+    if server.addr().ip().is_unspecified() {
+        eprintln!(
+            "warning: --host {} listens on every network interface: anyone who can reach this \
+             machine can read the whole workspace (every answer, the CSV export). Use the \
+             default --host 127.0.0.1 unless that is what you want.",
+            args.host
+        );
+    }
     let shown = if server.addr().ip().is_unspecified() {
         format!("localhost:{}", server.addr().port())
     } else {

@@ -1,6 +1,6 @@
 //! `rejects.csv`: one line per rejected input row (`row,column,reason`).
 
-use super::OutputError;
+use super::{OutputError, SafeCsv};
 use crate::record::Reject;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -12,7 +12,7 @@ pub const REJECTS_FILE: &str = crate::run::layout::REJECTS;
 /// rejects list is a file with only the header.
 pub struct RejectsWriter {
     path: PathBuf,
-    writer: csv::Writer<File>,
+    writer: SafeCsv<File>,
     count: u64,
 }
 
@@ -25,7 +25,7 @@ impl RejectsWriter {
             source,
         })?;
         let mut writer = RejectsWriter {
-            writer: csv::Writer::from_writer(file),
+            writer: SafeCsv::new(file),
             path,
             count: 0,
         };
@@ -39,12 +39,10 @@ impl RejectsWriter {
     }
 
     fn record(&mut self, fields: [&str; 3]) -> Result<(), OutputError> {
-        self.writer
-            .write_record(fields)
-            .map_err(|source| OutputError::Csv {
-                path: self.path.clone(),
-                source,
-            })
+        self.writer.row(fields).map_err(|source| OutputError::Csv {
+            path: self.path.clone(),
+            source,
+        })
     }
 
     /// Appends one reject.

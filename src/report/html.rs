@@ -6,7 +6,7 @@
 use super::svg::{driver_chart, stacked_bar, trend_chart, SENTIMENT_COLORS};
 use super::{ReportData, ReportOptions};
 use crate::analyze::ideas::languages_text;
-use crate::analyze::nps::{NpsEstimate, Z95};
+use crate::analyze::nps::{NpsEstimate, MIN_N_INTERVAL, Z95};
 use crate::analyze::themes::NpsRow;
 use std::fmt::Write;
 
@@ -51,8 +51,14 @@ fn signed(v: f64) -> String {
     format!("{v:+.1}")
 }
 
+/// The 95% interval, or a "n<10" mark for a group too small for one.
 fn ci(e: &NpsEstimate) -> String {
-    format!("{} to {}", signed(e.low), signed(e.high))
+    match e.interval() {
+        Some((low, high)) => format!("{} to {}", signed(low), signed(high)),
+        None => format!(
+            "<span class=\"ns\" title=\"fewer than {MIN_N_INTERVAL} scored answers: no interval\">n&lt;{MIN_N_INTERVAL}</span>"
+        ),
+    }
 }
 
 fn pct(part: u64, whole: u64) -> String {
@@ -105,6 +111,14 @@ fn headline(d: &ReportData, s: &mut String) {
         "<div class=\"cards\"><div class=\"card\"><div class=\"lab\">Net Promoter Score</div>"
     );
     match o.estimate {
+        Some(e) if e.small_n() => {
+            let _ = write!(
+                s,
+                "<div class=\"big\">{}</div><div class=\"note\">n = {} scored: fewer than {MIN_N_INTERVAL}, no interval</div>",
+                signed(e.nps),
+                e.n
+            );
+        }
         Some(e) => {
             let _ = write!(
                 s,
@@ -329,7 +343,44 @@ pub fn render(d: &ReportData, opts: &ReportOptions) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::esc;
+    use super::{esc, nps_table};
+    use crate::analyze::nps::NpsCounts;
+    use crate::analyze::themes::NpsRow;
+
+    #[test]
+    fn a_group_below_ten_scored_answers_shows_no_interval() {
+        let row = |key: &str, detractors: u64, promoters: u64| {
+            let counts = NpsCounts {
+                detractors,
+                promoters,
+                ..NpsCounts::default()
+            };
+            NpsRow {
+                key: key.into(),
+                estimate: counts.estimate(),
+                counts,
+            }
+        };
+        let html = nps_table("segment", &[row("one", 1, 0), row("many", 10, 30)]);
+        assert!(!html.contains("-100.0 to -100.0"), "{html}");
+        assert!(html.contains("n&lt;10"), "{html}");
+        assert!(
+            html.contains(" to +"),
+            "the large group keeps its interval: {html}"
+        );
+        let csv = super::super::tables::nps_csv(&crate::analyze::themes::NpsTables {
+            overall: row("all", 1, 0),
+            segments: vec![],
+            languages: vec![],
+            period: crate::analyze::period::Period::Month,
+            periods: vec![],
+            undated: 0,
+        });
+        assert!(
+            csv.ends_with("overall,all,1,1,0,0,1,-100.00,0.000,,,true\n"),
+            "{csv}"
+        );
+    }
 
     #[test]
     fn escapes_markup() {

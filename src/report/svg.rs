@@ -29,8 +29,11 @@ pub fn trend_chart(rows: &[NpsRow]) -> String {
     let pts: Vec<(&str, f64, f64, f64, u64)> = rows
         .iter()
         .filter_map(|r| {
-            r.estimate
-                .map(|e| (r.key.as_str(), e.nps, e.low, e.high, e.n))
+            r.estimate.map(|e| {
+                // A period too small for an interval gets no band.
+                let (low, high) = e.interval().unwrap_or((e.nps, e.nps));
+                (r.key.as_str(), e.nps, low, high, e.n)
+            })
         })
         .collect();
     if pts.is_empty() {

@@ -3,15 +3,9 @@
 use crate::analyze::drivers::DriverAnalysis;
 use crate::analyze::themes::{NpsRow, NpsTables, ThemeRow};
 
+/// Through the project's one CSV writer, which neutralizes formula-like cells.
 fn to_csv(header: &[&str], rows: Vec<Vec<String>>) -> String {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    // Writing to memory cannot fail except on invalid UTF-8, which Strings exclude.
-    let _ = w.write_record(header);
-    for r in rows {
-        let _ = w.write_record(&r);
-    }
-    let bytes = w.into_inner().unwrap_or_default();
-    String::from_utf8(bytes).unwrap_or_default()
+    crate::output::safe_csv::to_string(header, &rows)
 }
 
 fn opt(v: Option<f64>, digits: usize) -> String {
@@ -76,6 +70,7 @@ pub fn themes_csv(rows: &[ThemeRow]) -> String {
             "impact_low",
             "impact_high",
             "impact_ci_contains_zero",
+            "nps_small_n",
         ],
         rows.iter()
             .map(|t| {
@@ -85,8 +80,8 @@ pub fn themes_csv(rows: &[ThemeRow]) -> String {
                     format!("{:.4}", t.share),
                     opt(t.avg_score, 3),
                     opt(t.nps.map(|e| e.nps), 2),
-                    opt(t.nps.map(|e| e.low), 2),
-                    opt(t.nps.map(|e| e.high), 2),
+                    opt(t.nps.and_then(|e| e.interval()).map(|i| i.0), 2),
+                    opt(t.nps.and_then(|e| e.interval()).map(|i| i.1), 2),
                     t.nps.map(|e| e.n.to_string()).unwrap_or_default(),
                     t.sentiment[0].to_string(),
                     t.sentiment[1].to_string(),
@@ -97,6 +92,7 @@ pub fn themes_csv(rows: &[ThemeRow]) -> String {
                     t.impact
                         .map(|i| i.contains_zero.to_string())
                         .unwrap_or_default(),
+                    t.nps.map(|e| e.small_n().to_string()).unwrap_or_default(),
                 ]
             })
             .collect(),
@@ -117,8 +113,11 @@ pub fn nps_csv(t: &NpsTables) -> String {
             r.counts.detractors.to_string(),
             opt(r.estimate.map(|e| e.nps), 2),
             opt(r.estimate.map(|e| e.se), 3),
-            opt(r.estimate.map(|e| e.low), 2),
-            opt(r.estimate.map(|e| e.high), 2),
+            opt(r.estimate.and_then(|e| e.interval()).map(|i| i.0), 2),
+            opt(r.estimate.and_then(|e| e.interval()).map(|i| i.1), 2),
+            r.estimate
+                .map(|e| e.small_n().to_string())
+                .unwrap_or_default(),
         ]
     };
     let mut rows = vec![row("overall", &t.overall)];
@@ -138,7 +137,30 @@ pub fn nps_csv(t: &NpsTables) -> String {
             "se",
             "low95",
             "high95",
+            "small_n",
         ],
         rows,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn report_tables_neutralize_formula_cells_and_headers() {
+        let text = to_csv(
+            &["breakdown", "key", "nps"],
+            vec![vec![
+                "segment".into(),
+                "=cmd|' /C calc'!A0".into(),
+                "-40.00".into(),
+            ]],
+        );
+        assert_eq!(
+            text,
+            "breakdown,key,nps\nsegment,'=cmd|' /C calc'!A0,-40.00\n"
+        );
+        assert!(to_csv(&["=1+1"], vec![]).starts_with("'=1+1"));
+    }
 }

@@ -97,14 +97,28 @@ fn unquote(s: &str) -> &str {
 }
 
 /// Parses a range value: `[a TO b]`, `{a TO b}`, `>=a`, `>a`, `<=b`, `<b`, or a single value,
-/// with `*` for an open end. `key` turns a bound into a number; `step` is the smallest unit.
+/// with `*` for an open end. `key` turns a bound into a number; `succ`/`pred` step by the
+/// smallest unit. `None` when the range is empty or reversed (`[6 TO 2]`, `<0`) or leaves
+/// `min..=max`: such a filter is a mistake, not a request for no answers.
 fn range<T: Copy + Ord>(
     v: &str,
     key: impl Fn(&str) -> Option<T>,
     min: T,
     max: T,
-    succ: impl Fn(T) -> T,
-    pred: impl Fn(T) -> T,
+    succ: impl Fn(T) -> Option<T>,
+    pred: impl Fn(T) -> Option<T>,
+) -> Option<(T, T)> {
+    let (lo, hi) = range_bounds(v, &key, min, max, &succ, &pred)?;
+    (min <= lo && lo <= hi && hi <= max).then_some((lo, hi))
+}
+
+fn range_bounds<T: Copy + Ord>(
+    v: &str,
+    key: &impl Fn(&str) -> Option<T>,
+    min: T,
+    max: T,
+    succ: &impl Fn(T) -> Option<T>,
+    pred: &impl Fn(T) -> Option<T>,
 ) -> Option<(T, T)> {
     let bound = |s: &str, open: T| -> Option<T> {
         let s = s.trim();
@@ -123,10 +137,10 @@ fn range<T: Copy + Ord>(
         let (a, b) = inner.split_once(" TO ")?;
         let (mut lo, mut hi) = (bound(a, min)?, bound(b, max)?);
         if excl_lo && a.trim() != "*" {
-            lo = succ(lo);
+            lo = succ(lo)?;
         }
         if excl_hi && b.trim() != "*" {
-            hi = pred(hi);
+            hi = pred(hi)?;
         }
         return Some((lo, hi));
     }
@@ -134,13 +148,13 @@ fn range<T: Copy + Ord>(
         return Some((key(x)?, max));
     }
     if let Some(x) = v.strip_prefix('>') {
-        return Some((succ(key(x)?), max));
+        return Some((succ(key(x)?)?, max));
     }
     if let Some(x) = v.strip_prefix("<=") {
         return Some((min, key(x)?));
     }
     if let Some(x) = v.strip_prefix('<') {
-        return Some((min, pred(key(x)?)));
+        return Some((min, pred(key(x)?)?));
     }
     let x = key(unquote(v))?;
     Some((x, x))
@@ -152,8 +166,8 @@ fn score_range(v: &str) -> Option<(u8, u8)> {
         |s| s.trim().parse::<u8>().ok(),
         0,
         10,
-        |x| x.saturating_add(1),
-        |x| x.saturating_sub(1),
+        |x| x.checked_add(1),
+        |x| x.checked_sub(1),
     )
 }
 
@@ -167,16 +181,11 @@ fn date_range(v: &str) -> Option<(u32, u32)> {
             _ => (k > 0).then_some(k),
         }
     };
-    let (lo, _) = range(
-        v,
-        |s| Some(date_key(s)).filter(|k| *k > 0),
-        0,
-        u32::MAX,
-        |x| x + 1,
-        |x| x - 1,
-    )?;
-    let (_, hi) = range(v, hi_key, 0, u32::MAX, |x| x + 1, |x| x - 1)?;
-    Some((lo, hi))
+    let step = (|x: u32| x.checked_add(1), |x: u32| x.checked_sub(1));
+    let lo_key = |s: &str| Some(date_key(s)).filter(|k| *k > 0);
+    let (lo, _) = range_bounds(v, &lo_key, 0, u32::MAX, &step.0, &step.1)?;
+    let (_, hi) = range_bounds(v, &hi_key, 0, u32::MAX, &step.0, &step.1)?;
+    (lo <= hi).then_some((lo, hi))
 }
 
 /// Parses one `field:value` token into a condition; `None` when it is not a filter this
@@ -420,6 +429,16 @@ mod tests {
         assert_eq!(score_range("{6 TO *]"), Some((7, 10)));
         assert_eq!(score_range(">=9"), Some((9, 10)));
         assert_eq!(score_range("<7"), Some((0, 6)));
+        // Empty, reversed or out of 0-10: not a filter (the parser reports it).
+        for bad in ["<0", "{* TO 0}", ">10", "[6 TO 2]", "11", "{5 TO 5}"] {
+            assert_eq!(score_range(bad), None, "{bad}");
+        }
+        assert_eq!(score_range("<1"), Some((0, 0)));
+        assert_eq!(date_range("[2024-03 TO 2024-01]"), None);
+        assert_eq!(
+            date_range("[2024-03-15 TO 2024-03]"),
+            Some((20240315, 20240331))
+        );
         assert_eq!(
             date_range("[2024-01 TO 2024-03]"),
             Some((20240100, 20240331))

@@ -1,7 +1,7 @@
 //! [`HybridSearcher`]: keyword + semantic retrieval over one run folder.
 
 use super::columns::Columns;
-use super::filter::{request_clauses, split_query, Filter};
+use super::filter::{request_clauses, split_query, Clause, Cond, Filter};
 use super::keyword::{Keyword, KeywordPage};
 use super::snippet::{escape_html, marked};
 use super::{FacetCounts, FacetValue, Hit, Mode, Query, Results, RetrieveError};
@@ -160,12 +160,50 @@ impl HybridSearcher {
         Ok(self.vectors.search(&v, depth, allow))
     }
 
+    /// An error for a theme or language no answer of the run has (a typo would otherwise
+    /// match nothing, silently), listing the run's values like an unknown segment column.
+    /// An inline filter's error points at it in `text`.
+    fn check_known(&self, text: &str, clauses: &[Clause]) -> Result<(), RetrieveError> {
+        for c in clauses {
+            let (field, vals, dict) = match &c.cond {
+                Cond::Theme(v) => ("theme", v, &self.cols.themes),
+                Cond::Lang(v) => ("lang", v, &self.cols.langs),
+                _ => continue,
+            };
+            let Some(bad) = vals.iter().find(|v| dict.get(v).is_none()) else {
+                continue;
+            };
+            let mut known = dict.values.clone();
+            known.sort();
+            let msg = format!(
+                "no answer in this run has {field} {bad:?}; its {field} values are {}",
+                known.join(", ")
+            );
+            let lower = text.to_ascii_lowercase();
+            let at = lower
+                .match_indices(&format!("{field}:"))
+                .map(|(i, m)| i + m.len())
+                .find(|&i| {
+                    lower[i..]
+                        .trim_start_matches('"')
+                        .starts_with(&bad.to_ascii_lowercase())
+                });
+            return Err(match at {
+                Some(at) => super::keyword::parse::bad_at(text, at, &msg),
+                None => RetrieveError::BadQuery(msg),
+            });
+        }
+        Ok(())
+    }
+
     /// Runs a search. An empty query text (or one with filters only) lists the answers that
     /// match the filters, in every mode.
     pub fn search(&self, q: &Query) -> Result<Results, RetrieveError> {
+        super::keyword::parse::check_length(&q.text)?;
         let split = split_query(&q.text);
         let mut clauses = request_clauses(q);
         clauses.extend(split.clauses.iter().cloned());
+        self.check_known(&q.text, &clauses)?;
         let filter = Filter::new(&self.cols, &clauses);
         let words = split.text.trim();
         let mode = if words.is_empty() {

@@ -60,7 +60,8 @@
 //!                           "mean_score": 3.9, "coefficient": -2.7, "signed_percent": -35.2}]}}
 //! ```
 //!
-//! Themes are most mentioned first; `impact` is NPS(all) - NPS(answers without the theme) in
+//! `nps_low`/`nps_high` are null and `nps_small_n` is true for a group with fewer than 10
+//! scored answers (too few for an interval). Themes are most mentioned first; `impact` is NPS(all) - NPS(answers without the theme) in
 //! NPS points with a 95% bootstrap interval; drivers are Johnson's relative weights (signed
 //! percent, absolute values sum to 100), largest first.
 //!

@@ -1,20 +1,13 @@
-//! CSV export of a result set.
+//! CSV export of a result set, through the project's one CSV writer
+//! ([`SafeCsv`]: a cell a spreadsheet would run as a formula gets a leading apostrophe).
 
+use crate::output::SafeCsv;
 use crate::retrieve::columns::Columns;
 use crate::retrieve::Results;
 
-/// A cell that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR) gets a
-/// leading apostrophe: exported answers are untrusted text.
-fn cell(s: &str) -> String {
-    match s.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{s}"),
-        _ => s.to_string(),
-    }
-}
-
 /// Writes the hits as CSV: one row per answer, segment columns of the run at the end.
 pub fn to_csv(r: &Results, cols: &Columns) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut w = SafeCsv::new(Vec::new());
     let seg_names: Vec<&str> = cols.segments.iter().map(|s| s.name.as_str()).collect();
     let mut head = vec![
         "rank",
@@ -31,12 +24,12 @@ pub fn to_csv(r: &Results, cols: &Columns) -> Result<Vec<u8>, csv::Error> {
     ];
     head.extend(seg_names.iter().copied());
     head.push("text");
-    w.write_record(&head)?;
+    w.row(&head)?;
     for (i, h) in r.hits.iter().enumerate() {
         let mut row = vec![
             (r.offset + i + 1).to_string(),
             h.seq.to_string(),
-            cell(&h.id),
+            h.id.clone(),
             format!("{:.6}", h.relevance),
             h.found_by.join("+"),
             h.score.map(|s| s.to_string()).unwrap_or_default(),
@@ -47,22 +40,10 @@ pub fn to_csv(r: &Results, cols: &Columns) -> Result<Vec<u8>, csv::Error> {
             h.date.clone().unwrap_or_default(),
         ];
         for s in &seg_names {
-            row.push(cell(h.segments.get(*s).map_or("", |v| v.as_str())));
+            row.push(h.segments.get(*s).cloned().unwrap_or_default());
         }
-        row.push(cell(&h.text));
-        w.write_record(&row)?;
+        row.push(h.text.clone());
+        w.row(&row)?;
     }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn neutralizes_formulas() {
-        assert_eq!(cell("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(cell("-5 stars"), "'-5 stars");
-        assert_eq!(cell("fine"), "fine");
-    }
+    w.into_inner().map_err(csv::Error::from)
 }

@@ -1,6 +1,6 @@
 //! `verbatim serve`: a local web workspace over a run folder.
 //!
-//! A fixed pool of worker threads answers HTTP requests ([`http`]); [`api::App`] routes them
+//! A bounded std::net server answers HTTP requests ([`http`], [`wire`]); [`api::App`] routes them
 //! to the JSON API (documented in [`api`]), the CSV export and the embedded page
 //! (`page.html`, one self-contained file with no external URLs). Answers are untrusted text:
 //! the API sends snippets as escaped HTML and writes `<`, `>`, `&` inside JSON as
@@ -12,6 +12,7 @@ pub mod export;
 pub mod http;
 pub mod params;
 pub mod themes;
+pub mod wire;
 
 pub use api::App;
 pub use http::{Reply, Server};
@@ -31,7 +32,8 @@ pub enum ServeError {
     },
 }
 
-/// Serves `app` on `addr` (`host:port`; port 0 picks a free one) with `threads` workers.
+/// Serves `app` on `addr` (`host:port`; port 0 picks a free one), running at most `threads`
+/// requests at once.
 /// Returns once the socket is bound; the server runs until [`Server::stop`] or process exit.
 pub fn start(app: App, addr: &str, threads: usize) -> Result<Server, ServeError> {
     let app = Arc::new(app);

@@ -12,9 +12,19 @@
 //!
 //! Filter values are read by [`crate::retrieve::filter`], the same code that filters semantic
 //! hits, so both sides agree on what a filter means. Errors point at the offending character.
+//!
+//! Limits: a query has at most [`MAX_QUERY_CHARS`] characters and nests parentheses and
+//! negations at most [`MAX_NESTING`] deep; beyond either it is an error pointing at the
+//! character where the limit is crossed (the parser recurses, so unbounded nesting would
+//! overflow the stack).
 
 use super::super::filter::{clause, Cond, FIELDS};
 use super::super::RetrieveError;
+
+/// Most characters in a query.
+pub const MAX_QUERY_CHARS: usize = 2_000;
+/// Deepest nesting of `(`, `NOT`, `-`, `!` and `+` in a query.
+pub const MAX_NESTING: usize = 32;
 
 /// A parsed query.
 #[derive(Debug, Clone, PartialEq)]
@@ -172,9 +182,13 @@ fn filter_help(field: &str) -> &'static str {
     match field {
         "sentiment" => "sentiment takes negative, neutral or positive",
         "nps" => "nps takes detractor, passive or promoter",
-        "score" => "score takes a number 0-10 or a range such as [0 TO 6], >=9 or <7",
+        "score" => {
+            "score takes a number 0-10 or a non-empty range within 0-10, low end first, \
+             such as [0 TO 6], >=9 or <7"
+        }
         "date" => {
-            "date takes YYYY-MM-DD, YYYY-MM, YYYY or a range such as [2024-01-01 TO 2024-03-31]"
+            "date takes YYYY-MM-DD, YYYY-MM, YYYY or a range, earliest first, such as \
+             [2024-01-01 TO 2024-03-31]"
         }
         _ => "segment takes Column=Value (or segment.Column:Value)",
     }
@@ -222,6 +236,7 @@ struct Parser<'a> {
     toks: Vec<Lexed>,
     pos: usize,
     segments: &'a [String],
+    depth: usize,
 }
 
 impl Parser<'_> {
@@ -252,6 +267,21 @@ impl Parser<'_> {
                 &format!("{after} needs a word, phrase or filter after it"),
             ))
         }
+    }
+
+    /// Goes one level deeper for the token at `at`; an error past [`MAX_NESTING`].
+    fn enter(&mut self, at: usize) -> Result<(), RetrieveError> {
+        self.depth += 1;
+        if self.depth > MAX_NESTING {
+            return Err(bad_at(
+                self.q,
+                at,
+                &format!(
+                    "the query nests parentheses and NOT more than {MAX_NESTING} deep; simplify it"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     fn or(&mut self) -> Result<Node, RetrieveError> {
@@ -299,14 +329,20 @@ impl Parser<'_> {
     fn unary(&mut self) -> Result<Node, RetrieveError> {
         match self.peek() {
             Some(Tok::Not) => {
+                self.enter(self.here())?;
                 self.pos += 1;
                 self.expect_operand("NOT")?;
-                Ok(Node::Not(Box::new(self.unary()?)))
+                let inner = self.unary()?;
+                self.depth -= 1;
+                Ok(Node::Not(Box::new(inner)))
             }
             Some(Tok::Plus) => {
+                self.enter(self.here())?;
                 self.pos += 1;
                 self.expect_operand("+")?;
-                self.unary()
+                let inner = self.unary()?;
+                self.depth -= 1;
+                Ok(inner)
             }
             _ => self.primary(),
         }
@@ -322,10 +358,12 @@ impl Parser<'_> {
                 if self.peek() == Some(&Tok::RParen) {
                     return Err(bad_at(self.q, l.at, "these parentheses are empty"));
                 }
+                self.enter(l.at)?;
                 let inner = self.or()?;
                 if self.peek() != Some(&Tok::RParen) {
                     return Err(bad_at(self.q, l.at, "this ( is never closed"));
                 }
+                self.depth -= 1;
                 self.pos += 1;
                 Ok(inner)
             }
@@ -339,8 +377,23 @@ impl Parser<'_> {
     }
 }
 
+/// An error when `q` is longer than [`MAX_QUERY_CHARS`], pointing at the first character
+/// past the limit (the query itself is not echoed: it is long).
+pub fn check_length(q: &str) -> Result<(), RetrieveError> {
+    let n = q.chars().count();
+    if n <= MAX_QUERY_CHARS {
+        return Ok(());
+    }
+    Err(RetrieveError::BadQuery(format!(
+        "the query has {n} characters, more than the {MAX_QUERY_CHARS} allowed \
+         (at character {}); shorten it",
+        MAX_QUERY_CHARS + 1
+    )))
+}
+
 /// Parses query text. `segments` are the run's segment columns (empty: not checked).
 pub fn parse(q: &str, segments: &[String]) -> Result<Node, RetrieveError> {
+    check_length(q)?;
     let toks = lex(q)?;
     if toks.is_empty() {
         return Ok(Node::All);
@@ -350,6 +403,7 @@ pub fn parse(q: &str, segments: &[String]) -> Result<Node, RetrieveError> {
         toks,
         pos: 0,
         segments,
+        depth: 0,
     };
     let node = p.or()?;
     if p.pos < p.toks.len() {
@@ -427,9 +481,82 @@ mod tests {
                 "{q}"
             );
         }
+        let e = parse(&"(".repeat(2_000), &[]).unwrap_err().to_string();
+        assert!(
+            e.contains("more than 32 deep") && e.contains("at character 33"),
+            "{e}"
+        );
+        for deep in ["-", "NOT ", "!", "+", "-("] {
+            let q = format!("{}a", deep.repeat(2_000));
+            assert!(
+                matches!(
+                    parse(&q[..q.len().min(1_999)], &[]),
+                    Err(RetrieveError::BadQuery(_))
+                ),
+                "{deep}"
+            );
+        }
+        let q = format!("{}a{}", "(".repeat(32), ")".repeat(32));
+        assert_eq!(parse(&q, &[]).unwrap(), w("a"), "32 levels are fine");
+        let e = parse(&"a ".repeat(1_001), &[]).unwrap_err().to_string();
+        assert!(
+            e.contains("2002 characters") && e.contains("at character 2001"),
+            "{e}"
+        );
         let e = parse("segment:Plann=Pro", &["Plan".into()])
             .unwrap_err()
             .to_string();
         assert!(e.contains("its columns are Plan"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Query pieces that exercise every token kind, nesting and filters.
+    fn piece() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("(".to_string()),
+            Just(")".to_string()),
+            Just("-".to_string()),
+            Just("!".to_string()),
+            Just("+".to_string()),
+            Just("NOT ".to_string()),
+            Just(" AND ".to_string()),
+            Just(" OR ".to_string()),
+            Just("\"".to_string()),
+            Just(" ".to_string()),
+            Just("score:[".to_string()),
+            Just(" TO ".to_string()),
+            Just("]".to_string()),
+            Just("theme:".to_string()),
+            Just("date:2024-0".to_string()),
+            Just("segment:Plan=".to_string()),
+            "[a-zא-ת0-9]{1,6}",
+            any::<char>().prop_map(String::from),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// Any query either parses or fails with a positioned message; none panics or
+        /// overflows the stack, however deep.
+        #[test]
+        fn never_panics_and_errors_carry_a_position(
+            parts in prop::collection::vec(piece(), 0..400),
+            repeat in 1usize..30,
+        ) {
+            let q = parts.concat().repeat(repeat);
+            match parse(&q, &["Plan".to_string()]) {
+                Ok(_) => {}
+                Err(RetrieveError::BadQuery(m)) => {
+                    prop_assert!(m.contains("(at character "), "{}", m)
+                }
+                Err(other) => prop_assert!(false, "not a query error: {}", other),
+            }
+        }
     }
 }
