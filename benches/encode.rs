@@ -3,20 +3,21 @@
 //! ```text
 //! cargo bench --bench encode -- [--model DIR] [--texts FILE] [--threads N] [--workers N]
 //!                               [--max-batch N] [--token-budget N] [--runs N] [--unsorted]
-//!                               [--save FILE]
+//!                               [--engine lean|rust-bert] [--save FILE]
 //! ```
 //!
 //! Prints one JSON line per run, `{"side": "rust", "texts": N, "seconds": S, "per_s": R}`, the
 //! same shape as benches/python_reference.py, so benches/run_benches.sh can put the two side by
 //! side. Model load is not timed; one warm-up batch runs first (as on the Python side).
-//! `--unsorted` turns off length-sorted batching to show what sorting buys. `--save` writes the
+//! `--unsorted` turns off length-sorted batching to show what sorting buys; `--engine rust-bert`
+//! runs rust-bert's `BertModel` instead of the lean forward (side "rust-rustbert"). `--save` writes the
 //! vectors of the last run as raw little-endian f32 (texts x dim) for the agreement check.
 
 use std::error::Error;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
-use verbatim::encode::{BertEncoder, Encoder, EncoderOptions, TextKind};
+use verbatim::encode::{BertEncoder, Encoder, EncoderOptions, Engine, TextKind};
 
 struct Args {
     model: PathBuf,
@@ -49,6 +50,13 @@ fn parse_args() -> Result<Args, String> {
             "--runs" => a.runs = number(value()?)?,
             "--save" => a.save = Some(value()?.into()),
             "--unsorted" => a.opts.sort_by_length = false,
+            "--engine" => {
+                a.opts.engine = match value()?.as_str() {
+                    "lean" => Engine::Lean,
+                    "rust-bert" => Engine::RustBert,
+                    other => return Err(format!("--engine {other:?}: use lean or rust-bert")),
+                }
+            }
             // `cargo bench` passes --bench to every bench binary.
             "--bench" => {}
             other => return Err(format!("unknown argument {other:?}; see benches/encode.rs")),
@@ -66,7 +74,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         )
     })?;
     let texts: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-    let sorted = args.opts.sort_by_length;
+    let side = match (args.opts.sort_by_length, args.opts.engine) {
+        (true, Engine::Lean) => "rust",
+        (false, Engine::Lean) => "rust-unsorted",
+        (true, Engine::RustBert) => "rust-rustbert",
+        (false, Engine::RustBert) => "rust-rustbert-unsorted",
+    };
     let encoder = BertEncoder::load(&args.model, args.opts)?;
     encoder.embed(&texts[..texts.len().min(32)], TextKind::Passage)?; // warm-up
     let mut vectors = Vec::new();
@@ -75,8 +88,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         vectors = encoder.embed(&texts, TextKind::Passage)?;
         let dt = t0.elapsed().as_secs_f64();
         println!(
-            "{{\"side\": \"rust{}\", \"texts\": {}, \"seconds\": {:.3}, \"per_s\": {:.2}}}",
-            if sorted { "" } else { "-unsorted" },
+            "{{\"side\": \"{side}\", \"texts\": {}, \"seconds\": {:.3}, \"per_s\": {:.2}}}",
             texts.len(),
             dt,
             texts.len() as f64 / dt

@@ -58,3 +58,45 @@ fn length_sorted_batches_give_the_same_vectors_as_one_at_a_time() {
         assert!(cos(&single[0], b) > 0.9999, "{t}");
     }
 }
+
+/// Every fourth answer of the demo export (Comment column): ~100 answers in its languages.
+fn demo_answers() -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo/feedback.csv");
+    let mut r = csv::Reader::from_path(&path).expect("corpora/demo/feedback.csv");
+    let col = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "Comment")
+        .expect("a Comment column");
+    r.records()
+        .map(|rec| rec.unwrap()[col].to_string())
+        .filter(|t| !t.trim().is_empty())
+        .step_by(4)
+        .collect()
+}
+
+#[test]
+fn lean_forward_matches_rust_bert_on_the_demo_answers() {
+    use verbatim::encode::{BertEncoder, EncoderOptions, Engine};
+    let answers = demo_answers();
+    assert!(answers.len() >= 90, "{} answers", answers.len());
+    let texts: Vec<&str> = answers.iter().map(String::as_str).collect();
+    let reference = BertEncoder::load(
+        &common::model_dir(),
+        EncoderOptions {
+            engine: Engine::RustBert,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let want = reference.embed(&texts, TextKind::Passage).unwrap();
+    let got = encoder().embed(&texts, TextKind::Passage).unwrap();
+    for ((t, a), b) in texts.iter().zip(&want).zip(&got) {
+        let c = cos(a, b);
+        assert!(
+            c >= 0.99999,
+            "cosine {c:.7} between rust-bert and lean for {t:?}"
+        );
+    }
+}
