@@ -13,7 +13,7 @@ use crate::classify::codebook::{Clause, Codebook, ThemeModel};
 use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
 use crate::classify::sentiment::{is_mixed, SentimentHead};
 use crate::encode::store::{Store, StoreWriter};
-use crate::encode::{Encoder, TextKind};
+use crate::encode::{DedupEncoder, Encoder, TextKind};
 use crate::index::IndexBuilder;
 use crate::ingest::{Ingest, IngestOptions, RowOutcome};
 use crate::output::{ParquetWriter, RejectsWriter, ResponsesWriter};
@@ -378,6 +378,10 @@ pub fn analyze(
     progress: &dyn Progress,
 ) -> Result<RunSummary, PipelineError> {
     let started = Instant::now();
+    // Each distinct text is embedded once per run (repeated short answers, sentences and
+    // clauses equal to their answer), within a bounded map of vectors.
+    let dedup = DedupEncoder::new(encoder, crate::encode::dedup::DEFAULT_CAPACITY);
+    let encoder: &dyn Encoder = &dedup;
     if let Some((i, n)) = opts.shard {
         if n == 0 || i >= n {
             return Err(PipelineError::Usage(format!(

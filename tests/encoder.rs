@@ -100,3 +100,86 @@ fn lean_forward_matches_rust_bert_on_the_demo_answers() {
         );
     }
 }
+
+/// The real encoder, counting the texts it is asked to embed.
+struct Counting {
+    texts: std::sync::Mutex<Vec<String>>,
+}
+
+impl Encoder for Counting {
+    fn dim(&self) -> usize {
+        encoder().dim()
+    }
+    fn name(&self) -> &str {
+        encoder().name()
+    }
+    fn embed(
+        &self,
+        texts: &[&str],
+        kind: TextKind,
+    ) -> Result<Vec<Vec<f32>>, verbatim::encode::EncodeError> {
+        let mut seen = self.texts.lock().unwrap();
+        seen.extend(texts.iter().map(|t| t.to_string()));
+        encoder().embed(texts, kind)
+    }
+}
+
+#[test]
+fn dedup_embeds_each_distinct_text_once_with_identical_vectors() {
+    use verbatim::encode::DedupEncoder;
+    let counting = Counting {
+        texts: Default::default(),
+    };
+    let dedup = DedupEncoder::new(&counting, 1000);
+    let first = ["good", "ok", "good", "The parcel came late.", "ok", "-"];
+    let second = ["ok", "nothing", "The parcel came late.", "nothing"];
+    let a = dedup.embed(&first, TextKind::Passage).unwrap();
+    let b = dedup.embed(&second, TextKind::Passage).unwrap();
+    // A query of the same text is another input to the model ("query: " prefix).
+    let q = dedup.embed(&["ok"], TextKind::Query).unwrap();
+    let mut seen = counting.texts.lock().unwrap().clone();
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["-", "The parcel came late.", "good", "nothing", "ok", "ok"],
+        "each distinct (kind, text) reaches the encoder once"
+    );
+    assert_eq!(a[0], a[2], "repeat within a call: identical vector");
+    assert_eq!(a[1], b[0], "repeat across calls: identical vector");
+    assert_eq!(a[3], b[2]);
+    assert_eq!(b[1], b[3]);
+    let direct = encoder().embed(&first, TextKind::Passage).unwrap();
+    for (x, y) in a.iter().zip(&direct) {
+        assert!(cos(x, y) > 0.99999, "deduped vectors are the encoder's");
+    }
+    assert!(
+        cos(&q[0], &a[1]) < 0.99999,
+        "query and passage of one text differ"
+    );
+    let s = dedup.stats();
+    assert_eq!((s.texts, s.encoded), (11, 6));
+}
+
+#[test]
+fn dedup_map_stays_within_its_capacity() {
+    use verbatim::encode::DedupEncoder;
+    let counting = Counting {
+        texts: Default::default(),
+    };
+    let dedup = DedupEncoder::new(&counting, 4);
+    let texts: Vec<String> = (0..10).map(|i| format!("answer number {i}")).collect();
+    for t in &texts {
+        dedup.embed(&[t.as_str()], TextKind::Passage).unwrap();
+        assert!(dedup.len() <= 4, "{} vectors held", dedup.len());
+    }
+    // The newest texts are still held; the first was dropped and is embedded again.
+    dedup
+        .embed(&[texts[9].as_str()], TextKind::Passage)
+        .unwrap();
+    dedup
+        .embed(&[texts[0].as_str()], TextKind::Passage)
+        .unwrap();
+    let seen = counting.texts.lock().unwrap();
+    assert_eq!(seen.len(), 11, "{seen:?}");
+    assert_eq!(seen[10], texts[0]);
+}
