@@ -225,3 +225,52 @@ impl LeanBert {
         x
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+    use std::path::Path;
+    use tch::{nn, Device};
+
+    #[test]
+    fn gradients_flow_through_the_lean_forward_to_the_loaded_weights() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/e5-small");
+        let text = std::fs::read_to_string(dir.join("config.json")).unwrap();
+        let config: BertConfig = serde_json::from_str(&text).unwrap();
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let _model =
+            BertModel::<BertEmbeddings>::new_with_optional_pooler(vs.root(), &config, false);
+        vs.load(dir.join("model.safetensors")).unwrap();
+        let cfg = LeanConfig {
+            layers: config.num_hidden_layers as usize,
+            heads: config.num_attention_heads,
+            eps: 1e-12,
+            positions: Positions::Absolute,
+            activation: Activation::Gelu,
+        };
+        let vars = vs.variables();
+        let lean = LeanBert::from_vars(&vars, "", cfg).unwrap();
+        // "<s> ok </s> <pad>" and a full row: padding and attention both on the path.
+        let ids = Tensor::from_slice(&[0i64, 3214, 2, 1, 0, 5, 6, 2]).view([2, 4]);
+        let mask = Tensor::from_slice(&[1i64, 1, 1, 0, 1, 1, 1, 1]).view([2, 4]);
+        let loss = lean
+            .hidden(&ids, &mask)
+            .pow_tensor_scalar(2)
+            .sum(Kind::Float);
+        loss.backward();
+        for name in [
+            "encoder.layer.0.attention.self.query.weight",
+            "encoder.layer.11.intermediate.dense.bias",
+            "embeddings.word_embeddings.weight",
+        ] {
+            let g = vars[name].grad();
+            assert!(g.defined(), "{name} has no gradient");
+            let norm = g.abs().sum(Kind::Float).double_value(&[]);
+            assert!(
+                norm > 0.0 && norm.is_finite(),
+                "{name}: gradient norm {norm}"
+            );
+        }
+    }
+}
