@@ -3,7 +3,8 @@
 //! ```text
 //! cargo bench --bench encode -- [--model DIR] [--texts FILE] [--threads N] [--workers N]
 //!                               [--max-batch N] [--token-budget N] [--runs N] [--unsorted]
-//!                               [--engine lean|rust-bert|both] [--sample N] [--save FILE]
+//!                               [--engine lean|rust-bert|both] [--sample N] [--int8]
+//!                               [--save FILE]
 //! ```
 //!
 //! Prints one JSON line per run, `{"side": "rust", "texts": N, "seconds": S, "per_s": R,
@@ -14,14 +15,14 @@
 //! runs rust-bert's `BertModel` instead of the lean forward (side "rust-rustbert"); `--engine
 //! both` loads both in this process and alternates them run by run (who goes first alternates
 //! too), so load from other work hits both alike. `--sample N` keeps N texts spread evenly
-//! over the file (shorter rounds). `--save` writes the
+//! over the file (shorter rounds); `--int8` runs the lean forward with int8 weights. `--save` writes the
 //! vectors of the last run as raw little-endian f32 (texts x dim) for the agreement check.
 
 use std::error::Error;
 use std::io::Write;
 use std::path::PathBuf;
 use std::time::Instant;
-use verbatim::encode::{BertEncoder, Encoder, EncoderOptions, Engine, TextKind};
+use verbatim::encode::{BertEncoder, Encoder, EncoderOptions, Engine, Precision, TextKind};
 
 struct Args {
     model: PathBuf,
@@ -68,6 +69,7 @@ fn parse_args() -> Result<Args, String> {
                 }
             }
             "--sample" => a.sample = Some(number(value()?)?),
+            "--int8" => a.opts.precision = Precision::Int8,
             // `cargo bench` passes --bench to every bench binary.
             "--bench" => {}
             other => return Err(format!("unknown argument {other:?}; see benches/encode.rs")),

@@ -45,6 +45,19 @@ pub struct EncoderOptions {
     pub max_tokens: Option<usize>,
     /// Which forward pass runs BERT and XLM-R models.
     pub engine: Engine,
+    /// Weights of the transformer's linear layers (int8 needs the lean forward).
+    pub precision: Precision,
+}
+
+/// Precision of the linear layers' weights at inference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Precision {
+    /// f32 weights, as trained (the default).
+    #[default]
+    F32,
+    /// Dynamic int8 quantization through fbgemm: int8 weights (one scale per matrix), f32
+    /// activations quantized per batch. Inference only.
+    Int8,
 }
 
 /// The forward pass of BERT and XLM-R/RoBERTa models (DistilBERT always runs on rust-bert).
@@ -69,6 +82,7 @@ impl Default for EncoderOptions {
             sort_by_length: true,
             max_tokens: None,
             engine: Engine::Lean,
+            precision: Precision::F32,
         }
     }
 }
@@ -202,12 +216,18 @@ fn lean_replicas(
     prefix: &str,
     cfg: LeanConfig,
     workers: usize,
+    precision: Precision,
 ) -> Result<Vec<Mutex<Loaded>>, EncodeError> {
     let vars = vs.variables();
     let mut replicas = Vec::with_capacity(workers);
     for _ in 0..workers {
+        let mut model = LeanBert::from_vars(&vars, prefix, cfg)?;
+        if precision == Precision::Int8 {
+            // Each replica packs its own int8 copy (about a quarter of the f32 linear weights).
+            model.quantize_int8();
+        }
         replicas.push(Mutex::new(Loaded {
-            model: Backbone::Lean(LeanBert::from_vars(&vars, prefix, cfg)?),
+            model: Backbone::Lean(model),
             _vs: None,
         }));
     }
@@ -314,7 +334,12 @@ impl BertEncoder {
         let replicas = if let Some(cfg) = lean {
             drop(model); // its tensors are handles into `vs`, which the lean replicas share
             let prefix = prefix.map(|p| format!("{p}.")).unwrap_or_default();
-            lean_replicas(vs, &prefix, cfg, workers)?
+            lean_replicas(vs, &prefix, cfg, workers, opts.precision)?
+        } else if opts.precision == Precision::Int8 {
+            return Err(model_err(
+                dir,
+                "--precision int8 needs the lean forward (a BERT or XLM-R model with a gelu or relu activation); use --precision f32",
+            ));
         } else {
             let shared = vs.variables();
             let mut replicas = vec![Mutex::new(Loaded {

@@ -67,15 +67,61 @@ pub(crate) struct LeanConfig {
     pub activation: Activation,
 }
 
-/// A weight matrix with its bias.
+/// A weight matrix with its bias, and optionally its int8 copy for inference.
 struct Linear {
     w: Tensor,
     b: Tensor,
+    int8: Option<Int8>,
+}
+
+/// A weight matrix quantized to int8 (one scale and zero point per matrix) and packed for
+/// fbgemm, as `torch.quantization.quantize_dynamic` does; activations stay f32 and are
+/// quantized per batch inside fbgemm.
+struct Int8 {
+    packed: Tensor,
+    col_offsets: Tensor,
+    scale: f64,
+    zero_point: i64,
+}
+
+impl Int8 {
+    /// Quantizes `w` `[out, in]` the way ATen's `fbgemm_linear_quantize_weight` does.
+    fn quantize(w: &Tensor) -> Int8 {
+        tch::no_grad(|| {
+            let min = w.min().double_value(&[]).min(0.0);
+            let max = w.max().double_value(&[]).max(0.0);
+            let scale = if max > min { (max - min) / 255.0 } else { 0.1 };
+            let zero_point = (-128.0 - min / scale).round().clamp(-128.0, 127.0) as i64;
+            let q = ((w / scale).round() + zero_point as f64)
+                .clamp(-128.0, 127.0)
+                .to_kind(Kind::Int8);
+            let k = w.size()[1];
+            let col_offsets = (q.sum_dim_intlist([1i64].as_slice(), false, Kind::Int64)
+                - zero_point * k)
+                .to_kind(Kind::Int);
+            Int8 {
+                packed: q.fbgemm_pack_quantized_matrix(),
+                col_offsets,
+                scale,
+                zero_point,
+            }
+        })
+    }
 }
 
 impl Linear {
     fn apply(&self, x: &Tensor) -> Tensor {
-        x.linear(&self.w, Some(&self.b))
+        match &self.int8 {
+            Some(q) => x.fbgemm_linear_int8_weight_fp32_activation(
+                &self.w,
+                &q.packed,
+                &q.col_offsets,
+                tch::Scalar::float(q.scale),
+                tch::Scalar::int(q.zero_point),
+                &self.b,
+            ),
+            None => x.linear(&self.w, Some(&self.b)),
+        }
     }
 }
 
@@ -127,6 +173,7 @@ impl Vars<'_> {
         Ok(Linear {
             w: self.get(&format!("{name}.weight"))?,
             b: self.get(&format!("{name}.bias"))?,
+            int8: None,
         })
     }
 
@@ -171,6 +218,24 @@ impl LeanBert {
                 .collect::<Result<_, _>>()?,
             cfg,
         })
+    }
+
+    /// Runs every linear layer of the transformer through int8 weights from now on (the
+    /// embeddings, LayerNorms and attention stay f32). Inference only: fbgemm's int8 linear
+    /// has no gradient, so a model being trained keeps f32.
+    pub(crate) fn quantize_int8(&mut self) {
+        for l in &mut self.layers {
+            for lin in [
+                &mut l.q,
+                &mut l.k,
+                &mut l.v,
+                &mut l.attn_out,
+                &mut l.ff_in,
+                &mut l.ff_out,
+            ] {
+                lin.int8 = Some(Int8::quantize(&lin.w));
+            }
+        }
     }
 
     fn norm(&self, x: &Tensor, n: &Norm) -> Tensor {

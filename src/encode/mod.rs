@@ -12,7 +12,7 @@ pub mod import_e5;
 pub mod lean;
 pub mod store;
 
-pub use bert::{BertEncoder, EncoderOptions, Engine};
+pub use bert::{BertEncoder, EncoderOptions, Engine, Precision};
 pub use cache::CachedEncoder;
 pub use dedup::DedupEncoder;
 
