@@ -4,17 +4,21 @@
 //! ```text
 //! cargo bench --bench analyze -- --export FILE [--model DIR] [--codebook FILE]
 //!     [--head FILE] [--threads N] [--pipeline RUN_DIR] [--text-col C] [--score-col C]
-//!     [--id-col C] [--date-col C] [--segment-col C ...]
+//!     [--id-col C] [--date-col C] [--segment-col C ...] [--engine lean|rust-bert] [--text-only]
 //! ```
 //!
 //! Stages, each timed on its own (answers per second = valid answers / seconds):
 //! - `ingest`: reading and validating the export into records;
 //! - `text`: language detection, normalization and sentence splitting (rayon, as the pipeline);
+//! - `duplicates` (counts, not timed): answers, sentence units, and the texts `encode_all`
+//!   feeds, each with how many are distinct; `--text-only` stops here;
 //! - `encode_answers`: the encoder alone on the normalized answers (the encoder bench's work);
 //! - `encode_all`: the encoder on answers plus the sentences of multi-sentence answers, which
 //!   is what the pipeline embeds;
 //! - `classify`: `encode_all` plus sentiment head and codebook themes on its vectors (sentiment
 //!   and themes share that one encoder pass);
+//! - `encode_all_dedup`: `encode_all` through `DedupEncoder` (each distinct text once, as the
+//!   pipeline runs it); `texts` counts what reached the encoder;
 //! - `pipeline` (with `--pipeline RUN_DIR`): `verbatim::pipeline::analyze` end to end, writing
 //!   a run folder (responses, index, embeddings, stats).
 //!
@@ -27,7 +31,7 @@ use std::path::PathBuf;
 use std::time::Instant;
 use verbatim::classify::codebook::{Codebook, ThemeModel};
 use verbatim::classify::sentiment::SentimentHead;
-use verbatim::encode::{BertEncoder, Encoder, EncoderOptions, TextKind};
+use verbatim::encode::{BertEncoder, DedupEncoder, Encoder, EncoderOptions, Engine, TextKind};
 use verbatim::ingest::{Ingest, IngestOptions, RowOutcome};
 use verbatim::pipeline::{analyze, AnalyzeOptions, NoProgress, ThemeSource};
 use verbatim::text;
@@ -40,6 +44,8 @@ struct Args {
     threads: usize,
     pipeline: Option<PathBuf>,
     ingest: IngestOptions,
+    engine: Engine,
+    text_only: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -58,6 +64,8 @@ fn parse_args() -> Result<Args, String> {
             segment_cols: Vec::new(),
             ..Default::default()
         },
+        engine: Engine::Lean,
+        text_only: false,
     };
     let mut segments = Vec::new();
     let mut it = std::env::args().skip(1);
@@ -75,6 +83,14 @@ fn parse_args() -> Result<Args, String> {
             "--id-col" => a.ingest.id_col = Some(value()?),
             "--date-col" => a.ingest.date_col = Some(value()?),
             "--segment-col" => segments.push(value()?),
+            "--text-only" => a.text_only = true,
+            "--engine" => {
+                a.engine = match value()?.as_str() {
+                    "lean" => Engine::Lean,
+                    "rust-bert" => Engine::RustBert,
+                    other => return Err(format!("--engine {other:?}: use lean or rust-bert")),
+                }
+            }
             // `cargo bench` passes --bench to every bench binary.
             "--bench" => {}
             other => {
@@ -117,6 +133,46 @@ fn prepare(raw: &str) -> Prepared {
     }
 }
 
+/// What `encode_all` feeds the encoder for `chunk`: each answer, plus the sentences of
+/// multi-sentence answers.
+fn fed_texts(chunk: &[Prepared]) -> Vec<&str> {
+    let mut batch: Vec<&str> = Vec::new();
+    for p in chunk {
+        batch.push(&p.model_text);
+        if p.sentences.len() > 1 {
+            batch.extend(p.sentences.iter().map(String::as_str));
+        }
+    }
+    batch
+}
+
+/// Prints how many answers, sentence units and fed texts there are, and how many distinct.
+fn duplicates(prepared: &[Prepared]) {
+    use std::collections::HashSet;
+    let distinct = |it: &mut dyn Iterator<Item = &str>| {
+        let (mut n, mut set) = (0usize, HashSet::new());
+        for t in it {
+            n += 1;
+            set.insert(t);
+        }
+        (n, set.len())
+    };
+    let (a, da) = distinct(&mut prepared.iter().map(|p| p.model_text.as_str()));
+    let (s, ds) = distinct(
+        &mut prepared
+            .iter()
+            .flat_map(|p| p.sentences.iter().map(String::as_str)),
+    );
+    let (f, df) = distinct(&mut fed_texts(prepared).into_iter());
+    let rate = |n: usize, d: usize| 1.0 - d as f64 / n.max(1) as f64;
+    println!(
+        "{{\"stage\": \"duplicates\", \"answers\": {a}, \"distinct_answers\": {da}, \"answer_dup_rate\": {:.4}, \"sentences\": {s}, \"distinct_sentences\": {ds}, \"sentence_dup_rate\": {:.4}, \"fed\": {f}, \"distinct_fed\": {df}, \"fed_dup_rate\": {:.4}}}",
+        rate(a, da),
+        rate(s, ds),
+        rate(f, df)
+    );
+}
+
 fn main() -> Result<(), Box<dyn Error>> {
     let args = parse_args()?;
     let export = args
@@ -140,11 +196,16 @@ fn main() -> Result<(), Box<dyn Error>> {
     let t0 = Instant::now();
     let prepared: Vec<Prepared> = texts.par_iter().map(|t| prepare(t)).collect();
     report("text", n, 0, t0.elapsed().as_secs_f64());
+    duplicates(&prepared);
+    if args.text_only {
+        return Ok(());
+    }
 
     let encoder = BertEncoder::load(
         &args.model,
         EncoderOptions {
             threads: args.threads,
+            engine: args.engine,
             ..Default::default()
         },
     )?;
@@ -164,13 +225,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut mentions = 0usize;
     for c in &chunks {
         let t0 = Instant::now();
-        let mut batch: Vec<&str> = Vec::new();
-        for p in c.iter() {
-            batch.push(&p.model_text);
-            if p.sentences.len() > 1 {
-                batch.extend(p.sentences.iter().map(String::as_str));
-            }
-        }
+        let batch = fed_texts(c);
         let vectors = encoder.embed(&batch, TextKind::Passage)?;
         fed += batch.len();
         let t1 = Instant::now();
@@ -200,6 +255,18 @@ fn main() -> Result<(), Box<dyn Error>> {
     report("encode_all", n, fed, encode_s);
     report("classify", n, fed, encode_s + classify_s);
     eprintln!("classify: {mentions} theme mentions; head + themes alone {classify_s:.3} s");
+
+    let dedup = DedupEncoder::new(&encoder, verbatim::encode::dedup::DEFAULT_CAPACITY);
+    let t0 = Instant::now();
+    for c in &chunks {
+        dedup.embed(&fed_texts(c), TextKind::Passage)?;
+    }
+    report(
+        "encode_all_dedup",
+        n,
+        dedup.stats().encoded as usize,
+        t0.elapsed().as_secs_f64(),
+    );
 
     if let Some(out) = &args.pipeline {
         let opts = AnalyzeOptions {

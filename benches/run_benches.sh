@@ -11,6 +11,7 @@
 #   all      encode + analyze (default)
 #
 # Environment: RUNS (default 3), RUNS_UNSORTED (runs without length sorting, default 1),
+# RUSTBERT (1 = also time the rust-bert forward each round, side rust-rustbert; default 1),
 # THREADS (default 2), DATA (default ../shared/data), ENCODE_LOG (an earlier encode-*.jsonl to
 # add this round's runs to), ROWS (analyze export rows, default 10000), STAGE_ROWS (rows of the
 # in-process stage bench, default 2000), PIPELINE=1 (add the in-process pipeline stage).
@@ -111,6 +112,9 @@ encode_bench() {
       "$VENV/bin/python" benches/python_reference.py "$MODEL" "$texts" --threads "$THREADS" \
         --batch 32 2>>"$B/python.log" | stamp encode | tee -a "$out"
     fi
+    # The rust-bert forward (the reference the lean forward replaced), same round and load.
+    [ "${RUSTBERT:-1}" = 1 ] && "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" \
+      --engine rust-bert | stamp encode | tee -a "$out"
     if [ "$i" -le "$RUNS_UNSORTED" ]; then
       "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" --unsorted | stamp encode | tee -a "$out"
     fi
@@ -134,6 +138,16 @@ if "python" in med and "rust" in med:
     rs = [r["per_s"] for r in rows if r["side"] == "rust"]
     pairs = [round(a / b, 2) for a, b in zip(rs, py)]
     print(f"  rust / python       {statistics.median(pairs):.2f}x (median of rounds {pairs})",
+          file=sys.stderr)
+rb = [r["per_s"] for r in rows if r["side"] == "rust-rustbert"]
+if rb and "python" in med:
+    py = [r["per_s"] for r in rows if r["side"] == "python"]
+    rs = [r["per_s"] for r in rows if r["side"] == "rust"]
+    old = [round(a / b, 2) for a, b in zip(rb, py)]
+    lean = [round(a / b, 2) for a, b in zip(rs, rb)]
+    print(f"  rust-bert / python  {statistics.median(old):.2f}x (median of rounds {old})",
+          file=sys.stderr)
+    print(f"  lean / rust-bert    {statistics.median(lean):.2f}x (median of rounds {lean})",
           file=sys.stderr)
 if "rust-unsorted" in med:
     print(f"  sorted / unsorted   {med['rust'] / med['rust-unsorted']:.2f}x", file=sys.stderr)

@@ -13,7 +13,7 @@ use crate::classify::codebook::{Clause, Codebook, ThemeModel, Units};
 use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
 use crate::classify::sentiment::{is_mixed, SentimentHead};
 use crate::encode::store::{Store, StoreWriter};
-use crate::encode::{Encoder, TextKind};
+use crate::encode::{DedupEncoder, Encoder, TextKind};
 use crate::index::IndexBuilder;
 use crate::ingest::{Ingest, IngestOptions, RowOutcome};
 use crate::output::{ParquetWriter, RejectsWriter, ResponsesWriter};
@@ -490,7 +490,10 @@ pub fn analyze(
     let started = Instant::now();
     check_options(opts)?;
     let txn = RunTxn::begin(&opts.out, opts.force)?;
-    let summary = analyze_into(opts, txn.path(), encoder, progress, started)?;
+    // Each distinct text is embedded once per run (repeated short answers, sentences and
+    // clauses equal to their answer), within a bounded map of vectors.
+    let dedup = DedupEncoder::new(encoder, crate::encode::dedup::DEFAULT_CAPACITY);
+    let summary = analyze_into(opts, txn.path(), &dedup, progress, started)?;
     provenance(opts, encoder)?.save(txn.path())?;
     txn.commit()?;
     Ok(summary)

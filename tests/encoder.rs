@@ -58,3 +58,167 @@ fn length_sorted_batches_give_the_same_vectors_as_one_at_a_time() {
         assert!(cos(&single[0], b) > 0.9999, "{t}");
     }
 }
+
+/// Every fourth answer of the demo export (Comment column): ~100 answers in its languages.
+fn demo_answers() -> Vec<String> {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo/feedback.csv");
+    let mut r = csv::Reader::from_path(&path).expect("corpora/demo/feedback.csv");
+    let col = r
+        .headers()
+        .unwrap()
+        .iter()
+        .position(|h| h == "Comment")
+        .expect("a Comment column");
+    r.records()
+        .map(|rec| rec.unwrap()[col].to_string())
+        .filter(|t| !t.trim().is_empty())
+        .step_by(4)
+        .collect()
+}
+
+#[test]
+fn lean_forward_matches_rust_bert_on_the_demo_answers() {
+    use verbatim::encode::{BertEncoder, EncoderOptions, Engine};
+    let answers = demo_answers();
+    assert!(answers.len() >= 90, "{} answers", answers.len());
+    let texts: Vec<&str> = answers.iter().map(String::as_str).collect();
+    let reference = BertEncoder::load(
+        &common::model_dir(),
+        EncoderOptions {
+            engine: Engine::RustBert,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let want = reference.embed(&texts, TextKind::Passage).unwrap();
+    let got = encoder().embed(&texts, TextKind::Passage).unwrap();
+    for ((t, a), b) in texts.iter().zip(&want).zip(&got) {
+        let c = cos(a, b);
+        assert!(
+            c >= 0.99999,
+            "cosine {c:.7} between rust-bert and lean for {t:?}"
+        );
+    }
+}
+
+/// The real encoder, counting the texts it is asked to embed.
+struct Counting {
+    texts: std::sync::Mutex<Vec<String>>,
+}
+
+impl Encoder for Counting {
+    fn dim(&self) -> usize {
+        encoder().dim()
+    }
+    fn name(&self) -> &str {
+        encoder().name()
+    }
+    fn embed(
+        &self,
+        texts: &[&str],
+        kind: TextKind,
+    ) -> Result<Vec<Vec<f32>>, verbatim::encode::EncodeError> {
+        let mut seen = self.texts.lock().unwrap();
+        seen.extend(texts.iter().map(|t| t.to_string()));
+        encoder().embed(texts, kind)
+    }
+}
+
+#[test]
+fn dedup_embeds_each_distinct_text_once_with_identical_vectors() {
+    use verbatim::encode::DedupEncoder;
+    let counting = Counting {
+        texts: Default::default(),
+    };
+    let dedup = DedupEncoder::new(&counting, 1000);
+    let first = ["good", "ok", "good", "The parcel came late.", "ok", "-"];
+    let second = ["ok", "nothing", "The parcel came late.", "nothing"];
+    let a = dedup.embed(&first, TextKind::Passage).unwrap();
+    let b = dedup.embed(&second, TextKind::Passage).unwrap();
+    // A query of the same text is another input to the model ("query: " prefix).
+    let q = dedup.embed(&["ok"], TextKind::Query).unwrap();
+    let mut seen = counting.texts.lock().unwrap().clone();
+    seen.sort();
+    assert_eq!(
+        seen,
+        ["-", "The parcel came late.", "good", "nothing", "ok", "ok"],
+        "each distinct (kind, text) reaches the encoder once"
+    );
+    assert_eq!(a[0], a[2], "repeat within a call: identical vector");
+    assert_eq!(a[1], b[0], "repeat across calls: identical vector");
+    assert_eq!(a[3], b[2]);
+    assert_eq!(b[1], b[3]);
+    let direct = encoder().embed(&first, TextKind::Passage).unwrap();
+    for (x, y) in a.iter().zip(&direct) {
+        assert!(cos(x, y) > 0.99999, "deduped vectors are the encoder's");
+    }
+    assert!(
+        cos(&q[0], &a[1]) < 0.99999,
+        "query and passage of one text differ"
+    );
+    let s = dedup.stats();
+    assert_eq!((s.texts, s.encoded), (11, 6));
+}
+
+#[test]
+fn dedup_map_stays_within_its_capacity() {
+    use verbatim::encode::DedupEncoder;
+    let counting = Counting {
+        texts: Default::default(),
+    };
+    let dedup = DedupEncoder::new(&counting, 4);
+    let texts: Vec<String> = (0..10).map(|i| format!("answer number {i}")).collect();
+    for t in &texts {
+        dedup.embed(&[t.as_str()], TextKind::Passage).unwrap();
+        assert!(dedup.len() <= 4, "{} vectors held", dedup.len());
+    }
+    // The newest texts are still held; the first was dropped and is embedded again.
+    dedup
+        .embed(&[texts[9].as_str()], TextKind::Passage)
+        .unwrap();
+    dedup
+        .embed(&[texts[0].as_str()], TextKind::Passage)
+        .unwrap();
+    let seen = counting.texts.lock().unwrap();
+    assert_eq!(seen.len(), 11, "{seen:?}");
+    assert_eq!(seen[10], texts[0]);
+}
+
+#[test]
+fn int8_weights_stay_close_to_f32_on_the_demo_answers() {
+    use verbatim::encode::{BertEncoder, EncoderOptions, Engine, Precision};
+    let answers = demo_answers();
+    let texts: Vec<&str> = answers.iter().map(String::as_str).collect();
+    let int8 = BertEncoder::load(
+        &common::model_dir(),
+        EncoderOptions {
+            precision: Precision::Int8,
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let got = int8.embed(&texts, TextKind::Passage).unwrap();
+    let want = encoder().embed(&texts, TextKind::Passage).unwrap();
+    let mut c: Vec<f32> = want.iter().zip(&got).map(|(a, b)| cos(a, b)).collect();
+    c.sort_by(f32::total_cmp);
+    // Measured: min 0.984, median 0.994 on the 2,000-answer bench set.
+    assert!(c[0] > 0.97, "min cosine int8 vs f32 {}", c[0]);
+    assert!(c[c.len() / 2] > 0.99, "median cosine {}", c[c.len() / 2]);
+    assert!(
+        c[c.len() - 1] < 0.99999,
+        "int8 really ran (vectors differ from f32)"
+    );
+    let refused = BertEncoder::load(
+        &common::model_dir(),
+        EncoderOptions {
+            precision: Precision::Int8,
+            engine: Engine::RustBert,
+            ..Default::default()
+        },
+    );
+    let err = refused
+        .err()
+        .expect("int8 needs the lean forward")
+        .to_string();
+    assert!(err.contains("--precision f32"), "{err}");
+}

@@ -5,7 +5,7 @@ use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use verbatim::classify::discovery::DiscoveryOptions;
-use verbatim::encode::{BertEncoder, EncoderOptions};
+use verbatim::encode::{BertEncoder, EncoderOptions, Precision};
 use verbatim::ingest::{FieldLimits, IngestOptions};
 use verbatim::pipeline::{analyze, AnalyzeOptions, Progress, RunSummary, ThemeSource};
 
@@ -65,6 +65,9 @@ pub struct Args {
     /// Threads for the encoder and the text stage.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Weights of the encoder's linear layers: f32, or int8 (dynamic quantization, faster).
+    #[arg(long, value_enum, default_value_t = Precision::F32)]
+    precision: Precision,
     /// Extra output format.
     #[arg(long, value_enum, default_value_t = Format::Jsonl)]
     format: Format,
@@ -124,6 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &args.model,
         EncoderOptions {
             threads: args.threads,
+            precision: args.precision,
             ..Default::default()
         },
     )?;

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use verbatim::classify::codebook::{Codebook, ThemeModel};
 use verbatim::classify::datasets::{read_jsonl, Split};
 use verbatim::classify::sentiment::SentimentHead;
-use verbatim::encode::{BertEncoder, EncoderOptions};
+use verbatim::encode::{BertEncoder, EncoderOptions, Precision};
 use verbatim::evaluate::{calibrate_on, evaluate, SliceScores};
 
 /// Arguments of `verbatim eval`.
@@ -35,6 +35,9 @@ pub struct Args {
     /// Encoder threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Weights of the encoder's linear layers: f32, or int8 (dynamic quantization, faster).
+    #[arg(long, value_enum, default_value_t = Precision::F32)]
+    precision: Precision,
 }
 
 fn fmt(s: &SliceScores) -> String {
@@ -56,6 +59,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         &args.model,
         EncoderOptions {
             threads: args.threads,
+            precision: args.precision,
             ..Default::default()
         },
     )?;

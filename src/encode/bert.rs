@@ -5,10 +5,15 @@
 //! `rust_model.ot`), and optionally `verbatim_encoder.json` with E5-style prefixes. Embeddings
 //! are masked mean pooling of the last hidden layer, L2-normalized.
 //!
+//! By default the forward pass of BERT and XLM-R models is [`super::lean::LeanBert`] (fused
+//! ops over the same loaded weights); rust-bert's own `BertModel` runs DistilBERT, activations
+//! the lean forward lacks, and [`Engine::RustBert`] (the reference the tests compare against).
+//!
 //! Speed comes from length-sorted batching: texts are tokenized once, sorted by token count and
 //! cut into batches under a token budget, so a batch pads to a similar length instead of to the
 //! longest answer of the export.
 
+use super::lean::{Activation, LeanBert, LeanConfig, Positions};
 use super::{EncodeError, Encoder, TextKind};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_bert::distilbert::{DistilBertConfig, DistilBertModel};
@@ -38,6 +43,31 @@ pub struct EncoderOptions {
     pub sort_by_length: bool,
     /// Truncate texts to this many tokens (the model's limit when `None`).
     pub max_tokens: Option<usize>,
+    /// Which forward pass runs BERT and XLM-R models.
+    pub engine: Engine,
+    /// Weights of the transformer's linear layers (int8 needs the lean forward).
+    pub precision: Precision,
+}
+
+/// Precision of the linear layers' weights at inference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum Precision {
+    /// f32 weights, as trained (the default).
+    #[default]
+    F32,
+    /// Dynamic int8 quantization through fbgemm: int8 weights (one scale per matrix), f32
+    /// activations quantized per batch. Inference only.
+    Int8,
+}
+
+/// The forward pass of BERT and XLM-R/RoBERTa models (DistilBERT always runs on rust-bert).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Engine {
+    /// [`LeanBert`]: fused linear + bias, one GELU op, fused attention (the default).
+    #[default]
+    Lean,
+    /// rust-bert's `BertModel`, the reference implementation.
+    RustBert,
 }
 
 impl Default for EncoderOptions {
@@ -51,6 +81,8 @@ impl Default for EncoderOptions {
             token_budget: 256,
             sort_by_length: true,
             max_tokens: None,
+            engine: Engine::Lean,
+            precision: Precision::F32,
         }
     }
 }
@@ -81,6 +113,7 @@ enum Backbone {
     Bert(BertModel<BertEmbeddings>),
     Roberta(BertModel<RobertaEmbeddings>),
     DistilBert(DistilBertModel),
+    Lean(LeanBert),
 }
 
 impl Backbone {
@@ -102,6 +135,7 @@ impl Backbone {
                     .map_err(torch)?
                     .hidden_state
             }
+            Backbone::Lean(m) => m.hidden(ids, mask),
         })
     }
 }
@@ -111,8 +145,8 @@ type Embedded = (usize, Vec<Vec<f32>>);
 
 struct Loaded {
     model: Backbone,
-    // Kept alive: the model's tensors live in this store.
-    _vs: nn::VarStore,
+    // Kept alive: the model's tensors live in this store (lean replicas hold handles to them).
+    _vs: Option<nn::VarStore>,
 }
 
 /// A sentence encoder over a Hugging Face model folder. Each replica runs one batch at a time
@@ -157,6 +191,52 @@ fn safetensors_names(path: &Path) -> Result<Vec<String>, EncodeError> {
     let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&h)
         .map_err(|e| model_err(dir, format!("model.safetensors header: {e}")))?;
     Ok(v.keys().filter(|k| *k != "__metadata__").cloned().collect())
+}
+
+/// The lean forward's view of config.json, or `None` when the model needs rust-bert's
+/// (DistilBERT, or an activation the lean forward lacks).
+fn lean_config(config: &serde_json::Value, model_type: &str) -> Option<LeanConfig> {
+    let positions = match model_type {
+        "bert" => Positions::Absolute,
+        // rust-bert's RobertaEmbeddings numbers positions after padding index 1.
+        "roberta" | "xlm-roberta" | "camembert" => Positions::AfterPadding(1),
+        _ => return None,
+    };
+    Some(LeanConfig {
+        layers: config["num_hidden_layers"].as_u64()? as usize,
+        heads: config["num_attention_heads"].as_i64()?,
+        eps: config["layer_norm_eps"].as_f64().unwrap_or(1e-12),
+        positions,
+        activation: Activation::parse(config["hidden_act"].as_str().unwrap_or("gelu"))?,
+    })
+}
+
+/// `workers` lean replicas over the loaded store `vs`: each holds handles to the same tensors,
+/// so the weights exist once.
+fn lean_replicas(
+    vs: nn::VarStore,
+    prefix: &str,
+    cfg: LeanConfig,
+    workers: usize,
+    precision: Precision,
+) -> Result<Vec<Mutex<Loaded>>, EncodeError> {
+    let vars = vs.variables();
+    let mut replicas = Vec::with_capacity(workers);
+    for _ in 0..workers {
+        let mut model = LeanBert::from_vars(&vars, prefix, cfg)?;
+        if precision == Precision::Int8 {
+            // Each replica packs its own int8 copy (about a quarter of the f32 linear weights).
+            model.quantize_int8();
+        }
+        replicas.push(Mutex::new(Loaded {
+            model: Backbone::Lean(model),
+            _vs: None,
+        }));
+    }
+    if let Some(first) = replicas.first_mut() {
+        first.get_mut().expect("fresh mutex")._vs = Some(vs);
+    }
+    Ok(replicas)
 }
 
 impl BertEncoder {
@@ -249,24 +329,46 @@ impl BertEncoder {
         let (model, dim) = build(&vs)?;
         vs.load(&weights)
             .map_err(|e| model_err(dir, format!("loading {}: {e}", weights.display())))?;
-        let shared = vs.variables();
-        let mut replicas = vec![Mutex::new(Loaded { model, _vs: vs })];
-        for _ in 1..workers {
-            // A replica's own freshly initialized tensors are pointed at the loaded weights'
-            // storage (set_data), so N replicas hold one copy of the weights.
-            let vs = nn::VarStore::new(Device::Cpu);
-            let (model, _) = build(&vs)?;
-            for (name, mut var) in vs.variables() {
-                let src = shared.get(&name).ok_or_else(|| {
-                    model_err(
-                        dir,
-                        format!("replica variable {name} not in the loaded model"),
-                    )
-                })?;
-                tch::no_grad(|| var.set_data(src));
+        let lean = match opts.engine {
+            Engine::Lean => lean_config(&config, &model_type),
+            Engine::RustBert => None,
+        };
+        let replicas = if let Some(cfg) = lean {
+            drop(model); // its tensors are handles into `vs`, which the lean replicas share
+            let prefix = prefix.map(|p| format!("{p}.")).unwrap_or_default();
+            lean_replicas(vs, &prefix, cfg, workers, opts.precision)?
+        } else if opts.precision == Precision::Int8 {
+            return Err(model_err(
+                dir,
+                "--precision int8 needs the lean forward (a BERT or XLM-R model with a gelu or relu activation); use --precision f32",
+            ));
+        } else {
+            let shared = vs.variables();
+            let mut replicas = vec![Mutex::new(Loaded {
+                model,
+                _vs: Some(vs),
+            })];
+            for _ in 1..workers {
+                // A replica's own freshly initialized tensors are pointed at the loaded weights'
+                // storage (set_data), so N replicas hold one copy of the weights.
+                let vs = nn::VarStore::new(Device::Cpu);
+                let (model, _) = build(&vs)?;
+                for (name, mut var) in vs.variables() {
+                    let src = shared.get(&name).ok_or_else(|| {
+                        model_err(
+                            dir,
+                            format!("replica variable {name} not in the loaded model"),
+                        )
+                    })?;
+                    tch::no_grad(|| var.set_data(src));
+                }
+                replicas.push(Mutex::new(Loaded {
+                    model,
+                    _vs: Some(vs),
+                }));
             }
-            replicas.push(Mutex::new(Loaded { model, _vs: vs }));
-        }
+            replicas
+        };
 
         let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
             .map_err(|e| model_err(dir, format!("tokenizer.json: {e}")))?;

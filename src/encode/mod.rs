@@ -1,19 +1,24 @@
 //! Encode stage: turns text into L2-normalized sentence embeddings.
 //!
 //! [`Encoder`] is the one trait; [`bert::BertEncoder`] runs a Hugging Face BERT/XLM-R/DistilBERT
-//! folder with rust-bert on libtorch. [`store`] keeps a run's vectors on disk.
+//! folder on libtorch: BERT and XLM-R through the fused forward of [`lean`], DistilBERT through
+//! rust-bert. [`dedup`] embeds each distinct text of a run once; [`store`] keeps a run's vectors
+//! on disk.
 
 pub mod bert;
 pub mod cache;
+pub mod dedup;
 pub mod import_e5;
+pub mod lean;
 pub mod store;
 
-pub use bert::{BertEncoder, EncoderOptions};
+pub use bert::{BertEncoder, EncoderOptions, Engine, Precision};
 pub use cache::CachedEncoder;
+pub use dedup::DedupEncoder;
 
 /// Whether a text is a search query or a stored passage. E5-family models were trained with
 /// different prefixes for the two; other models ignore the distinction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum TextKind {
     /// A search query or a theme description.
     Query,

@@ -1,0 +1,341 @@
+//! [`LeanBert`]: a lean forward pass of a BERT or XLM-R/RoBERTa encoder on tch, over the same
+//! weights rust-bert loads (the tensors of its `VarStore`, shared, never copied).
+//!
+//! rust-bert runs BERT as many small ops: GELU as five, every bias add apart from its matmul,
+//! attention as matmul + add + softmax + matmul, the attention mask rebuilt in every layer. Each
+//! op is a pass over memory (and, on several threads, an OpenMP region ending in a barrier).
+//! This forward uses one `linear` (GEMM with the bias fused) per projection, one `gelu` op,
+//! `scaled_dot_product_attention` (libtorch's fused CPU attention kernel), and builds the
+//! attention mask once per batch.
+//!
+//! It computes the same function as rust-bert's `BertModel` (checked by tests/encoder.rs:
+//! cosine >= 0.99999 on the demo answers) and stays differentiable: nothing here turns off
+//! gradients, so a head can be fine-tuned through it; inference callers wrap it in `no_grad`.
+
+use super::EncodeError;
+use std::collections::HashMap;
+use tch::{Kind, Tensor};
+
+/// How positions are numbered.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Positions {
+    /// BERT: 0, 1, 2, ... for every text.
+    Absolute,
+    /// RoBERTa/XLM-R: padding index + 1, + 2, ... over the non-padding tokens (as rust-bert's
+    /// `RobertaEmbeddings` numbers them).
+    AfterPadding(i64),
+}
+
+/// The feed-forward activation named by `hidden_act` in config.json.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Activation {
+    /// Exact (erf) GELU: "gelu".
+    Gelu,
+    /// Tanh-approximated GELU: "gelu_new", "gelu_pytorch_tanh".
+    GeluTanh,
+    /// "relu".
+    Relu,
+}
+
+impl Activation {
+    /// The activation for a config's `hidden_act`, or `None` if the lean forward lacks it.
+    pub(crate) fn parse(name: &str) -> Option<Activation> {
+        match name {
+            "gelu" => Some(Activation::Gelu),
+            "gelu_new" | "gelu_pytorch_tanh" => Some(Activation::GeluTanh),
+            "relu" => Some(Activation::Relu),
+            _ => None,
+        }
+    }
+
+    fn apply(self, x: &Tensor) -> Tensor {
+        match self {
+            Activation::Gelu => x.gelu("none"),
+            Activation::GeluTanh => x.gelu("tanh"),
+            Activation::Relu => x.relu(),
+        }
+    }
+}
+
+/// The shape of the model, from config.json.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LeanConfig {
+    pub layers: usize,
+    pub heads: i64,
+    pub eps: f64,
+    pub positions: Positions,
+    pub activation: Activation,
+}
+
+/// A weight matrix with its bias, and optionally its int8 copy for inference.
+struct Linear {
+    w: Tensor,
+    b: Tensor,
+    int8: Option<Int8>,
+}
+
+/// A weight matrix quantized to int8 (one scale and zero point per matrix) and packed for
+/// fbgemm, as `torch.quantization.quantize_dynamic` does; activations stay f32 and are
+/// quantized per batch inside fbgemm.
+struct Int8 {
+    packed: Tensor,
+    col_offsets: Tensor,
+    scale: f64,
+    zero_point: i64,
+}
+
+impl Int8 {
+    /// Quantizes `w` `[out, in]` the way ATen's `fbgemm_linear_quantize_weight` does.
+    fn quantize(w: &Tensor) -> Int8 {
+        tch::no_grad(|| {
+            let min = w.min().double_value(&[]).min(0.0);
+            let max = w.max().double_value(&[]).max(0.0);
+            let scale = if max > min { (max - min) / 255.0 } else { 0.1 };
+            let zero_point = (-128.0 - min / scale).round().clamp(-128.0, 127.0) as i64;
+            let q = ((w / scale).round() + zero_point as f64)
+                .clamp(-128.0, 127.0)
+                .to_kind(Kind::Int8);
+            let k = w.size()[1];
+            let col_offsets = (q.sum_dim_intlist([1i64].as_slice(), false, Kind::Int64)
+                - zero_point * k)
+                .to_kind(Kind::Int);
+            Int8 {
+                packed: q.fbgemm_pack_quantized_matrix(),
+                col_offsets,
+                scale,
+                zero_point,
+            }
+        })
+    }
+}
+
+impl Linear {
+    fn apply(&self, x: &Tensor) -> Tensor {
+        match &self.int8 {
+            Some(q) => x.fbgemm_linear_int8_weight_fp32_activation(
+                &self.w,
+                &q.packed,
+                &q.col_offsets,
+                tch::Scalar::float(q.scale),
+                tch::Scalar::int(q.zero_point),
+                &self.b,
+            ),
+            None => x.linear(&self.w, Some(&self.b)),
+        }
+    }
+}
+
+/// LayerNorm weight and bias.
+struct Norm {
+    w: Tensor,
+    b: Tensor,
+}
+
+struct Layer {
+    q: Linear,
+    k: Linear,
+    v: Linear,
+    attn_out: Linear,
+    attn_norm: Norm,
+    ff_in: Linear,
+    ff_out: Linear,
+    out_norm: Norm,
+}
+
+/// The encoder's weights (handles to the loaded tensors) and shape.
+pub(crate) struct LeanBert {
+    word: Tensor,
+    position: Tensor,
+    token_type: Tensor,
+    emb_norm: Norm,
+    layers: Vec<Layer>,
+    cfg: LeanConfig,
+}
+
+/// Looks up the loaded tensors by their Hugging Face names under `prefix` ("" or "bert.").
+struct Vars<'a> {
+    vars: &'a HashMap<String, Tensor>,
+    prefix: &'a str,
+}
+
+impl Vars<'_> {
+    fn get(&self, name: &str) -> Result<Tensor, EncodeError> {
+        let full = format!("{}{name}", self.prefix);
+        self.vars
+            .get(&full)
+            .map(Tensor::shallow_clone)
+            .ok_or_else(|| {
+                EncodeError::Torch(format!("lean encoder: no weight {full} in the model"))
+            })
+    }
+
+    fn linear(&self, name: &str) -> Result<Linear, EncodeError> {
+        Ok(Linear {
+            w: self.get(&format!("{name}.weight"))?,
+            b: self.get(&format!("{name}.bias"))?,
+            int8: None,
+        })
+    }
+
+    fn norm(&self, name: &str) -> Result<Norm, EncodeError> {
+        Ok(Norm {
+            w: self.get(&format!("{name}.weight"))?,
+            b: self.get(&format!("{name}.bias"))?,
+        })
+    }
+
+    fn layer(&self, i: usize) -> Result<Layer, EncodeError> {
+        let p = format!("encoder.layer.{i}");
+        Ok(Layer {
+            q: self.linear(&format!("{p}.attention.self.query"))?,
+            k: self.linear(&format!("{p}.attention.self.key"))?,
+            v: self.linear(&format!("{p}.attention.self.value"))?,
+            attn_out: self.linear(&format!("{p}.attention.output.dense"))?,
+            attn_norm: self.norm(&format!("{p}.attention.output.LayerNorm"))?,
+            ff_in: self.linear(&format!("{p}.intermediate.dense"))?,
+            ff_out: self.linear(&format!("{p}.output.dense"))?,
+            out_norm: self.norm(&format!("{p}.output.LayerNorm"))?,
+        })
+    }
+}
+
+impl LeanBert {
+    /// Takes the weights from `vars` (a loaded `VarStore`'s variables; `prefix` is "" or the
+    /// checkpoint's prefix with its dot, e.g. "bert."). The tensors are shared, not copied.
+    pub(crate) fn from_vars(
+        vars: &HashMap<String, Tensor>,
+        prefix: &str,
+        cfg: LeanConfig,
+    ) -> Result<LeanBert, EncodeError> {
+        let v = Vars { vars, prefix };
+        Ok(LeanBert {
+            word: v.get("embeddings.word_embeddings.weight")?,
+            position: v.get("embeddings.position_embeddings.weight")?,
+            token_type: v.get("embeddings.token_type_embeddings.weight")?,
+            emb_norm: v.norm("embeddings.LayerNorm")?,
+            layers: (0..cfg.layers)
+                .map(|i| v.layer(i))
+                .collect::<Result<_, _>>()?,
+            cfg,
+        })
+    }
+
+    /// Runs every linear layer of the transformer through int8 weights from now on (the
+    /// embeddings, LayerNorms and attention stay f32). Inference only: fbgemm's int8 linear
+    /// has no gradient, so a model being trained keeps f32.
+    pub(crate) fn quantize_int8(&mut self) {
+        for l in &mut self.layers {
+            for lin in [
+                &mut l.q,
+                &mut l.k,
+                &mut l.v,
+                &mut l.attn_out,
+                &mut l.ff_in,
+                &mut l.ff_out,
+            ] {
+                lin.int8 = Some(Int8::quantize(&lin.w));
+            }
+        }
+    }
+
+    fn norm(&self, x: &Tensor, n: &Norm) -> Tensor {
+        let h = x.size()[2];
+        x.layer_norm([h], Some(&n.w), Some(&n.b), self.cfg.eps, false)
+    }
+
+    /// Word + position + token type (0) embeddings, normalized: `[batch, len, hidden]`.
+    fn embed(&self, ids: &Tensor) -> Tensor {
+        let len = ids.size()[1];
+        let words = Tensor::embedding(&self.word, ids, -1, false, false);
+        let positions = match self.cfg.positions {
+            Positions::Absolute => self.position.narrow(0, 0, len),
+            Positions::AfterPadding(pad) => {
+                let real = ids.ne(pad).to_kind(Kind::Int64);
+                let pos = real.cumsum(1, Kind::Int64) * &real + pad;
+                Tensor::embedding(&self.position, &pos, -1, false, false)
+            }
+        };
+        let x = words + positions + self.token_type.get(0);
+        self.norm(&x, &self.emb_norm)
+    }
+
+    /// One transformer layer (post-LayerNorm, as BERT).
+    fn layer(&self, x: &Tensor, l: &Layer, mask: &Tensor) -> Tensor {
+        let (b, n, h) = x.size3().expect("hidden states are [batch, len, hidden]");
+        let heads = |t: Tensor| t.view([b, n, self.cfg.heads, -1]).transpose(1, 2);
+        let (q, k, v) = (
+            heads(l.q.apply(x)),
+            heads(l.k.apply(x)),
+            heads(l.v.apply(x)),
+        );
+        let ctx = Tensor::scaled_dot_product_attention(&q, &k, &v, Some(mask), 0.0, false, None)
+            .transpose(1, 2)
+            .reshape([b, n, h]);
+        let x = self.norm(&(l.attn_out.apply(&ctx) + x), &l.attn_norm);
+        let ff = l
+            .ff_out
+            .apply(&self.cfg.activation.apply(&l.ff_in.apply(&x)));
+        self.norm(&(ff + &x), &l.out_norm)
+    }
+
+    /// Last hidden states `[batch, len, hidden]` of `ids` `[batch, len]` under `mask`
+    /// `[batch, len]` (1 = token, 0 = padding).
+    pub(crate) fn hidden(&self, ids: &Tensor, mask: &Tensor) -> Tensor {
+        // Built once per batch: which keys each query may attend to, [batch, 1, 1, len].
+        let keys = mask.ne(0).unsqueeze(1).unsqueeze(1);
+        let mut x = self.embed(ids);
+        for l in &self.layers {
+            x = self.layer(&x, l, &keys);
+        }
+        x
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
+    use std::path::Path;
+    use tch::{nn, Device};
+
+    #[test]
+    fn gradients_flow_through_the_lean_forward_to_the_loaded_weights() {
+        let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("models/e5-small");
+        let text = std::fs::read_to_string(dir.join("config.json")).unwrap();
+        let config: BertConfig = serde_json::from_str(&text).unwrap();
+        let mut vs = nn::VarStore::new(Device::Cpu);
+        let _model =
+            BertModel::<BertEmbeddings>::new_with_optional_pooler(vs.root(), &config, false);
+        vs.load(dir.join("model.safetensors")).unwrap();
+        let cfg = LeanConfig {
+            layers: config.num_hidden_layers as usize,
+            heads: config.num_attention_heads,
+            eps: 1e-12,
+            positions: Positions::Absolute,
+            activation: Activation::Gelu,
+        };
+        let vars = vs.variables();
+        let lean = LeanBert::from_vars(&vars, "", cfg).unwrap();
+        // "<s> ok </s> <pad>" and a full row: padding and attention both on the path.
+        let ids = Tensor::from_slice(&[0i64, 3214, 2, 1, 0, 5, 6, 2]).view([2, 4]);
+        let mask = Tensor::from_slice(&[1i64, 1, 1, 0, 1, 1, 1, 1]).view([2, 4]);
+        let loss = lean
+            .hidden(&ids, &mask)
+            .pow_tensor_scalar(2)
+            .sum(Kind::Float);
+        loss.backward();
+        for name in [
+            "encoder.layer.0.attention.self.query.weight",
+            "encoder.layer.11.intermediate.dense.bias",
+            "embeddings.word_embeddings.weight",
+        ] {
+            let g = vars[name].grad();
+            assert!(g.defined(), "{name} has no gradient");
+            let norm = g.abs().sum(Kind::Float).double_value(&[]);
+            assert!(
+                norm > 0.0 && norm.is_finite(),
+                "{name}: gradient norm {norm}"
+            );
+        }
+    }
+}
