@@ -684,4 +684,62 @@ mod tests {
         assert_eq!(f1, 1.0);
         assert!(cal.threshold > 0.79 && cal.threshold <= 0.86);
     }
+
+    #[test]
+    fn a_csv_codebook_reads_ids_names_descriptions_and_piped_examples() {
+        let raw = "name,id,description,examples\n\
+                   Delivery,,\"Parcels, couriers\",late parcel | lost box\n\
+                   Wait time,wait,,\n\
+                   ,app,,\n";
+        let cb = Codebook::from_csv(raw).unwrap().checked().unwrap();
+        assert_eq!(cb.ids(), vec!["delivery", "wait", "app"]);
+        assert_eq!(cb.themes[0].description, "Parcels, couriers");
+        assert_eq!(cb.themes[0].examples, vec!["late parcel", "lost box"]);
+        assert_eq!(cb.themes[1].text(), "Wait time");
+        assert_eq!(cb.themes[2].text(), "app");
+        assert!(!cb.is_zero_shot());
+        let no_header = Codebook::from_csv("delivery,Delivery,parcels,\n").unwrap_err();
+        assert!(no_header.contains("header"), "{no_header}");
+        let unnamed = Codebook::from_csv("id,name\n,\nx,\n").unwrap();
+        assert_eq!(unnamed.themes.len(), 1, "blank rows are skipped");
+    }
+
+    #[test]
+    fn a_yaml_theme_with_a_name_and_no_id_gets_the_name_slugged() {
+        let cb: Codebook = serde_yaml::from_str(
+            "themes:\n  - name: App / Website\n  - id: wait_time\n  - name: Доставка курьером\n",
+        )
+        .unwrap();
+        let cb = cb.checked().unwrap();
+        assert_eq!(
+            cb.ids(),
+            vec!["app_website", "wait_time", "доставка_курьером"]
+        );
+        assert!(cb.is_zero_shot());
+        assert_eq!(cb.themes[1].text(), "wait time");
+        let bad: Codebook = serde_yaml::from_str("themes:\n  - description: x\n").unwrap();
+        assert!(bad
+            .checked()
+            .unwrap_err()
+            .contains("neither an id nor a name"));
+        let twice: Codebook =
+            serde_yaml::from_str("themes:\n  - name: Price\n  - id: price\n").unwrap();
+        assert!(twice.checked().unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn theme_text_is_name_and_description_without_asides() {
+        let t = ThemeDef {
+            id: "delivery".into(),
+            name: "Delivery".into(),
+            description: "Shipping speed (not the courier's manners, which is staff), tracking."
+                .into(),
+            examples: vec![],
+        };
+        assert_eq!(t.text(), "Delivery: Shipping speed, tracking.");
+        assert_eq!(
+            slug("  Customer support (remote)! "),
+            "customer_support_remote"
+        );
+    }
 }

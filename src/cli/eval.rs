@@ -4,15 +4,14 @@
 
 use std::path::PathBuf;
 use verbatim::classify::codebook::{Codebook, ThemeModel};
+use verbatim::classify::datasets::Labeled;
 use verbatim::classify::datasets::{read_jsonl, Split};
 use verbatim::classify::sentiment::SentimentHead;
-use verbatim::encode::{BertEncoder, EncoderOptions};
-use verbatim::classify::datasets::Labeled;
 use verbatim::classify::zero_shot;
 use verbatim::encode::Encoder;
+use verbatim::encode::{BertEncoder, EncoderOptions};
 use verbatim::evaluate::{
-    theme_bench,
-    calibration_items, embed_labeled, evaluate_embedded, unit_vectors, SliceScores,
+    calibration_items, embed_labeled, evaluate_embedded, theme_bench, unit_vectors, SliceScores,
 };
 
 /// Arguments of `verbatim eval`.

@@ -213,7 +213,8 @@ pub fn run_all(
     let germeval = read_rows(
         &dir.join("german-germeval2017/germeval2017_db_feedback.csv"),
         &|r, h| {
-            let keep = field(r, h, "split") == "test_synchronic" && field(r, h, "relevant") == "true";
+            let keep =
+                field(r, h, "split") == "test_synchronic" && field(r, h, "relevant") == "true";
             let cats = categories(field(r, h, "aspects"));
             (keep && !cats.is_empty()).then(|| (field(r, h, "text").to_string(), cats))
         },
@@ -227,7 +228,10 @@ pub fn run_all(
     Ok(vec![
         multilabel(
             "semeval2014-restaurants-en",
-            &format!("{pick} the {} 2014 restaurant test sentences with categories", semeval.len()),
+            &format!(
+                "{pick} the {} 2014 restaurant test sentences with categories",
+                semeval.len()
+            ),
             sample(semeval, n, seed),
             "en",
             encoder,
@@ -235,7 +239,10 @@ pub fn run_all(
         )?,
         multilabel(
             "germeval2017-de",
-            &format!("{pick} the {} relevant synchronic test posts with aspects", germeval.len()),
+            &format!(
+                "{pick} the {} relevant synchronic test posts with aspects",
+                germeval.len()
+            ),
             sample(germeval, n, seed),
             "de",
             encoder,
