@@ -2,6 +2,8 @@
 //! and per language, and calibrates theme thresholds on a dev file. Texts go through the same
 //! text stage and encoder calls as `analyze`, so the scores are those of the product.
 
+pub mod theme_bench;
+
 use crate::classify::codebook::{calibrate, Calibration, CalibrationItem, Clause, ThemeModel};
 use crate::classify::datasets::Labeled;
 use crate::classify::metrics::{label_scores, multilabel_scores, LabelScores, MultiLabelScores};
@@ -159,6 +161,29 @@ pub fn evaluate(
     themes: Option<&ThemeModel>,
 ) -> Result<EvalReport, ClassifyError> {
     let emb = embed_labeled(items, encoder)?;
+    Ok(evaluate_embedded(items, &emb, head, themes))
+}
+
+/// Every unit vector of embedded texts (answers, sentences, clauses), the units that
+/// self-training learns from.
+pub fn unit_vectors(emb: &Embedded) -> Vec<Vec<f32>> {
+    let mut out = emb.answers.clone();
+    for (s, c) in emb.sentences.iter().zip(&emb.clauses) {
+        if s.len() > 1 {
+            out.extend(s.iter().cloned());
+        }
+        out.extend(c.iter().map(|(_, v)| v.clone()));
+    }
+    out
+}
+
+/// [`evaluate`] on texts already embedded with [`embed_labeled`].
+pub fn evaluate_embedded(
+    items: &[Labeled],
+    emb: &Embedded,
+    head: &SentimentHead,
+    themes: Option<&ThemeModel>,
+) -> EvalReport {
     let sentiments = head.predict(&emb.answers);
     let predicted_themes: Vec<BTreeSet<String>> = match themes {
         Some(m) => (0..items.len())
@@ -205,12 +230,12 @@ pub fn evaluate(
         }
     };
     let langs: BTreeSet<&str> = items.iter().map(|i| i.lang.as_str()).collect();
-    Ok(EvalReport {
+    EvalReport {
         overall: slice(&|_| true),
         per_language: langs
             .into_iter()
             .map(|l| (l.to_string(), slice(&|it| it.lang == l)))
             .collect(),
         calibration: themes.map(|m| m.calibration),
-    })
+    }
 }

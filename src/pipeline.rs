@@ -81,6 +81,14 @@ fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PipelineError + '_ {
 pub enum ThemeSource {
     /// A codebook file.
     Codebook(PathBuf),
+    /// A zero-shot codebook file (themes without examples), self-trained on the export's own
+    /// answer and sentence vectors before themes are assigned (`--self-train`).
+    SelfTrainedCodebook {
+        /// The codebook file.
+        path: PathBuf,
+        /// Seed of self-training.
+        seed: u64,
+    },
     /// Discovery by clustering, optionally saving the result as a codebook.
     Discover {
         /// Discovery settings.
@@ -88,6 +96,16 @@ pub enum ThemeSource {
         /// Where to write the discovered codebook (`--save-codebook`).
         save_codebook: Option<PathBuf>,
     },
+}
+
+impl ThemeSource {
+    /// The codebook file the themes come from, if any.
+    pub fn codebook_path(&self) -> Option<&Path> {
+        match self {
+            ThemeSource::Codebook(p) | ThemeSource::SelfTrainedCodebook { path: p, .. } => Some(p),
+            ThemeSource::Discover { .. } => None,
+        }
+    }
 }
 
 /// Everything `analyze` needs.
@@ -370,6 +388,39 @@ fn encode_chunk(
     Ok(out)
 }
 
+/// Most unit vectors self-training reads from the store (every k-th answer and sentence
+/// beyond this), which bounds its memory and time on large exports.
+const SELF_TRAIN_UNITS: usize = 20_000;
+
+/// A zero-shot codebook self-trained on the answer and sentence vectors of the run's store
+/// ([`crate::classify::zero_shot::self_train`]).
+fn self_train_on_store(
+    cb: &Codebook,
+    encoder: &dyn Encoder,
+    store: &Store,
+    seed: u64,
+) -> Result<ThemeModel, PipelineError> {
+    if !cb.is_zero_shot() {
+        return Err(PipelineError::Usage(
+            "--self-train needs a codebook without examples (ids, names, descriptions); this one has examples, run without --self-train".into(),
+        ));
+    }
+    let zero = ThemeModel::build(cb, encoder)?;
+    let n_sent = store.sentences().len() / store.dim().max(1);
+    let total = store.len() + n_sent;
+    let step = total.div_ceil(SELF_TRAIN_UNITS).max(1);
+    let units: Vec<Vec<f32>> = (0..total)
+        .step_by(step)
+        .map(|u| match u < store.len() {
+            true => store.answer(u).to_vec(),
+            false => store.sentence(u - store.len()).to_vec(),
+        })
+        .collect();
+    Ok(crate::classify::zero_shot::self_train(
+        &zero, encoder, &units, seed,
+    )?)
+}
+
 /// Themes of an answer; a content-free answer or sentence (`...`, emoji, a bare link) gets
 /// none.
 fn apply_themes(e: &mut Encoded, model: &ThemeModel) {
@@ -449,13 +500,15 @@ fn check_options(opts: &AnalyzeOptions) -> Result<(), PipelineError> {
         }
     }
     let mut inputs: Vec<(&str, &Path)> = vec![("export", &opts.input)];
-    match &opts.themes {
-        ThemeSource::Codebook(p) => inputs.push(("codebook", p)),
-        ThemeSource::Discover {
-            save_codebook: Some(p),
-            ..
-        } => inputs.push(("--save-codebook file", p)),
-        ThemeSource::Discover { .. } => {}
+    if let Some(p) = opts.themes.codebook_path() {
+        inputs.push(("codebook", p));
+    }
+    if let ThemeSource::Discover {
+        save_codebook: Some(p),
+        ..
+    } = &opts.themes
+    {
+        inputs.push(("--save-codebook file", p));
     }
     inputs.push(("sentiment head", &opts.sentiment_head));
     crate::run::refuse_inputs_inside(&opts.out, &inputs)?;
@@ -469,10 +522,7 @@ fn provenance(opts: &AnalyzeOptions, encoder: &dyn Encoder) -> Result<Provenance
         shard: opts.shard.map(|(index, count)| ShardSpec { index, count }),
         model: encoder.name().to_string(),
         model_fingerprint: encoder.fingerprint(),
-        codebook: match &opts.themes {
-            ThemeSource::Codebook(p) => Some(FileHash::of(p)?),
-            ThemeSource::Discover { .. } => None,
-        },
+        codebook: opts.themes.codebook_path().map(FileHash::of).transpose()?,
         shards: Vec::new(),
         merged_from: Vec::new(),
     })
@@ -520,12 +570,16 @@ fn analyze_into(
     let segment_keys: Vec<String> = ingest.segment_columns().to_vec();
 
     let codebook_model = match &opts.themes {
-        ThemeSource::Codebook(p) => Some((Codebook::load(p)?, p.clone())),
+        ThemeSource::Codebook(p) | ThemeSource::SelfTrainedCodebook { path: p, .. } => {
+            Some((Codebook::load(p)?, p.clone()))
+        }
         ThemeSource::Discover { .. } => None,
     };
-    let theme_model = match &codebook_model {
-        Some((cb, _)) => Some(ThemeModel::build(cb, encoder)?),
-        None => None,
+    // A self-trained codebook, like discovery, assigns themes in a second pass.
+    let theme_model = match (&codebook_model, &opts.themes) {
+        (_, ThemeSource::SelfTrainedCodebook { .. }) => None,
+        (Some((cb, _)), _) => Some(ThemeModel::build(cb, encoder)?),
+        (None, _) => None,
     };
 
     let mut rejects = RejectsWriter::create(out)?;
@@ -555,7 +609,12 @@ fn analyze_into(
         sentences: 0,
         model: encoder.name().to_string(),
         theme_source: match &codebook_model {
-            Some((_, p)) => format!("codebook:{}", p.display()),
+            Some((_, p)) => match opts.themes {
+                ThemeSource::SelfTrainedCodebook { seed, .. } => {
+                    format!("codebook:{} (self-trained, seed {seed})", p.display())
+                }
+                _ => format!("codebook:{}", p.display()),
+            },
             None => "discovered".into(),
         },
         seconds: 0.0,
@@ -677,16 +736,24 @@ fn analyze_into(
                 .map_err(|e| io(&work_path)(e.into_error()))?
                 .sync_all()
                 .map_err(io(&work_path))?;
-            let ThemeSource::Discover {
-                options,
-                save_codebook,
-            } = &opts.themes
-            else {
-                unreachable!("no codebook means discovery")
-            };
-            progress.stage("discovering themes", None);
             let store = Store::open(&out.join(layout::EMBEDDINGS_DIR))?;
-            let model = discover_themes(&work_path, &store, options, save_codebook.as_deref())?;
+            let model = match (&opts.themes, &codebook_model) {
+                (ThemeSource::SelfTrainedCodebook { seed, .. }, Some((cb, _))) => {
+                    progress.stage("self-training themes", None);
+                    self_train_on_store(cb, encoder, &store, *seed)?
+                }
+                (
+                    ThemeSource::Discover {
+                        options,
+                        save_codebook,
+                    },
+                    _,
+                ) => {
+                    progress.stage("discovering themes", None);
+                    discover_themes(&work_path, &store, options, save_codebook.as_deref())?
+                }
+                _ => unreachable!("a plain codebook assigns themes in pass one"),
+            };
             let mut s = make_sinks(model.ids(), counts)?;
             progress.stage("assigning themes", Some(store_meta.answers));
             let f = std::fs::File::open(&work_path).map_err(io(&work_path))?;

@@ -570,3 +570,59 @@ fn mostly_rejected_run_exits_non_zero_unless_allowed() {
     let allowed = run("allowed", &["--allow-rejects"]);
     assert!(allowed.status.success(), "{:?}", allowed);
 }
+
+fn run_self_trained(out: &Path, codebook: &str) -> Result<Vec<Response>, String> {
+    let opts = AnalyzeOptions {
+        input: repo("corpora/demo/feedback.csv"),
+        ingest: IngestOptions {
+            text_col: "Comment".into(),
+            score_col: Some("Score".into()),
+            id_col: Some("ResponseId".into()),
+            date_col: Some("Date".into()),
+            ..Default::default()
+        },
+        out: out.to_path_buf(),
+        sentiment_head: repo("models/heads/sentiment.json"),
+        themes: ThemeSource::SelfTrainedCodebook {
+            path: repo(codebook),
+            seed: 7,
+        },
+        shard: None,
+        parquet: false,
+        chunk: 256,
+        force: false,
+    };
+    let s = analyze(&opts, common::encoder(), &NoProgress).map_err(|e| e.to_string())?;
+    assert!(
+        s.theme_source.contains("self-trained"),
+        "{}",
+        s.theme_source
+    );
+    assert_eq!(s.analyzed, 420);
+    Ok(responses(out))
+}
+
+#[test]
+fn a_descriptions_only_codebook_self_trains_on_the_export_reproducibly() {
+    let dir = tempfile::tempdir().unwrap();
+    let a = run_self_trained(
+        &dir.path().join("a"),
+        "corpora/eval/themes-descriptions.yaml",
+    )
+    .unwrap();
+    let b = run_self_trained(
+        &dir.path().join("b"),
+        "corpora/eval/themes-descriptions.yaml",
+    )
+    .unwrap();
+    let themes = |rs: &[Response]| -> Vec<Vec<String>> {
+        rs.iter()
+            .map(|r| r.themes.iter().map(|t| t.theme.clone()).collect())
+            .collect()
+    };
+    assert_eq!(themes(&a), themes(&b), "same seed, same themes");
+    let tagged = a.iter().filter(|r| !r.themes.is_empty()).count();
+    assert!(tagged >= 200, "{tagged} of 420 answers get a theme");
+    let err = run_self_trained(&dir.path().join("c"), "corpora/eval/themes.yaml").unwrap_err();
+    assert!(err.contains("without examples"), "{err}");
+}

@@ -25,7 +25,9 @@ use std::path::Path;
 /// One theme of a codebook.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThemeDef {
-    /// Stable id used in outputs and filters (`theme:delivery`).
+    /// Stable id used in outputs and filters (`theme:delivery`); a theme with a `name` but no
+    /// `id` gets the name slugged ([`slug`]).
+    #[serde(default)]
     pub id: String,
     /// Display name.
     #[serde(default)]
@@ -36,6 +38,58 @@ pub struct ThemeDef {
     /// Example phrases, any language.
     #[serde(default)]
     pub examples: Vec<String>,
+}
+
+impl ThemeDef {
+    /// The text that stands for the theme: `name: description` with parenthesised asides
+    /// removed (boundary notes such as "(not X, which is Y)" name other themes and pull
+    /// their answers in), else the name or the description alone, else the id in words
+    /// (`wait_time` -> "wait time").
+    pub fn text(&self) -> String {
+        let description = strip_parentheses(&self.description);
+        match (self.name.trim(), description.trim()) {
+            ("", "") => self.id.replace(['_', '-'], " "),
+            (name, "") => name.to_string(),
+            ("", d) => d.to_string(),
+            (name, d) => format!("{name}: {d}"),
+        }
+    }
+}
+
+/// `text` without its `(...)` parts (unbalanced parentheses are kept as they are).
+fn strip_parentheses(text: &str) -> String {
+    let mut out = String::new();
+    let mut depth = 0usize;
+    for c in text.chars() {
+        match c {
+            '(' => depth += 1,
+            ')' if depth > 0 => depth -= 1,
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+    }
+    if depth > 0 {
+        return text.to_string();
+    }
+    out.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .replace(" .", ".")
+        .replace(" ,", ",")
+}
+
+/// A theme id made from a name: lowercase letters and digits (any script), runs of anything
+/// else as one `_` ("App / Website" -> `app_website`).
+pub fn slug(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim().chars().flat_map(char::to_lowercase) {
+        if c.is_alphanumeric() {
+            out.push(c);
+        } else if !out.is_empty() && !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out.trim_end_matches('_').to_string()
 }
 
 /// Thresholds of the assignment, measured on a labeled dev set.
@@ -106,49 +160,121 @@ const BUILTIN_NONE: &[&str] = &[
     "rien à ajouter",
 ];
 
+/// The built-in "no theme" answers, embedded as passages.
+pub fn builtin_none_vectors(encoder: &dyn Encoder) -> Result<Vec<Vec<f32>>, ClassifyError> {
+    Ok(encoder.embed(BUILTIN_NONE, TextKind::Passage)?)
+}
+
 /// Scale of the embeddings fed to the classifier: unit vectors have components near
 /// 1/sqrt(dim), which makes gradient steps tiny; scaling by about sqrt(dim) fixes that.
 const INPUT_SCALE: f32 = 20.0;
 
 impl Codebook {
-    /// Reads and checks a YAML codebook.
+    /// Reads and checks a codebook: YAML, or CSV when the file name ends in `.csv`
+    /// ([`Codebook::from_csv`]).
     pub fn load(path: &Path) -> Result<Codebook, ClassifyError> {
         let raw = std::fs::read_to_string(path).map_err(|e| ClassifyError::io(path, e))?;
-        let cb: Codebook = serde_yaml::from_str(&raw).map_err(|e| ClassifyError::Format {
-            path: path.to_path_buf(),
-            why: format!("{e}; a codebook is `themes:` with a list of `id`, `name`, `description`, `examples`"),
-        })?;
-        let mut seen = std::collections::BTreeSet::new();
-        for t in &cb.themes {
-            if t.id.trim().is_empty() || t.id.contains(char::is_whitespace) {
-                return Err(ClassifyError::Format {
-                    path: path.to_path_buf(),
-                    why: format!(
-                        "theme id {:?} must be one word (letters, digits, _ or -)",
-                        t.id
-                    ),
-                });
-            }
-            if !seen.insert(t.id.clone()) {
-                return Err(ClassifyError::Format {
-                    path: path.to_path_buf(),
-                    why: format!("theme id {:?} appears twice", t.id),
-                });
-            }
-            if t.description.trim().is_empty() && t.examples.is_empty() {
-                return Err(ClassifyError::Format {
-                    path: path.to_path_buf(),
-                    why: format!("theme {:?} needs a description or examples", t.id),
-                });
-            }
-        }
-        if cb.themes.is_empty() {
-            return Err(ClassifyError::Format {
+        let is_csv = path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
+        let cb = if is_csv {
+            Codebook::from_csv(&raw).map_err(|why| ClassifyError::Format {
                 path: path.to_path_buf(),
-                why: "the codebook has no themes".into(),
+                why,
+            })?
+        } else {
+            serde_yaml::from_str(&raw).map_err(|e| ClassifyError::Format {
+                path: path.to_path_buf(),
+                why: format!("{e}; a codebook is `themes:` with a list of `id` (or `name`), `description`, `examples`"),
+            })?
+        };
+        cb.checked().map_err(|why| ClassifyError::Format {
+            path: path.to_path_buf(),
+            why,
+        })
+    }
+
+    /// Parses a CSV codebook: a header row naming the columns `id`, `name`, `description` and
+    /// `examples` (any order; `id` or `name` required, the others optional), then one theme
+    /// per row; examples are separated by `|`. Errors name the row and column.
+    pub fn from_csv(raw: &str) -> Result<Codebook, String> {
+        let mut rd = csv::ReaderBuilder::new()
+            .flexible(true)
+            .trim(csv::Trim::All)
+            .from_reader(raw.trim_start_matches('\u{feff}').as_bytes());
+        let header: Vec<String> = rd
+            .headers()
+            .map_err(|e| format!("row 1 (header): {e}"))?
+            .iter()
+            .map(|h| h.to_lowercase())
+            .collect();
+        let col = |name: &str| header.iter().position(|h| h == name);
+        let (id, name) = (col("id"), col("name"));
+        if id.is_none() && name.is_none() {
+            return Err(format!(
+                "row 1 (header) is {header:?}; a CSV codebook needs a header row with the columns id,name,description,examples (id or name required)"
+            ));
+        }
+        let (description, examples) = (col("description"), col("examples"));
+        let mut themes = Vec::new();
+        for (i, rec) in rd.records().enumerate() {
+            let rec = rec.map_err(|e| format!("row {}: {e}", i + 2))?;
+            let get = |c: Option<usize>| c.and_then(|c| rec.get(c)).unwrap_or("").to_string();
+            if rec.iter().all(|f| f.is_empty()) {
+                continue;
+            }
+            themes.push(ThemeDef {
+                id: get(id),
+                name: get(name),
+                description: get(description),
+                examples: get(examples)
+                    .split('|')
+                    .map(str::trim)
+                    .filter(|e| !e.is_empty())
+                    .map(String::from)
+                    .collect(),
             });
         }
-        Ok(cb)
+        Ok(Codebook {
+            themes,
+            none_examples: Vec::new(),
+            calibration: None,
+        })
+    }
+
+    /// Fills missing ids from names and checks ids: present, one word, unique.
+    fn checked(mut self) -> Result<Codebook, String> {
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, t) in self.themes.iter_mut().enumerate() {
+            if t.id.trim().is_empty() {
+                t.id = slug(&t.name);
+            }
+            if t.id.is_empty() {
+                return Err(format!(
+                    "theme {} has neither an id nor a name; give it `id: some_id`",
+                    i + 1
+                ));
+            }
+            if t.id.contains(char::is_whitespace) {
+                return Err(format!(
+                    "theme id {:?} must be one word (letters, digits, _ or -)",
+                    t.id
+                ));
+            }
+            if !seen.insert(t.id.clone()) {
+                return Err(format!("theme id {:?} appears twice", t.id));
+            }
+        }
+        if self.themes.is_empty() {
+            return Err("the codebook has no themes".into());
+        }
+        Ok(self)
+    }
+
+    /// Whether no theme has examples: the themes are known by their text alone and are scored
+    /// zero-shot ([`super::zero_shot`]).
+    pub fn is_zero_shot(&self) -> bool {
+        self.themes.iter().all(|t| t.examples.is_empty())
     }
 
     /// Writes the codebook as YAML.
@@ -206,6 +332,17 @@ pub fn train_theme_classifier(
     classes: usize,
     epochs: usize,
 ) -> Mlp {
+    train_theme_classifier_seeded(vectors, labels, classes, epochs, 7)
+}
+
+/// [`train_theme_classifier`] with a chosen seed (initialization and shuffling).
+pub fn train_theme_classifier_seeded(
+    vectors: &[&[f32]],
+    labels: &[usize],
+    classes: usize,
+    epochs: usize,
+    seed: u64,
+) -> Mlp {
     let dim = vectors.first().map_or(0, |v| v.len());
     let x =
         ndarray::Array2::from_shape_fn((vectors.len(), dim), |(i, j)| vectors[i][j] * INPUT_SCALE);
@@ -223,7 +360,7 @@ pub fn train_theme_classifier(
         batch: 32,
         learning_rate: 0.01,
         l2: 1e-3,
-        seed: 7,
+        seed,
     };
     Mlp::train(x.view(), labels, &weights, classes, &cfg)
 }
@@ -262,17 +399,21 @@ impl ThemeModel {
     /// Trains the codebook's classifier on its embedded examples and descriptions.
     /// Deterministic: a fixed seed, and the same codebook gives the same weights.
     pub fn build(cb: &Codebook, encoder: &dyn Encoder) -> Result<ThemeModel, ClassifyError> {
-        let mut texts: Vec<&str> = Vec::new();
+        if cb.is_zero_shot() {
+            return super::zero_shot::build(cb, encoder);
+        }
+        let mut texts: Vec<String> = Vec::new();
         let mut labels: Vec<usize> = Vec::new();
         for (i, t) in cb.themes.iter().enumerate() {
-            if !t.description.trim().is_empty() {
-                texts.push(&t.description);
-                labels.push(i);
-            }
-            for e in &t.examples {
-                texts.push(e);
-                labels.push(i);
-            }
+            // The description (else the theme's text: name or id) is one more training point.
+            texts.push(if t.description.trim().is_empty() {
+                t.text()
+            } else {
+                t.description.clone()
+            });
+            labels.push(i);
+            texts.extend(t.examples.iter().cloned());
+            labels.extend(std::iter::repeat_n(i, t.examples.len()));
         }
         let none: Vec<&str> = if cb.none_examples.is_empty() {
             BUILTIN_NONE.to_vec()
@@ -280,10 +421,8 @@ impl ThemeModel {
             cb.none_examples.iter().map(String::as_str).collect()
         };
         let k = cb.themes.len();
-        for n in none {
-            texts.push(n);
-            labels.push(k);
-        }
+        texts.extend(none.iter().map(|n| n.to_string()));
+        labels.extend(std::iter::repeat_n(k, none.len()));
         let normalized: Vec<String> = texts
             .iter()
             .map(|t| crate::text::normalize::for_model(t))
@@ -319,6 +458,14 @@ impl ThemeModel {
             ids,
             scorer: Scorer::Prototypes(prototypes),
             calibration,
+        }
+    }
+
+    /// The prototype vectors per theme, when the model scores by cosine similarity.
+    pub fn prototypes(&self) -> Option<&[Vec<Vec<f32>>]> {
+        match &self.scorer {
+            Scorer::Prototypes(p) => Some(p),
+            Scorer::Classifier(_) => None,
         }
     }
 
@@ -519,12 +666,12 @@ pub fn calibrate(items: &[CalibrationItem], classifier: bool) -> (Calibration, f
     let thresholds: Vec<f32> = if classifier {
         (1..=90).map(|i| i as f32 * 0.01).collect()
     } else {
-        (0..=60).map(|i| 0.75 + i as f32 * 0.0025).collect()
+        (0..=100).map(|i| 0.70 + i as f32 * 0.0025).collect()
     };
     let margins: Vec<f32> = if classifier {
         (1..=20).map(|i| i as f32 * 0.05).collect()
     } else {
-        (0..=12).map(|i| i as f32 * 0.005).collect()
+        (0..=16).map(|i| i as f32 * 0.005).collect()
     };
     let mut best = (Calibration::default(), -1.0);
     for &threshold in &thresholds {
@@ -581,5 +728,63 @@ mod tests {
         let (cal, f1) = calibrate(&items, false);
         assert_eq!(f1, 1.0);
         assert!(cal.threshold > 0.79 && cal.threshold <= 0.86);
+    }
+
+    #[test]
+    fn a_csv_codebook_reads_ids_names_descriptions_and_piped_examples() {
+        let raw = "name,id,description,examples\n\
+                   Delivery,,\"Parcels, couriers\",late parcel | lost box\n\
+                   Wait time,wait,,\n\
+                   ,app,,\n";
+        let cb = Codebook::from_csv(raw).unwrap().checked().unwrap();
+        assert_eq!(cb.ids(), vec!["delivery", "wait", "app"]);
+        assert_eq!(cb.themes[0].description, "Parcels, couriers");
+        assert_eq!(cb.themes[0].examples, vec!["late parcel", "lost box"]);
+        assert_eq!(cb.themes[1].text(), "Wait time");
+        assert_eq!(cb.themes[2].text(), "app");
+        assert!(!cb.is_zero_shot());
+        let no_header = Codebook::from_csv("delivery,Delivery,parcels,\n").unwrap_err();
+        assert!(no_header.contains("header"), "{no_header}");
+        let unnamed = Codebook::from_csv("id,name\n,\nx,\n").unwrap();
+        assert_eq!(unnamed.themes.len(), 1, "blank rows are skipped");
+    }
+
+    #[test]
+    fn a_yaml_theme_with_a_name_and_no_id_gets_the_name_slugged() {
+        let cb: Codebook = serde_yaml::from_str(
+            "themes:\n  - name: App / Website\n  - id: wait_time\n  - name: Доставка курьером\n",
+        )
+        .unwrap();
+        let cb = cb.checked().unwrap();
+        assert_eq!(
+            cb.ids(),
+            vec!["app_website", "wait_time", "доставка_курьером"]
+        );
+        assert!(cb.is_zero_shot());
+        assert_eq!(cb.themes[1].text(), "wait time");
+        let bad: Codebook = serde_yaml::from_str("themes:\n  - description: x\n").unwrap();
+        assert!(bad
+            .checked()
+            .unwrap_err()
+            .contains("neither an id nor a name"));
+        let twice: Codebook =
+            serde_yaml::from_str("themes:\n  - name: Price\n  - id: price\n").unwrap();
+        assert!(twice.checked().unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn theme_text_is_name_and_description_without_asides() {
+        let t = ThemeDef {
+            id: "delivery".into(),
+            name: "Delivery".into(),
+            description: "Shipping speed (not the courier's manners, which is staff), tracking."
+                .into(),
+            examples: vec![],
+        };
+        assert_eq!(t.text(), "Delivery: Shipping speed, tracking.");
+        assert_eq!(
+            slug("  Customer support (remote)! "),
+            "customer_support_remote"
+        );
     }
 }

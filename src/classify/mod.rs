@@ -14,6 +14,7 @@ pub mod mlp;
 pub mod sentiment;
 pub mod stopwords;
 pub mod train;
+pub mod zero_shot;
 
 use std::path::{Path, PathBuf};
 

@@ -44,9 +44,14 @@ pub struct Args {
     /// Replace the run already in --out (the old run stays until the new one is complete).
     #[arg(long)]
     force: bool,
-    /// Theme codebook (YAML); without it themes are discovered.
+    /// Theme codebook (YAML, or CSV `id,name,description,examples`); without it themes are
+    /// discovered.
     #[arg(long)]
     codebook: Option<PathBuf>,
+    /// Self-train a codebook without examples on this export before assigning themes (seed:
+    /// `--seed`).
+    #[arg(long, requires = "codebook")]
+    self_train: bool,
     /// Write discovered themes as an editable codebook, to repeat runs with stable ids.
     #[arg(long, conflicts_with = "codebook")]
     save_codebook: Option<PathBuf>,
@@ -149,6 +154,10 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         force: args.force,
         sentiment_head: args.sentiment_head,
         themes: match args.codebook {
+            Some(path) if args.self_train => ThemeSource::SelfTrainedCodebook {
+                path,
+                seed: args.seed,
+            },
             Some(p) => ThemeSource::Codebook(p),
             None => ThemeSource::Discover {
                 options: DiscoveryOptions {

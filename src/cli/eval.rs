@@ -4,10 +4,15 @@
 
 use std::path::PathBuf;
 use verbatim::classify::codebook::{Codebook, ThemeModel};
+use verbatim::classify::datasets::Labeled;
 use verbatim::classify::datasets::{read_jsonl, Split};
 use verbatim::classify::sentiment::SentimentHead;
+use verbatim::classify::zero_shot;
+use verbatim::encode::Encoder;
 use verbatim::encode::{BertEncoder, EncoderOptions, Precision};
-use verbatim::evaluate::{calibrate_on, evaluate, SliceScores};
+use verbatim::evaluate::{
+    calibration_items, embed_labeled, evaluate_embedded, theme_bench, unit_vectors, SliceScores,
+};
 
 /// Arguments of `verbatim eval`.
 #[derive(clap::Args)]
@@ -32,6 +37,20 @@ pub struct Args {
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Self-train a zero-shot codebook on the evaluated file's own texts (no labels used):
+    /// assign by similarity, train the classifier on the confident part, re-assign.
+    #[arg(long, requires = "codebook")]
+    self_train: bool,
+    /// Seed of self-training.
+    #[arg(long, default_value_t = 7)]
+    seed: u64,
+    /// Also run the zero-shot theme benchmarks (SemEval ABSA en, GermEval de, BANKING77) on
+    /// the public sets in this folder, e.g. ../shared/data.
+    #[arg(long)]
+    theme_benchmarks: Option<PathBuf>,
+    /// Rows sampled per benchmark.
+    #[arg(long, default_value_t = 300)]
+    benchmark_rows: usize,
     /// Encoder threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -52,6 +71,44 @@ fn fmt(s: &SliceScores) -> String {
     )
 }
 
+/// The theme model of a codebook, self-trained on `units` when asked.
+fn theme_model(
+    args: &Args,
+    encoder: &dyn Encoder,
+    cb: &Codebook,
+    units: &[Vec<f32>],
+) -> anyhow::Result<ThemeModel> {
+    let m = ThemeModel::build(cb, encoder)?;
+    Ok(if args.self_train {
+        zero_shot::self_train(&m, encoder, units, args.seed)?
+    } else {
+        m
+    })
+}
+
+/// Fits the theme thresholds on the dev file (self-training on the dev texts when asked).
+fn calibrate(
+    args: &Args,
+    encoder: &dyn Encoder,
+    cb: &Codebook,
+    dev: &std::path::Path,
+) -> anyhow::Result<verbatim::classify::codebook::Calibration> {
+    let dev_items: Vec<Labeled> = read_jsonl(dev, Split::Train)?;
+    let emb = embed_labeled(&dev_items, encoder)?;
+    let m = theme_model(args, encoder, cb, &unit_vectors(&emb))?;
+    let (cal, f1) = verbatim::classify::codebook::calibrate(
+        &calibration_items(&dev_items, &emb, &m),
+        m.is_classifier(),
+    );
+    eprintln!(
+        "calibrated on {}: threshold {:.4}, margin {:.4} (dev micro-F1 {f1:.3})",
+        dev.display(),
+        cal.threshold,
+        cal.margin
+    );
+    Ok(cal)
+}
+
 /// Runs the evaluation.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let items = read_jsonl(&args.labeled, Split::Test)?;
@@ -64,22 +121,15 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
     )?;
     let head = SentimentHead::load(&args.sentiment_head)?;
+    let emb = embed_labeled(&items, &encoder)?;
     let model = match &args.codebook {
         Some(p) => {
             let cb = Codebook::load(p)?;
-            let mut m = ThemeModel::build(&cb, &encoder)?;
+            let mut m = theme_model(&args, &encoder, &cb, &unit_vectors(&emb))?;
             if let Some(dev) = &args.calibrate_on {
-                let dev_items = read_jsonl(dev, Split::Train)?;
-                let (cal, f1) = calibrate_on(&dev_items, &encoder, &m)?;
-                eprintln!(
-                    "calibrated on {}: threshold {:.4}, margin {:.4} (dev micro-F1 {f1:.3})",
-                    dev.display(),
-                    cal.threshold,
-                    cal.margin
-                );
-                m.calibration = cal;
+                m.calibration = calibrate(&args, &encoder, &cb, dev)?;
                 if args.save_calibration {
-                    Codebook::save_calibration(p, cal)?;
+                    Codebook::save_calibration(p, m.calibration)?;
                     eprintln!("saved the thresholds in {}", p.display());
                 }
             }
@@ -87,9 +137,19 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         }
         None => None,
     };
-    let report = evaluate(&items, &encoder, &head, model.as_ref())?;
+    let report = evaluate_embedded(&items, &emb, &head, model.as_ref());
+    let benches = match &args.theme_benchmarks {
+        Some(dir) => theme_bench::run_all(dir, args.benchmark_rows, args.seed, &encoder, &head)?,
+        None => Vec::new(),
+    };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        // The report as before; with benchmarks, both under named keys.
+        let out = if benches.is_empty() {
+            serde_json::to_value(&report)?
+        } else {
+            serde_json::json!({"report": report, "theme_benchmarks": benches})
+        };
+        println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
     println!(
@@ -101,5 +161,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     println!("{:<8} {}", "overall", fmt(&report.overall));
     println!("(s = sentiment accuracy / macro-F1; t = themes micro / macro F1)");
+    for b in &benches {
+        println!(
+            "zero-shot {}: {} {:.3} (n {}, {} category names; rows: {})",
+            b.name, b.metric, b.value, b.n, b.themes, b.rows
+        );
+    }
     Ok(())
 }
