@@ -2,8 +2,6 @@
 //! rejected with its reason, the run folder holds every output, and the answers carry the
 //! language, sentiment, themes and sentence results a user expects.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -42,7 +40,7 @@ fn options(out: &Path, parquet: bool, shard: Option<(u64, u64)>) -> AnalyzeOptio
 
 fn run(out: &Path, parquet: bool, shard: Option<(u64, u64)>) -> verbatim::pipeline::RunSummary {
     let opts = options(out, parquet, shard);
-    analyze(&opts, common::encoder(), &NoProgress).expect("analyze runs")
+    analyze(&opts, crate::common::encoder(), &NoProgress).expect("analyze runs")
 }
 
 fn responses(out: &Path) -> Vec<Response> {
@@ -122,7 +120,8 @@ fn every_row_is_analyzed_or_rejected_and_the_outputs_agree() {
     assert_eq!(delivery.sentiment.as_str(), "negative");
 
     // The keyword index finds the Hebrew and Persian answers by a word of theirs.
-    let encoder = BertEncoder::load(&common::model_dir(), EncoderOptions::default()).unwrap();
+    let encoder =
+        BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
     let s = HybridSearcher::open(&out, std::sync::Arc::new(encoder)).expect("open run");
     let mut q = Query::new("משלוח");
     q.mode = Mode::Keyword;
@@ -187,16 +186,16 @@ struct FailingEncoder {
 
 impl Encoder for FailingEncoder {
     fn dim(&self) -> usize {
-        common::encoder().dim()
+        crate::common::encoder().dim()
     }
     fn name(&self) -> &str {
-        common::encoder().name()
+        crate::common::encoder().name()
     }
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError> {
         if self.calls.fetch_add(1, Ordering::SeqCst) + 1 >= self.fail_at {
             return Err(EncodeError::Torch("out of memory (simulated)".into()));
         }
-        common::encoder().embed(texts, kind)
+        crate::common::encoder().embed(texts, kind)
     }
 }
 
@@ -210,7 +209,7 @@ fn a_run_that_fails_midway_leaves_the_previous_run_intact() {
 
     // Replacing a run needs --force.
     let opts = options(&out, false, Some((0, 2)));
-    let err = analyze(&opts, common::encoder(), &NoProgress)
+    let err = analyze(&opts, crate::common::encoder(), &NoProgress)
         .unwrap_err()
         .to_string();
     assert!(err.contains("--force"), "{err}");
@@ -246,7 +245,7 @@ fn a_run_that_fails_midway_leaves_the_previous_run_intact() {
     assert_eq!(names(dir.path()), ["run"]);
 
     // A forced re-run that succeeds replaces the whole run: no stale parquet file.
-    let s = analyze(&opts, common::encoder(), &NoProgress).unwrap();
+    let s = analyze(&opts, crate::common::encoder(), &NoProgress).unwrap();
     assert_eq!(s.shard.as_deref(), Some("0/2"));
     assert!(!out.join("responses.parquet").exists());
     assert_eq!(names(dir.path()), ["run"]);
@@ -260,7 +259,7 @@ fn analyze_refuses_a_folder_that_is_not_a_run_or_holds_its_input() {
     std::fs::write(docs.join("notes.txt"), "keep me").unwrap();
     let mut opts = options(&docs, false, None);
     opts.force = true;
-    let err = analyze(&opts, common::encoder(), &NoProgress)
+    let err = analyze(&opts, crate::common::encoder(), &NoProgress)
         .unwrap_err()
         .to_string();
     assert!(err.contains("not a verbatim run"), "{err}");
@@ -280,7 +279,7 @@ fn analyze_refuses_a_folder_that_is_not_a_run_or_holds_its_input() {
         ..Default::default()
     };
     opts.force = true;
-    let err = analyze(&opts, common::encoder(), &NoProgress)
+    let err = analyze(&opts, crate::common::encoder(), &NoProgress)
         .unwrap_err()
         .to_string();
     assert!(err.contains("contains the export"), "{err}");
@@ -462,7 +461,7 @@ fn a_killed_run_leaves_the_previous_run_intact_and_the_next_run_sweeps_its_temp_
     // The next run into the same folder removes what the killed one left.
     let mut opts = options(&out, false, None);
     opts.force = true;
-    analyze(&opts, common::encoder(), &NoProgress).unwrap();
+    analyze(&opts, crate::common::encoder(), &NoProgress).unwrap();
     assert_eq!(names(dir.path()), ["run"]);
 }
 
@@ -503,7 +502,7 @@ fn non_answers_no_scores_and_very_long_answers_are_kept_and_counted() {
         force: false,
     };
     let started = std::time::Instant::now();
-    let s = analyze(&opts, common::encoder(), &NoProgress).expect("analyze runs");
+    let s = analyze(&opts, crate::common::encoder(), &NoProgress).expect("analyze runs");
     let seconds = started.elapsed().as_secs_f64();
     assert_eq!((s.rows_read, s.analyzed, s.rejected), (8, 8, 0));
     assert_eq!(s.non_answers, 5);
@@ -592,7 +591,7 @@ fn run_self_trained(out: &Path, codebook: &str) -> Result<Vec<Response>, String>
         chunk: 256,
         force: false,
     };
-    let s = analyze(&opts, common::encoder(), &NoProgress).map_err(|e| e.to_string())?;
+    let s = analyze(&opts, crate::common::encoder(), &NoProgress).map_err(|e| e.to_string())?;
     assert!(
         s.theme_source.contains("self-trained"),
         "{}",

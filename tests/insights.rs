@@ -2,8 +2,6 @@
 //! impact, Johnson relative weights, idea counts, shard-and-merge equality, the HTML report;
 //! plus idea grouping with the real encoder on multilingual sentences and on the demo corpus.
 
-mod common;
-
 use ndarray::{array, Array1, Array2};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -723,7 +721,9 @@ fn report_is_self_contained_escaped_and_rtl_aware() {
 }
 
 fn embed(texts: &[&str]) -> Vec<Vec<f32>> {
-    common::encoder().embed(texts, TextKind::Passage).unwrap()
+    crate::common::encoder()
+        .embed(texts, TextKind::Passage)
+        .unwrap()
 }
 
 #[test]

@@ -10,8 +10,6 @@
 //!   Arabic answers; its dev micro-F1 and that of self-training clear measured floors.
 //! - Training, self-training and discovery are deterministic for a seed.
 
-mod common;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use verbatim::classify::codebook::{Codebook, ThemeModel};
@@ -37,8 +35,8 @@ fn sentiment_and_codebook_themes_beat_the_floors_on_the_eval_set() {
         cb.calibration.is_some(),
         "themes.yaml carries its dev calibration"
     );
-    let model = ThemeModel::build(&cb, common::encoder()).unwrap();
-    let report = evaluate(&items, common::encoder(), &head, Some(&model)).unwrap();
+    let model = ThemeModel::build(&cb, crate::common::encoder()).unwrap();
+    let report = evaluate(&items, crate::common::encoder(), &head, Some(&model)).unwrap();
 
     let mut table = String::new();
     for (lang, s) in &report.per_language {
@@ -85,14 +83,14 @@ fn a_codebook_written_in_english_only_themes_hebrew_persian_and_arabic_answers()
         assert!(t.examples.len() >= 3, "{} keeps English examples", t.id);
     }
     cb.none_examples.retain(english);
-    let model = ThemeModel::build(&cb, common::encoder()).unwrap();
+    let model = ThemeModel::build(&cb, crate::common::encoder()).unwrap();
     let items: Vec<_> = read_jsonl(&repo("corpora/eval/labeled.jsonl"), Split::Test)
         .unwrap()
         .into_iter()
         .filter(|i| ["he", "fa", "ar"].contains(&i.lang.as_str()))
         .collect();
     let head = SentimentHead::load(&repo("models/heads/sentiment.json")).unwrap();
-    let report = evaluate(&items, common::encoder(), &head, Some(&model)).unwrap();
+    let report = evaluate(&items, crate::common::encoder(), &head, Some(&model)).unwrap();
     for (lang, s) in &report.per_language {
         let f = s.themes.unwrap().micro_f1;
         println!("{lang}: theme micro-F1 {f:.3} with an English-only codebook");
@@ -124,8 +122,8 @@ fn training_the_sentiment_head_is_reproducible_for_a_seed() {
         },
         source_weight: BTreeMap::new(),
     };
-    let (a, ra) = train_sentiment(&data2, common::encoder(), &opts, &|_, _| {}).unwrap();
-    let (b, _) = train_sentiment(&data2, common::encoder(), &opts, &|_, _| {}).unwrap();
+    let (a, ra) = train_sentiment(&data2, crate::common::encoder(), &opts, &|_, _| {}).unwrap();
+    let (b, _) = train_sentiment(&data2, crate::common::encoder(), &opts, &|_, _| {}).unwrap();
     assert_eq!(a.mlp, b.mlp);
     let other = SentimentTraining {
         config: TrainConfig {
@@ -134,7 +132,7 @@ fn training_the_sentiment_head_is_reproducible_for_a_seed() {
         },
         ..opts.clone()
     };
-    let (c, _) = train_sentiment(&data2, common::encoder(), &other, &|_, _| {}).unwrap();
+    let (c, _) = train_sentiment(&data2, crate::common::encoder(), &other, &|_, _| {}).unwrap();
     assert_ne!(a.mlp, c.mlp, "another seed gives other weights");
     // Even trained on 8 x ~38 examples, held-out accuracy is far above chance (1/3).
     assert!(ra.test_overall.accuracy > 0.6, "{:?}", ra.test_overall);
@@ -148,7 +146,9 @@ fn discovery_is_deterministic_and_finds_the_eval_themes() {
         .map(|i| verbatim::text::normalize::for_model(&i.text))
         .collect();
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let vectors = common::encoder().embed(&refs, TextKind::Passage).unwrap();
+    let vectors = crate::common::encoder()
+        .embed(&refs, TextKind::Passage)
+        .unwrap();
     let ditems: Vec<DiscoveryItem> = items
         .iter()
         .zip(&vectors)
@@ -225,9 +225,11 @@ const ZERO_SHOT_CASES: &[(&str, &str, &str)] = &[
 fn a_descriptions_only_codebook_raises_the_right_theme_in_hebrew_persian_and_arabic() {
     let cb = Codebook::load(&repo("corpora/eval/themes-descriptions.yaml")).unwrap();
     assert!(cb.is_zero_shot(), "no examples: scored zero-shot");
-    let model = ThemeModel::build(&cb, common::encoder()).unwrap();
+    let model = ThemeModel::build(&cb, crate::common::encoder()).unwrap();
     let texts: Vec<&str> = ZERO_SHOT_CASES.iter().map(|c| c.1).collect();
-    let vectors = common::encoder().embed(&texts, TextKind::Passage).unwrap();
+    let vectors = crate::common::encoder()
+        .embed(&texts, TextKind::Passage)
+        .unwrap();
     let mut right = BTreeMap::<&str, usize>::new();
     for ((lang, text, want), v) in ZERO_SHOT_CASES.iter().zip(&vectors) {
         let raised: Vec<&str> = ThemeModel::raise(&model.similarities(v), model.calibration)
@@ -256,9 +258,9 @@ fn zero_shot_themes_beat_the_dev_floor_and_self_training_is_reproducible() {
     use verbatim::classify::zero_shot::self_train;
     use verbatim::evaluate::{embed_labeled, evaluate_embedded, unit_vectors};
     let cb = Codebook::load(&repo("corpora/eval/themes-descriptions.yaml")).unwrap();
-    let model = ThemeModel::build(&cb, common::encoder()).unwrap();
+    let model = ThemeModel::build(&cb, crate::common::encoder()).unwrap();
     let dev = read_jsonl(&repo("corpora/dev/labeled.jsonl"), Split::Train).unwrap();
-    let emb = embed_labeled(&dev, common::encoder()).unwrap();
+    let emb = embed_labeled(&dev, crate::common::encoder()).unwrap();
     let head = SentimentHead::load(&repo("models/heads/sentiment.json")).unwrap();
     let zero = evaluate_embedded(&dev, &emb, &head, Some(&model));
     let f = zero.overall.themes.unwrap().micro_f1;
@@ -266,9 +268,9 @@ fn zero_shot_themes_beat_the_dev_floor_and_self_training_is_reproducible() {
     assert!(f >= 0.55, "zero-shot dev micro-F1 {f} (measured 0.613)");
 
     let units = unit_vectors(&emb);
-    let a = self_train(&model, common::encoder(), &units, 7).unwrap();
-    let b = self_train(&model, common::encoder(), &units, 7).unwrap();
-    let c = self_train(&model, common::encoder(), &units, 8).unwrap();
+    let a = self_train(&model, crate::common::encoder(), &units, 7).unwrap();
+    let b = self_train(&model, crate::common::encoder(), &units, 7).unwrap();
+    let c = self_train(&model, crate::common::encoder(), &units, 8).unwrap();
     let scores = |m: &ThemeModel| units.iter().map(|u| m.similarities(u)).collect::<Vec<_>>();
     assert_eq!(scores(&a), scores(&b), "same seed, same model");
     assert_ne!(scores(&a), scores(&c), "another seed, other weights");

@@ -5,10 +5,6 @@
 //! language that carry the query's theme label; recall@10 = relevant hits in the top 10 /
 //! min(10, relevant answers).
 
-mod common;
-#[path = "e2e/fixture.rs"]
-mod fixture;
-
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -53,9 +49,9 @@ fn english_queries_find_hebrew_persian_and_arabic_answers_semantically() {
         .enumerate()
         .map(|(i, r)| {
             let themes: Vec<&str> = r.themes.iter().map(String::as_str).collect();
-            fixture::response(
+            crate::fixture::response(
                 i as u64,
-                &fixture::Answer {
+                &crate::fixture::Answer {
                     text: &r.text,
                     lang: &r.lang,
                     sentiment: SentimentLabel::parse(&r.sentiment).unwrap(),
@@ -68,8 +64,8 @@ fn english_queries_find_hebrew_persian_and_arabic_answers_semantically() {
         })
         .collect();
     let dir = tempfile::tempdir().unwrap();
-    fixture::build_run(dir.path(), &responses, common::encoder());
-    let enc = BertEncoder::load(&common::model_dir(), EncoderOptions::default()).unwrap();
+    crate::fixture::build_run(dir.path(), &responses, crate::common::encoder());
+    let enc = BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
     let searcher = HybridSearcher::open(dir.path(), Arc::new(enc)).unwrap();
 
     // recall[mode][lang] averaged over the theme queries.

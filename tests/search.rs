@@ -1,11 +1,7 @@
 //! Keyword search over a small multilingual run (he/fa/ar/en/ru): prefixes, letter variants,
 //! filters, ranges, facet counts, snippets, query errors and the `verbatim search` command.
 
-mod common;
-#[path = "e2e/fixture.rs"]
-mod fixture;
-
-use fixture::Answer;
+use crate::fixture::Answer;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
@@ -149,7 +145,7 @@ fn run() -> &'static Path {
             .iter()
             .enumerate()
             .map(|(i, a)| {
-                fixture::response(
+                crate::fixture::response(
                     i as u64,
                     &Answer {
                         segments: &segs[i],
@@ -158,7 +154,7 @@ fn run() -> &'static Path {
                 )
             })
             .collect();
-        fixture::build_run(dir.path(), &responses, common::encoder());
+        crate::fixture::build_run(dir.path(), &responses, crate::common::encoder());
         let p = dir.path().to_path_buf();
         (dir, p)
     })
@@ -486,7 +482,7 @@ fn hybrid_searcher_uses_the_keyword_side() {
     use std::sync::Arc;
     use verbatim::encode::{BertEncoder, EncoderOptions};
     use verbatim::retrieve::{HybridSearcher, Mode};
-    let enc = BertEncoder::load(&common::model_dir(), EncoderOptions::default()).unwrap();
+    let enc = BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
     let s = HybridSearcher::open(run(), Arc::new(enc)).unwrap();
     let mut q = Query::new("משלוח");
     q.mode = Mode::Keyword;
@@ -530,7 +526,7 @@ fn unknown_theme_or_language_lists_the_runs_values() {
     use std::sync::Arc;
     use verbatim::encode::{BertEncoder, EncoderOptions};
     use verbatim::retrieve::{HybridSearcher, Mode};
-    let enc = BertEncoder::load(&common::model_dir(), EncoderOptions::default()).unwrap();
+    let enc = BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
     let s = HybridSearcher::open(run(), Arc::new(enc)).unwrap();
     let err = |q: Query| match s.search(&q) {
         Err(RetrieveError::BadQuery(m)) => m,

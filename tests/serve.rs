@@ -1,11 +1,7 @@
 //! The workspace server end to end over HTTP on loopback: a run folder built from hand-written
 //! answers (real encoder), the JSON API, errors, escaping and concurrent requests.
 
-mod common;
-#[path = "e2e/fixture.rs"]
-mod fixture;
-
-use fixture::{build_run, response, Answer};
+use crate::fixture::{build_run, response, Answer};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -122,8 +118,9 @@ fn fixture() -> SocketAddr {
             .enumerate()
             .map(|(i, a)| response(i as u64, a))
             .collect();
-        build_run(dir.path(), &responses, common::encoder());
-        let enc = BertEncoder::load(&common::model_dir(), EncoderOptions::default()).unwrap();
+        build_run(dir.path(), &responses, crate::common::encoder());
+        let enc =
+            BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
         let searcher = HybridSearcher::open(dir.path(), Arc::new(enc)).unwrap();
         let server = start(App::new(searcher), "127.0.0.1:0", 4).unwrap();
         Fixture { _dir: dir, server }

@@ -9,11 +9,7 @@
 //! `VERBATIM_CHROMIUM=/path/to/chrome`) and `node`. Without them the test prints why and passes,
 //! unless `VERBATIM_REQUIRE_BROWSER` is set (CI sets it), then it fails.
 
-mod common;
-#[path = "e2e/fixture.rs"]
-mod fixture;
-
-use fixture::{build_run, response, Answer};
+use crate::fixture::{build_run, response, Answer};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Arc;
@@ -305,8 +301,8 @@ fn the_page_works_in_a_real_browser() {
         .enumerate()
         .map(|(i, a)| response(i as u64, a))
         .collect();
-    build_run(dir.path(), &responses, common::encoder());
-    let enc = BertEncoder::load(&common::model_dir(), EncoderOptions::default()).unwrap();
+    build_run(dir.path(), &responses, crate::common::encoder());
+    let enc = BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
     let searcher = HybridSearcher::open(dir.path(), Arc::new(enc)).unwrap();
     let server = start(App::new(searcher), "127.0.0.1:0", 4).unwrap();
     let url = format!("http://{}/", server.addr());
