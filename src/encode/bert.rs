@@ -240,6 +240,11 @@ fn lean_replicas(
 }
 
 impl BertEncoder {
+    /// The options the encoder was loaded with.
+    pub fn options(&self) -> &EncoderOptions {
+        &self.opts
+    }
+
     /// Loads the model folder `dir`.
     pub fn load(dir: &Path, opts: EncoderOptions) -> Result<BertEncoder, EncodeError> {
         if !dir.is_dir() {
