@@ -7,6 +7,7 @@
 //! so shard runs merged with [`stats::RunStats::merge`] give exactly the numbers of one run over
 //! the whole export.
 
+pub mod compare;
 pub mod drivers;
 pub mod eigen;
 pub mod ideas;
@@ -14,9 +15,13 @@ pub mod impact;
 pub mod merge;
 pub mod nps;
 pub mod period;
+pub mod segments;
+pub mod signif;
+pub mod slices;
 pub mod stats;
 pub mod suggestion;
 pub mod themes;
+pub mod trends;
 
 use std::path::{Path, PathBuf};
 
