@@ -317,11 +317,15 @@ pub fn segments_section(t: &SegmentTable, s: &mut String) {
                 .unwrap_or_else(|| "–".into())
         );
         for th in &r.themes {
+            let neg = if th.mentions == 0 {
+                "–".to_string()
+            } else {
+                format!("{:.0}%", 100.0 * th.negative_share.value)
+            };
             let _ = write!(
                 s,
-                "<td class=\"num\">{}<div class=\"meta\">neg {:.0}%{}</div></td>",
+                "<td class=\"num\">{}<div class=\"meta\">neg {neg}{}</div></td>",
                 versus(&th.share, true),
-                100.0 * th.negative_share.value,
                 flag(&th.negative_share.tested)
             );
         }
