@@ -954,9 +954,12 @@ fn contribution<'a>(
     c.contributions.iter().find(|r| r.theme == theme).unwrap()
 }
 
+/// Theme mentions of a hand-built answer: (theme, sentence, sentiment).
+type Mentions<'a> = &'a [(&'a str, usize, SentimentLabel)];
+
 /// Q1: 10 {x,y} (promoter), 3 {x}, 8 {} ; Q2: 0 {x,y}, 9 {y}, 2 {}: overlapping themes.
 fn waterfall_data() -> Vec<Response> {
-    let rows: [(u8, &str, &[(&str, usize, SentimentLabel)]); 6] = [
+    let rows: [(u8, &str, Mentions); 6] = [
         (10, "2025-01-10", &[("x", 0, POS), ("y", 0, POS)]),
         (3, "2025-02-10", &[("x", 0, NEG)]),
         (8, "2025-03-10", &[]),
