@@ -321,25 +321,88 @@ pub const MAX_COVERAGE: f64 = 0.5;
 ///
 /// Answers without a theme alone are not enough: a codebook classifier puts most answers about
 /// an unknown topic into the nearest known theme (on the demo with 18 planted answers about a
-/// TV commercial, 14 got a codebook theme, spread over five themes), so a new topic shows up
+/// TV commercial, 14 got a codebook theme, spread over four themes), so a new topic shows up
 /// as a cluster whose answers no single theme covers.
 pub fn new_theme_candidates(
     run_dir: &Path,
     stats: &RunStats,
     opts: &TrendOptions,
 ) -> Result<Candidates, AnalyzeError> {
-    let (periods, _) = super::period::roll_up(&stats.days, opts.period);
+    let (latest, n_latest, n_before) = bases(stats, opts.period)?;
+    let (answers, d) = cluster(run_dir, opts)?;
+    let mut members: Vec<Vec<&Clustered>> = vec![Vec::new(); d.themes.len()];
+    for (a, c) in answers.iter().zip(&d.assignment) {
+        if let Some(c) = c {
+            members[*c].push(a);
+        }
+    }
+    let count = |m: &[&Clustered], in_latest: bool| {
+        m.iter()
+            .filter(|a| {
+                a.period
+                    .as_deref()
+                    .is_some_and(|p| (p == latest) == in_latest)
+            })
+            .count() as u64
+    };
+    let counts: Vec<[u64; 2]> = members
+        .iter()
+        .map(|m| [count(m, true), count(m, false)])
+        .collect();
+    let growth = growth_tests(&counts, n_latest, n_before, opts);
+    let mut out = Vec::new();
+    for (i, t) in d.themes.iter().enumerate() {
+        let [l, b] = counts[i];
+        let (top_theme, covered) = coverage(&members[i]);
+        let new = b == 0 && l >= opts.min_candidate;
+        if covered <= MAX_COVERAGE && (new || growth[i].is_some_and(|g| g.significant)) {
+            out.push(Candidate {
+                id: t.id.clone(),
+                keyphrases: t.keyphrases.clone(),
+                examples: t.examples.clone(),
+                latest: l,
+                before: b,
+                new,
+                growth: growth[i],
+                top_theme,
+                coverage: covered,
+            });
+        }
+    }
+    out.sort_by(|x, y| y.latest.cmp(&x.latest).then(x.id.cmp(&y.id)));
+    let mut codebook = d.to_codebook();
+    codebook.themes.retain(|t| out.iter().any(|c| c.id == t.id));
+    Ok(Candidates {
+        latest_period: latest,
+        clustered: answers.len(),
+        clusters: d.themes.len(),
+        candidates: out,
+        codebook,
+    })
+}
+
+/// The latest period, its answers and the answers of all earlier periods.
+fn bases(stats: &RunStats, period: Period) -> Result<(String, u64, u64), AnalyzeError> {
+    let (periods, _) = super::period::roll_up(&stats.days, period);
     let Some(latest) = periods.keys().next_back().cloned() else {
         return Err(AnalyzeError::Usage(
             "no dated answers: new theme candidates need a --date-col".into(),
         ));
     };
     let n_latest = periods[&latest].answers();
-    let n_before: u64 = periods
+    let n_before = periods
         .iter()
         .filter(|(k, _)| **k != latest)
         .map(|(_, c)| c.answers())
         .sum();
+    Ok((latest, n_latest, n_before))
+}
+
+/// The run's answers of two words or more, clustered by theme discovery on their vectors.
+fn cluster(
+    run_dir: &Path,
+    opts: &TrendOptions,
+) -> Result<(Vec<Clustered>, crate::classify::discovery::Discovery), AnalyzeError> {
     let store = Store::open(&run_dir.join("embeddings"))?;
     let answers: Vec<Clustered> = answers_to_cluster(run_dir, opts.period)?
         .into_iter()
@@ -353,35 +416,28 @@ pub fn new_theme_candidates(
             vector: store.answer(a.row),
         })
         .collect();
+    let k = opts
+        .clusters
+        .unwrap_or_else(|| ((items.len() as f64).sqrt().round() as usize).clamp(8, 60));
     let d = discover(
         &items,
         &DiscoveryOptions {
             seed: opts.seed,
-            k: Some(
-                opts.clusters
-                    .unwrap_or_else(|| ((items.len() as f64).sqrt().round() as usize).clamp(8, 60)),
-            ),
+            k: Some(k),
             ..Default::default()
         },
     );
-    let mut members: Vec<Vec<&Clustered>> = vec![Vec::new(); d.themes.len()];
-    for (a, c) in answers.iter().zip(&d.assignment) {
-        if let Some(c) = c {
-            members[*c].push(a);
-        }
-    }
-    let count = |m: &[&Clustered], latest_only: bool| {
-        m.iter()
-            .filter(|a| match a.period.as_deref() {
-                Some(p) => (p == latest) == latest_only,
-                None => false,
-            })
-            .count() as u64
-    };
-    let counts: Vec<[u64; 2]> = members
-        .iter()
-        .map(|m| [count(m, true), count(m, false)])
-        .collect();
+    Ok((answers, d))
+}
+
+/// Per cluster `[latest, before]`: the growth test of its share of all answers, BH over the
+/// clusters tested (`None` below the minimum counts); significant only when it grew.
+fn growth_tests(
+    counts: &[[u64; 2]],
+    n_latest: u64,
+    n_before: u64,
+    opts: &TrendOptions,
+) -> Vec<Option<Tested>> {
     let tests: Vec<Option<ZTest>> = counts
         .iter()
         .map(|&[l, b]| {
@@ -393,43 +449,19 @@ pub fn new_theme_candidates(
                 .flatten()
         })
         .collect();
-    let q = benjamini_hochberg(&tests.iter().flatten().map(|t| t.p).collect::<Vec<_>>());
-    let mut q = q.into_iter();
-    let mut out = Vec::new();
-    for (i, t) in d.themes.iter().enumerate() {
-        let [l, b] = counts[i];
-        let growth = tests[i].map(|test| {
-            let q = q.next().unwrap_or(1.0);
-            Tested {
-                test,
-                q,
-                significant: q < opts.fdr && test.diff > 0.0,
-            }
-        });
-        let (top_theme, covered) = coverage(&members[i]);
-        let new = b == 0 && l >= opts.min_candidate;
-        if covered <= MAX_COVERAGE && (new || growth.is_some_and(|g| g.significant)) {
-            out.push(Candidate {
-                id: t.id.clone(),
-                keyphrases: t.keyphrases.clone(),
-                examples: t.examples.clone(),
-                latest: l,
-                before: b,
-                new,
-                growth,
-                top_theme,
-                coverage: covered,
-            });
-        }
-    }
-    out.sort_by(|x, y| y.latest.cmp(&x.latest).then(x.id.cmp(&y.id)));
-    let mut codebook = d.to_codebook();
-    codebook.themes.retain(|t| out.iter().any(|c| c.id == t.id));
-    Ok(Candidates {
-        latest_period: latest,
-        clustered: items.len(),
-        clusters: d.themes.len(),
-        candidates: out,
-        codebook,
-    })
+    let mut q =
+        benjamini_hochberg(&tests.iter().flatten().map(|t| t.p).collect::<Vec<_>>()).into_iter();
+    tests
+        .into_iter()
+        .map(|t| {
+            t.map(|test| {
+                let q = q.next().unwrap_or(1.0);
+                Tested {
+                    test,
+                    q,
+                    significant: q < opts.fdr && test.diff > 0.0,
+                }
+            })
+        })
+        .collect()
 }
