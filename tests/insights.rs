@@ -1049,6 +1049,29 @@ fn waterfall_sums_to_the_change_and_matches_hand_computation() {
     assert!(contribution(&c, "support").mentions[0] > 0);
     assert!(contribution(&c, "delivery").mentions.iter().all(|&m| m > 0));
     assert!(c.contributions.iter().all(|r| r.theme != "billing"));
+    // report --compare: the waterfall, the trends and segments tables, and compare.csv whose
+    // contributions add up to its change row.
+    let opts_r = verbatim::report::ReportOptions {
+        compare: Some(CompareSpec::parse_pair("Plan=Basic..Plan=Pro").unwrap()),
+        ..Default::default()
+    };
+    let data = verbatim::report::build(&ra, &opts_r).unwrap();
+    let out = tmp.path().join("rep/report.html");
+    verbatim::report::write(&data, &opts_r, &out).unwrap();
+    let html = std::fs::read_to_string(&out).unwrap();
+    for part in [
+        "aria-label=\"NPS change waterfall\"",
+        "id=\"trends\"",
+        "id=\"segments\"",
+    ] {
+        assert!(html.contains(part), "{part}");
+    }
+    let csv = std::fs::read_to_string(tmp.path().join("rep/compare.csv")).unwrap();
+    let total = |line: &str| line.split(',').nth(13).unwrap().parse::<f64>().unwrap();
+    let lines: Vec<&str> = csv.lines().skip(1).collect();
+    let (rows, change) = lines.split_at(lines.len() - 1);
+    let sum: f64 = rows.iter().map(|l| total(l)).sum();
+    assert!((sum - total(change[0])).abs() < 1e-3, "{csv}");
     // Unknown periods and segments name what the run has.
     let e = compare_run(
         &ra,
