@@ -23,6 +23,10 @@ enum Command {
     Report(cli::report::Args),
     /// Rank improvement ideas of a run folder.
     Ideas(cli::ideas::Args),
+    /// Why NPS changed: per-theme mix and rate effects between periods, segments or runs.
+    Compare(cli::compare::Args),
+    /// Theme trends per period with significance, and new theme candidates.
+    Trends(cli::trends::Args),
     /// Merge the aggregates of several shard runs into one run folder.
     Merge(cli::merge::Args),
     /// Score sentiment and themes against a labeled JSONL file.
@@ -72,6 +76,8 @@ fn main() {
         Command::Report(a) => cli::report::run(a),
         Command::Ideas(a) => cli::ideas::run(a),
         Command::Merge(a) => cli::merge::run(a),
+        Command::Compare(a) => cli::compare::run(a),
+        Command::Trends(a) => cli::trends::run(a),
         Command::Eval(a) => cli::eval::run(a),
         Command::TrainSentiment(a) => cli::train::run(a),
         Command::Serve(a) => cli::serve::run(a),

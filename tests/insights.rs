@@ -937,3 +937,408 @@ fn demo_weekend_delivery_is_one_multilingual_idea() {
     assert!(weekend[0].respondents >= 13, "{:#?}", weekend[0]);
     assert_eq!(weekend[0].rank, 1, "{:#?}", r.ideas);
 }
+
+// ---- Issue 13: why NPS moved, what is new, segments against each other ----
+
+use verbatim::analyze::compare::{
+    compare, compare_run, CompareOptions, CompareSpec, Comparison, NO_THEME,
+};
+use verbatim::analyze::segments::{segment_table, SegmentOptions};
+use verbatim::analyze::signif::benjamini_hochberg;
+use verbatim::analyze::trends::{new_theme_candidates, trends, TrendOptions};
+
+fn contribution<'a>(
+    c: &'a Comparison,
+    theme: &str,
+) -> &'a verbatim::analyze::compare::Contribution {
+    c.contributions.iter().find(|r| r.theme == theme).unwrap()
+}
+
+/// Theme mentions of a hand-built answer: (theme, sentence, sentiment).
+type Mentions<'a> = &'a [(&'a str, usize, SentimentLabel)];
+
+/// Q1: 10 {x,y} (promoter), 3 {x}, 8 {} ; Q2: 0 {x,y}, 9 {y}, 2 {}: overlapping themes.
+fn waterfall_data() -> Vec<Response> {
+    let rows: [(u8, &str, Mentions); 6] = [
+        (10, "2025-01-10", &[("x", 0, POS), ("y", 0, POS)]),
+        (3, "2025-02-10", &[("x", 0, NEG)]),
+        (8, "2025-03-10", &[]),
+        (0, "2025-04-10", &[("x", 0, NEG), ("y", 0, NEG)]),
+        (9, "2025-05-10", &[("y", 0, POS)]),
+        (2, "2025-06-10", &[]),
+    ];
+    rows.iter()
+        .enumerate()
+        .map(|(i, (s, d, th))| {
+            let plan = if i < 3 { "Basic" } else { "Pro" };
+            resp(i as u64 + 1, Some(*s), "en", d, plan, &[("t", false)], th)
+        })
+        .collect()
+}
+
+#[test]
+fn waterfall_sums_to_the_change_and_matches_hand_computation() {
+    let s = stats_of(&ids(&["x", "y"]), &waterfall_data());
+    let (q, _) = s.slices.as_ref().unwrap().periods(Period::Quarter);
+    let c = compare(
+        &s.theme_ids,
+        ("2025-Q1", &q["2025-Q1"]),
+        ("2025-Q2", &q["2025-Q2"]),
+        &CompareOptions::default(),
+    );
+    // Q1: shares (1/k weights) x 1/2, y 1/6, none 1/3; net scores x -1/3, y 1, none 0 (NPS 0).
+    // Q2: x 1/6, y 1/2, none 1/3; net x -1, y 1/3, none -1 (NPS -100/3).
+    close(c.change.value, -100.0 / 3.0);
+    let (x, y, none) = (
+        contribution(&c, "x"),
+        contribution(&c, "y"),
+        contribution(&c, NO_THEME),
+    );
+    close(
+        x.mix.value,
+        100.0 * (1.0 / 6.0 - 0.5) * (-1.0 / 3.0 - 1.0) / 2.0,
+    ); // +200/9
+    close(
+        x.rate.value,
+        100.0 * (-1.0 + 1.0 / 3.0) * (0.5 + 1.0 / 6.0) / 2.0,
+    ); // -200/9
+    close(x.total.value, 0.0);
+    close(y.mix.value, 200.0 / 9.0);
+    close(y.rate.value, -200.0 / 9.0);
+    close(none.mix.value, 0.0);
+    close(none.rate.value, -100.0 / 3.0);
+    assert_eq!(x.mentions, [2, 1]);
+    let sum: f64 = c.contributions.iter().map(|r| r.total.value).sum();
+    assert!((sum - c.change.value).abs() < 1e-9);
+
+    // A larger, varied corpus: periods, segments and two runs all sum exactly, and the
+    // bootstrap intervals are reproducible and hold the point estimate of the change.
+    let tmp = tempfile::tempdir().unwrap();
+    let themes = ids(&["delivery", "support", "price"]);
+    let all = corpus();
+    let (ra, rb) = (tmp.path().join("a"), tmp.path().join("b"));
+    write_run(&ra, &themes, &all[..20], &[]);
+    write_run(
+        &rb,
+        &ids(&["price", "delivery", "billing"]),
+        &all[20..],
+        &[],
+    );
+    let opts = CompareOptions::default();
+    for spec in [
+        CompareSpec::Periods("2025-01".into(), "2025-06".into()),
+        CompareSpec::Periods("2025-Q1".into(), "2025-Q2".into()),
+        CompareSpec::Segments("Plan=Basic".into(), "Plan=Pro".into()),
+        CompareSpec::Runs(rb.clone()),
+    ] {
+        let c = compare_run(&ra, &spec, &opts).unwrap();
+        let sum: f64 = c.contributions.iter().map(|r| r.total.value).sum();
+        let expect = c.b.nps.unwrap() - c.a.nps.unwrap();
+        assert!((sum - expect).abs() < 1e-9, "{spec:?}: {sum} vs {expect}");
+        assert!((c.change.value - expect).abs() < 1e-9);
+        for r in &c.contributions {
+            assert!((r.mix.value + r.rate.value - r.total.value).abs() < 1e-12);
+        }
+        assert!(c.change.low <= c.change.value && c.change.value <= c.change.high);
+        assert_eq!(c, compare_run(&ra, &spec, &opts).unwrap(), "seeded");
+    }
+    // The two runs' theme lists are aligned by id: support is only in A's codebook; billing,
+    // only in B's, has no mention and no row.
+    let c = compare_run(&ra, &CompareSpec::Runs(rb.clone()), &opts).unwrap();
+    assert_eq!(contribution(&c, "support").mentions[1], 0);
+    assert!(contribution(&c, "support").mentions[0] > 0);
+    assert!(contribution(&c, "delivery").mentions.iter().all(|&m| m > 0));
+    assert!(c.contributions.iter().all(|r| r.theme != "billing"));
+    // report --compare: the waterfall, the trends and segments tables, and compare.csv whose
+    // contributions add up to its change row.
+    let opts_r = verbatim::report::ReportOptions {
+        compare: Some(CompareSpec::parse_pair("Plan=Basic..Plan=Pro").unwrap()),
+        ..Default::default()
+    };
+    let data = verbatim::report::build(&ra, &opts_r).unwrap();
+    let out = tmp.path().join("rep/report.html");
+    verbatim::report::write(&data, &opts_r, &out).unwrap();
+    let html = std::fs::read_to_string(&out).unwrap();
+    for part in [
+        "aria-label=\"NPS change waterfall\"",
+        "id=\"trends\"",
+        "id=\"segments\"",
+    ] {
+        assert!(html.contains(part), "{part}");
+    }
+    let csv = std::fs::read_to_string(tmp.path().join("rep/compare.csv")).unwrap();
+    let total = |line: &str| line.split(',').nth(13).unwrap().parse::<f64>().unwrap();
+    let lines: Vec<&str> = csv.lines().skip(1).collect();
+    let (rows, change) = lines.split_at(lines.len() - 1);
+    let sum: f64 = rows.iter().map(|l| total(l)).sum();
+    assert!((sum - total(change[0])).abs() < 1e-3, "{csv}");
+    // Unknown periods and segments name what the run has.
+    let e = compare_run(
+        &ra,
+        &CompareSpec::Segments("Plan=Gold".into(), "Plan=Pro".into()),
+        &opts,
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(e.contains("Plan=Basic") && e.contains("Plan=Gold"), "{e}");
+    // A stats.json from before the slices existed still loads, and compare says to re-run.
+    let mut old: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(ra.join("stats.json")).unwrap()).unwrap();
+    old.as_object_mut().unwrap().remove("slices");
+    std::fs::write(ra.join("stats.json"), old.to_string()).unwrap();
+    assert!(RunStats::load(&ra.join("stats.json"))
+        .unwrap()
+        .slices
+        .is_none());
+    let e = compare_run(&ra, &CompareSpec::Runs(rb), &opts)
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("re-run `verbatim analyze`"), "{e}");
+}
+
+#[test]
+fn benjamini_hochberg_matches_r_p_adjust() {
+    // p.adjust(c(0.01, 0.04, 0.03, 0.005, 0.2, 0.5), "BH"), by hand: sorted 0.005, 0.01, 0.03,
+    // 0.04, 0.2, 0.5; p * 6 / rank = 0.03, 0.03, 0.06, 0.06, 0.24, 0.5; running minimum from
+    // the top leaves them as they are.
+    let q = benjamini_hochberg(&[0.01, 0.04, 0.03, 0.005, 0.2, 0.5]);
+    for (a, b) in q.iter().zip([0.03, 0.06, 0.06, 0.03, 0.24, 0.5]) {
+        close(*a, b);
+    }
+    // p.adjust(c(0.02, 0.03, 0.04, 0.9), "BH"): 0.08, 0.06, 0.04*4/3 = 0.0533, 0.9 -> the
+    // running minimum makes the first two 0.0533 too.
+    let q = benjamini_hochberg(&[0.9, 0.04, 0.02, 0.03]);
+    for (a, b) in q.iter().zip([0.9, 0.16 / 3.0, 0.16 / 3.0, 0.16 / 3.0]) {
+        close(*a, b);
+    }
+    // Capped at 1.
+    assert_eq!(benjamini_hochberg(&[0.6, 0.9]), vec![0.9, 0.9]);
+}
+
+/// 60 answers a month in January-April. billing: 10% of answers in January-March, 50% in April
+/// (planted). delivery: a third every month, half of it negative. Plan=Pro (every fourth
+/// answer) mentions price about half the time, the other answers one time in fifteen.
+fn planted_months() -> Vec<Response> {
+    let mut out = Vec::new();
+    for m in 1..=4u64 {
+        for i in 0..60u64 {
+            let mut th: Vec<(&str, usize, SentimentLabel)> = Vec::new();
+            if (m < 4 && i % 10 == 0) || (m == 4 && i % 2 == 0) {
+                th.push(("billing", 0, NEG));
+            }
+            if i % 3 == 0 {
+                th.push(("delivery", 0, if i % 2 == 0 { NEG } else { POS }));
+            }
+            let pro = i % 4 == 1;
+            if (pro && i % 8 == 1) || (!pro && i % 10 == 3) {
+                th.push(("price", 0, NEU));
+            }
+            let score = Some(((i * 7 + m) % 11) as u8);
+            let date = format!("2025-{m:02}-{:02}", 1 + i % 28);
+            let plan = if pro { "Pro" } else { "Basic" };
+            let row = (m - 1) * 60 + i + 1;
+            out.push(resp(row, score, "en", &date, plan, &[("t", false)], &th));
+        }
+    }
+    out
+}
+
+#[test]
+fn trends_and_segments_flag_a_planted_change_only() {
+    let s = stats_of(&ids(&["billing", "delivery", "price"]), &planted_months());
+    let t = trends(&s, &TrendOptions::default()).unwrap();
+    let billing = &t.themes[0];
+    let april = &billing.cells[3];
+    // Before April: 18 of 180 (0.1); April: 30 of 60 (0.5); pooled 0.2.
+    close(april.share, 0.5);
+    close(april.previous_share.unwrap(), 0.1);
+    let z = 0.4 / (0.2f64 * 0.8 * (1.0 / 180.0 + 1.0 / 60.0)).sqrt();
+    let tested = april.share_change.unwrap();
+    close(tested.test.z, z);
+    assert!(tested.significant && tested.test.diff > 0.0);
+    assert!(tested.q >= tested.test.p);
+    for th in &t.themes {
+        for c in &th.cells {
+            let flagged = [c.share_change, c.negative_change]
+                .iter()
+                .flatten()
+                .any(|x| x.significant);
+            let planted = th.theme == "billing" && c.period == "2025-04";
+            assert_eq!(flagged, planted, "{} {}", th.theme, c.period);
+        }
+    }
+    // No test below the minimum counts.
+    let strict = TrendOptions {
+        min_answers: 200,
+        min_mentions: 1000,
+        ..Default::default()
+    };
+    assert_eq!(trends(&s, &strict).unwrap().tests, 0);
+
+    // Segments: Plan=Pro (i % 4 == 1) mentions price in 32 of 60 answers (i % 8 == 1), the
+    // rest in 12 of 180 (i % 10 == 3 and not Pro: 3, 23, 43 each month).
+    let seg = segment_table(&s, &SegmentOptions::default()).unwrap();
+    let pro = seg.rows.iter().find(|r| r.segment == "Plan=Pro").unwrap();
+    let price = &pro.themes[2];
+    close(price.share.value, 32.0 / 60.0);
+    close(price.share.rest, 12.0 / 180.0);
+    let pool: f64 = 44.0 / 240.0;
+    let z =
+        (32.0 / 60.0 - 12.0 / 180.0) / (pool * (1.0 - pool) * (1.0 / 60.0 + 1.0 / 180.0)).sqrt();
+    let tested = price.share.tested.unwrap();
+    close(tested.test.z, z);
+    assert!(tested.significant && tested.q >= tested.test.p);
+    // delivery (i % 3 == 0) is a third of every plan: its share is not flagged.
+    for r in &seg.rows {
+        let d = &r.themes[1].share;
+        close(d.value, 1.0 / 3.0);
+        assert!(!d.tested.is_some_and(|x| x.significant), "{}", r.segment);
+    }
+    assert_eq!(pro.answers, 60);
+}
+
+/// 18 answers about a new TV commercial in eight languages, all in June 2025.
+const PLANTED_AD: &[(&str, &str)] = &[
+    (
+        "US",
+        "Your new TV commercial with the singing cat is so annoying, I mute it every time.",
+    ),
+    (
+        "US",
+        "That radio jingle about ShopNow plays every ten minutes, please stop the ad.",
+    ),
+    (
+        "US",
+        "The new advertising campaign with the cat song is irritating.",
+    ),
+    ("IL", "הפרסומת החדשה בטלוויזיה עם החתול השר ממש מעצבנת."),
+    ("IL", "הג'ינגל של הפרסומת ברדיו חוזר כל הזמן, נמאס."),
+    (
+        "IL",
+        "קמפיין הפרסום החדש שלכם עם השיר של החתול צורם ומעצבן.",
+    ),
+    (
+        "IR",
+        "تبلیغ تلویزیونی جدیدتان با گربه آوازخوان خیلی آزاردهنده است.",
+    ),
+    ("IR", "آهنگ تبلیغ رادیویی شما مدام پخش می‌شود، خسته شدیم."),
+    (
+        "IR",
+        "کمپین تبلیغاتی جدید با آهنگ گربه واقعاً اعصاب‌خردکن است.",
+    ),
+    ("AE", "إعلانكم التلفزيوني الجديد مع القطة المغنية مزعج جدا."),
+    ("AE", "أغنية الإعلان في الراديو تتكرر كل عشر دقائق، كفى."),
+    ("AE", "الحملة الإعلانية الجديدة مع أغنية القطة مزعجة للغاية."),
+    (
+        "DE",
+        "Eure neue Fernsehwerbung mit der singenden Katze nervt total.",
+    ),
+    (
+        "DE",
+        "Der Werbejingle im Radio läuft ständig, bitte hört auf damit.",
+    ),
+    (
+        "FR",
+        "Votre nouvelle publicité télé avec le chat qui chante est insupportable.",
+    ),
+    (
+        "FR",
+        "Le jingle publicitaire à la radio passe toutes les dix minutes.",
+    ),
+    (
+        "ES",
+        "El nuevo anuncio de televisión con el gato que canta es muy molesto.",
+    ),
+    (
+        "RU",
+        "Ваша новая реклама по телевизору с поющим котом очень раздражает.",
+    ),
+];
+
+#[test]
+fn a_theme_planted_in_the_last_month_of_the_demo_is_a_new_theme_candidate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let mut csv = std::fs::read(root.join("corpora/demo/feedback.csv")).unwrap();
+    let mut w = csv::WriterBuilder::new()
+        .terminator(csv::Terminator::CRLF)
+        .from_writer(Vec::new());
+    for (i, (country, text)) in PLANTED_AD.iter().enumerate() {
+        let (id, date, score) = (
+            format!("R_P{:02}", i + 1),
+            format!("2025-06-{:02}", 2 + i),
+            (5 + i % 4).to_string(),
+        );
+        w.write_record([id.as_str(), &date, country, "Basic", &score, text])
+            .unwrap();
+    }
+    csv.extend(w.into_inner().unwrap());
+    let export = tmp.path().join("planted.csv");
+    std::fs::write(&export, csv).unwrap();
+    let run = tmp.path().join("run");
+    let bin = env!("CARGO_BIN_EXE_verbatim");
+    let out = std::process::Command::new(bin)
+        .args(["analyze", export.to_str().unwrap(), "--text-col", "Comment"])
+        .args([
+            "--score-col",
+            "Score",
+            "--id-col",
+            "ResponseId",
+            "--date-col",
+            "Date",
+        ])
+        .args([
+            "--segment-col",
+            "Country",
+            "--segment-col",
+            "Plan",
+            "--codebook",
+        ])
+        .arg(root.join("corpora/eval/themes.yaml"))
+        .arg("--out")
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let stats = RunStats::load(&run.join("stats.json")).unwrap();
+    let c = new_theme_candidates(&run, &stats, &TrendOptions::default()).unwrap();
+    assert_eq!(c.latest_period, "2025-06");
+    let planted = |t: &str| PLANTED_AD.iter().any(|p| p.1 == t);
+    let found: Vec<_> = c
+        .candidates
+        .iter()
+        .filter(|x| x.examples.iter().filter(|e| planted(e)).count() * 2 > x.examples.len())
+        .collect();
+    assert_eq!(found.len(), 1, "{:#?}", c.candidates);
+    let ad = found[0];
+    assert!(ad.latest >= 12 && ad.before <= 2, "{ad:#?}");
+    assert!(ad.new || ad.growth.unwrap().significant);
+    assert!(ad.coverage <= 0.5);
+    // Not every June answer is a candidate: the demo's own themes are not reported.
+    assert!(c.candidates.len() <= 2, "{:#?}", c.candidates);
+
+    // `trends --save-codebook` writes it as codebook entries that load back.
+    let yaml = tmp.path().join("new.yaml");
+    let out = std::process::Command::new(bin)
+        .args(["trends", run.to_str().unwrap(), "--save-codebook"])
+        .arg(&yaml)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let cb = verbatim::classify::codebook::Codebook::load(&yaml).unwrap();
+    assert!(cb.themes.iter().any(|t| t.id == ad.id), "{:?}", cb.themes);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        stdout.contains(&ad.id) && stdout.contains("2025-06"),
+        "{stdout}"
+    );
+}

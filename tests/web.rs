@@ -2,8 +2,8 @@
 //! protocol by `tests/web/drive.js` (plain node, no npm packages) against a server started in
 //! this process on a free port. It types a query, pages, clicks facets, removes a filter chip,
 //! opens "more like this", checks right-to-left rendering, escaping and the CSV export, opens the
-//! theme table, and saves screenshots to `target/web-e2e.png` (a query with a facet), `target/web-e2e-query.png`
-//! and `target/web-e2e-themes.png`.
+//! theme table and the segments table, and saves screenshots to `target/web-e2e.png` (a query with a facet), `target/web-e2e-query.png`,
+//! `target/web-e2e-themes.png` and `target/web-e2e-segments.png`.
 //!
 //! Needs `chromium` (Debian: `apt-get install -y chromium chromium-driver`; or set
 //! `VERBATIM_CHROMIUM=/path/to/chrome`) and `node`. Without them the test prints why and passes,

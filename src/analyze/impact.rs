@@ -56,7 +56,7 @@ pub fn impact_of(all: &NpsCounts, with: &NpsCounts) -> Option<f64> {
 }
 
 /// FNV-1a of a string: a stable, platform-independent stream id for a theme.
-fn stream_of(key: &str) -> u64 {
+pub(crate) fn stream_of(key: &str) -> u64 {
     key.bytes().fold(0xcbf2_9ce4_8422_2325u64, |h, b| {
         (h ^ b as u64).wrapping_mul(0x0100_0000_01b3)
     })
@@ -74,8 +74,8 @@ pub fn quantile(sorted: &[f64], q: f64) -> f64 {
 }
 
 /// Draws multinomial counts of `n` trials over cells with the given counts as weights.
-fn multinomial(rng: &mut ChaCha8Rng, n: u64, cells: &[u64; 6]) -> [u64; 6] {
-    let mut out = [0u64; 6];
+pub(crate) fn multinomial(rng: &mut ChaCha8Rng, n: u64, cells: &[u64]) -> Vec<u64> {
+    let mut out = vec![0u64; cells.len()];
     let mut left_n = n;
     let mut left_w: u64 = cells.iter().sum();
     for (k, &w) in cells.iter().enumerate() {

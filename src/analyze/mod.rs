@@ -1,12 +1,15 @@
 //! The analyze stage: mergeable aggregates of a run ([`stats::RunStats`]), NPS with confidence
 //! intervals ([`nps`]), theme impact with bootstrap intervals ([`impact`]), key drivers by
-//! Johnson's relative weights ([`drivers`]), suggestion detection ([`suggestion`]) and ranked
-//! improvement ideas ([`ideas`]).
+//! Johnson's relative weights ([`drivers`]), suggestion detection ([`suggestion`]), ranked
+//! improvement ideas ([`ideas`]), and the analyst's next questions: why NPS moved
+//! ([`compare`]), what is new or growing ([`trends`]), segments against the rest
+//! ([`segments`]), with their tests ([`signif`]) over theme-set counts ([`slices`]).
 //!
 //! Everything numeric is computed from [`stats::RunStats`], which holds counts only (no answers),
 //! so shard runs merged with [`stats::RunStats::merge`] give exactly the numbers of one run over
 //! the whole export.
 
+pub mod compare;
 pub mod drivers;
 pub mod eigen;
 pub mod ideas;
@@ -14,9 +17,13 @@ pub mod impact;
 pub mod merge;
 pub mod nps;
 pub mod period;
+pub mod segments;
+pub mod signif;
+pub mod slices;
 pub mod stats;
 pub mod suggestion;
 pub mod themes;
+pub mod trends;
 
 use std::path::{Path, PathBuf};
 

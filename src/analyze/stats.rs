@@ -15,6 +15,7 @@
 //! split at analysis time (see [`crate::analyze::drivers`]). Only scored answers enter X'X.
 
 use super::nps::NpsCounts;
+use super::slices::Slices;
 use super::{io_err, AnalyzeError};
 use crate::record::{Response, SentimentLabel};
 use serde::{Deserialize, Serialize};
@@ -93,6 +94,10 @@ pub struct RunStats {
     pub unknown_theme_mentions: u64,
     /// Driver model inputs.
     pub drivers: DriverInputs,
+    /// Answers by theme set for the whole run, per day and per segment (compare, trends,
+    /// segments); `None` in a `stats.json` written before they existed (re-run analyze).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slices: Option<Slices>,
 }
 
 /// The driver feature names of a theme list (three per theme).
@@ -137,6 +142,7 @@ impl RunStats {
                 sum_y: 0,
                 yty: 0,
             },
+            slices: Some(Slices::default()),
         }
     }
 
@@ -172,6 +178,12 @@ impl RunStats {
             ts.score_sum += score.unwrap_or(0) as u64;
             ts.sentiment[m.sentiment.index()] += 1;
             active.push(t * 3 + m.sentiment.index());
+        }
+        if let Some(sl) = &mut self.slices {
+            let set: Vec<(u32, usize)> = active.iter().map(|&f| ((f / 3) as u32, f % 3)).collect();
+            let day = r.date.as_deref().filter(|d| !d.is_empty());
+            let segs: Vec<String> = r.segments.iter().map(|(k, v)| format!("{k}={v}")).collect();
+            sl.add(score, &set, day, &segs);
         }
         if let Some(y) = score {
             let y = y as u64;
@@ -224,6 +236,11 @@ impl RunStats {
             }
         }
         self.unknown_theme_mentions += other.unknown_theme_mentions;
+        // A shard written before slices existed leaves the merged run without them.
+        match (&mut self.slices, &other.slices) {
+            (Some(a), Some(b)) => a.merge(b),
+            _ => self.slices = None,
+        }
         let (d, o) = (&mut self.drivers, &other.drivers);
         d.n += o.n;
         d.sum_y += o.sum_y;

@@ -1,6 +1,7 @@
 //! Subcommands of the `verbatim` binary.
 
 pub mod analyze;
+pub mod compare;
 pub mod eval;
 pub mod ideas;
 pub mod import_model;
@@ -10,3 +11,4 @@ pub mod report;
 pub mod search;
 pub mod serve;
 pub mod train;
+pub mod trends;

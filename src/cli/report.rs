@@ -1,6 +1,7 @@
 //! `verbatim report`: the HTML report and CSV tables of a run folder.
 
 use std::path::PathBuf;
+use verbatim::analyze::compare::CompareSpec;
 use verbatim::analyze::ideas::DEFAULT_THRESHOLD;
 use verbatim::analyze::period::Period;
 use verbatim::report::{build, write, ReportOptions};
@@ -22,6 +23,13 @@ pub struct Args {
     /// Mean cosine similarity above which suggestions are grouped as one idea.
     #[arg(long, default_value_t = DEFAULT_THRESHOLD)]
     threshold: f32,
+    /// Add the NPS change waterfall between two periods or two segment values: A..B, e.g.
+    /// 2025-Q1..2025-Q2, 2025-05..2025-06 or Plan=Basic..Plan=Pro.
+    #[arg(long, value_name = "A..B", conflicts_with = "compare_run")]
+    compare: Option<String>,
+    /// Add the NPS change waterfall from this run to a second run (e.g. the next wave).
+    #[arg(long, value_name = "RUN_B")]
+    compare_run: Option<PathBuf>,
 }
 
 /// Runs the subcommand.
@@ -32,6 +40,11 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     opts.ideas.min_count = args.min_count;
     opts.ideas.threshold = args.threshold;
+    opts.compare = match (&args.compare, &args.compare_run) {
+        (Some(pair), _) => Some(CompareSpec::parse_pair(pair)?),
+        (None, Some(run_b)) => Some(CompareSpec::Runs(run_b.clone())),
+        (None, None) => None,
+    };
     let out = args
         .out
         .clone()

@@ -306,8 +306,9 @@ pub fn render(d: &ReportData, opts: &ReportOptions) -> String {
     let mut s = String::with_capacity(64 * 1024);
     let _ = write!(
         s,
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Feedback report – {}</title><style>{CSS}</style></head><body><main>",
-        esc(&d.run_name)
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>Feedback report – {}</title><style>{CSS}{}</style></head><body><main>",
+        esc(&d.run_name),
+        super::insights::CSS
     );
     let _ = write!(
         s,
@@ -319,6 +320,9 @@ pub fn render(d: &ReportData, opts: &ReportOptions) -> String {
             .unwrap_or_default()
     );
     headline(d, &mut s);
+    if let Some(c) = &d.comparison {
+        super::insights::compare_section(c, &mut s);
+    }
     let _ = write!(
         s,
         "<h2>NPS by {}</h2><p class=\"note\">Line: NPS; band: 95% confidence interval (SE = 100·√((p+d−(p−d)²)/n)).{}</p>",
@@ -332,10 +336,20 @@ pub fn render(d: &ReportData, opts: &ReportOptions) -> String {
     s.push_str(&trend_chart(&d.nps.periods));
     drivers_section(d, &mut s);
     themes_section(d, &mut s);
+    match &d.trends {
+        Ok(t) => super::insights::trends_section(t, &mut s),
+        Err(why) => {
+            let _ = write!(s, "<h2>Theme trends</h2><p class=\"note\">{}</p>", esc(why));
+        }
+    }
+    super::insights::candidates_section(&d.candidates, &mut s);
     ideas_section(d, opts, &mut s);
     s.push_str("<h2>NPS breakdowns</h2>");
     s.push_str(&nps_table("language", &d.nps.languages));
     s.push_str(&nps_table("segment", &d.nps.segments));
+    if let Ok(t) = &d.segments {
+        super::insights::segments_section(t, &mut s);
+    }
     examples_section(d, &mut s);
     s.push_str("<footer>Made by verbatim. Tables: drivers.csv, themes.csv, ideas.csv, nps.csv beside this file.</footer></main></body></html>\n");
     s

@@ -7,15 +7,19 @@
 
 pub mod examples;
 pub mod html;
+pub mod insights;
 pub mod svg;
 pub mod tables;
 
+use crate::analyze::compare::{compare_run, CompareOptions, CompareSpec, Comparison};
 use crate::analyze::drivers::{analyze_drivers, DriverAnalysis, DriverOptions};
 use crate::analyze::ideas::{run_ideas, IdeaOptions, IdeaReport};
 use crate::analyze::impact::ImpactOptions;
 use crate::analyze::period::Period;
+use crate::analyze::segments::{segment_table, SegmentOptions, SegmentTable};
 use crate::analyze::stats::RunStats;
 use crate::analyze::themes::{nps_tables, theme_table, NpsTables, ThemeRow};
+use crate::analyze::trends::{new_theme_candidates, trends, Candidates, TrendOptions, Trends};
 use crate::analyze::AnalyzeError;
 use examples::ThemeExamples;
 use std::path::{Path, PathBuf};
@@ -51,6 +55,10 @@ pub struct ReportOptions {
     pub drivers: DriverOptions,
     /// Example verbatims per theme.
     pub examples_per_theme: usize,
+    /// `--compare`: the NPS change waterfall between two periods, segments or runs.
+    pub compare: Option<CompareSpec>,
+    /// Bootstrap of the comparison.
+    pub compare_opts: CompareOptions,
 }
 
 impl Default for ReportOptions {
@@ -62,6 +70,8 @@ impl Default for ReportOptions {
             impact: ImpactOptions::default(),
             drivers: DriverOptions::default(),
             examples_per_theme: 4,
+            compare: None,
+            compare_opts: CompareOptions::default(),
         }
     }
 }
@@ -87,6 +97,14 @@ pub struct ReportData {
     pub suggestions: u64,
     /// First and last response date.
     pub date_range: Option<(String, String)>,
+    /// The NPS change decomposition asked for with `--compare`.
+    pub comparison: Option<Comparison>,
+    /// Theme trends, or why there are none.
+    pub trends: Result<Trends, String>,
+    /// New theme candidates, or why there are none.
+    pub candidates: Result<Candidates, String>,
+    /// Segments against the rest, or why there are none.
+    pub segments: Result<SegmentTable, String>,
 }
 
 /// Gathers the report's numbers from a run folder.
@@ -98,7 +116,26 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
     } else {
         Err("the run folder has no embeddings/ (needed to group ideas)".into())
     };
+    let comparison = match &opts.compare {
+        Some(spec) => Some(compare_run(run_dir, spec, &opts.compare_opts)?),
+        None => None,
+    };
+    let topts = TrendOptions {
+        period: opts.period,
+        ..Default::default()
+    };
+    let candidates = if !run_dir.join("embeddings/meta.json").exists() {
+        Err("the run folder has no embeddings/ (needed to cluster answers)".into())
+    } else if stats.days.is_empty() {
+        Err("no dated answers".into())
+    } else {
+        new_theme_candidates(run_dir, &stats, &topts).map_err(|e| e.to_string())
+    };
     Ok(ReportData {
+        comparison,
+        trends: trends(&stats, &topts).map_err(|e| e.to_string()),
+        candidates,
+        segments: segment_table(&stats, &SegmentOptions::default()).map_err(|e| e.to_string()),
         run_name: run_dir
             .canonicalize()
             .ok()
@@ -157,6 +194,11 @@ pub fn write(
     ] {
         let p = dir.join(name);
         save(&p, &text)?;
+        csv.push(p);
+    }
+    if let Some(c) = &data.comparison {
+        let p = dir.join("compare.csv");
+        crate::analyze::compare::write_compare_csv(c, &p)?;
         csv.push(p);
     }
     let p = dir.join("ideas.csv");

@@ -37,6 +37,20 @@
 //! `total` and `facets` cover the whole result set, not just the page. `text` is plain text
 //! (escape it before showing it as HTML); `snippet_html` is already escaped.
 //!
+//! ## `GET /api/segments`
+//!
+//! Each segment value against the rest of the answers ([`crate::analyze::segments`]): NPS and
+//! per theme share and negative share, each with the rest's value and, where the minimum counts
+//! are met, a z test with its Benjamini-Hochberg adjusted p-value (`q`) and `significant`:
+//!
+//! ```json
+//! {"fdr": 0.05, "tests": 40, "names": {"delivery": "Delivery"},
+//!  "rows": [{"segment": "Plan=Pro", "answers": 140,
+//!            "nps": {"value": 21.4, "rest": 8.2, "tested": {"test": {"diff": 13.2, "z": 2.3, "p": 0.02}, "q": 0.04, "significant": true}},
+//!            "themes": [{"theme": "delivery", "mentions": 30, "share": {"value": 0.21, "rest": 0.25, "tested": null},
+//!                        "negative_share": {"value": 0.6, "rest": 0.7, "tested": null}}]}]}
+//! ```
+//!
 //! ## `GET /api/similar/SEQ?limit=N`
 //!
 //! The `limit` (1..=1000, default 20) answers nearest in meaning to answer `SEQ` (any language),
@@ -155,11 +169,12 @@ impl App {
             },
             "/api/search" => self.search(&pairs),
             "/api/themes" => self.themes(&pairs),
+            "/api/segments" => super::segments::reply(&self.searcher, &pairs),
             "/api/export.csv" => self.export(&pairs),
             "/api/health" => Reply::json(200, &json!({"ok": true, "answers": self.searcher.len()})),
             p => match p.strip_prefix("/api/similar/") {
                 Some(seq) => self.similar(seq, &pairs),
-                None => Reply::error(404, format!("no such page: {p}; the API is under /api/search, /api/similar/SEQ, /api/themes, /api/export.csv")),
+                None => Reply::error(404, format!("no such page: {p}; the API is under /api/search, /api/similar/SEQ, /api/themes, /api/segments, /api/export.csv")),
             },
         }
     }

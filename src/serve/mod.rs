@@ -11,6 +11,7 @@ pub mod api;
 pub mod export;
 pub mod http;
 pub mod params;
+pub mod segments;
 pub mod themes;
 pub mod wire;
 

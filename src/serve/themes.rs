@@ -14,7 +14,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The run's statistics and where they came from.
-fn run_stats(s: &HybridSearcher) -> Result<(RunStats, String), RetrieveError> {
+pub(crate) fn run_stats(s: &HybridSearcher) -> Result<(RunStats, String), RetrieveError> {
     let path = s.run_dir().join("stats.json");
     let mut note = String::new();
     if path.exists() {
@@ -33,7 +33,7 @@ fn run_stats(s: &HybridSearcher) -> Result<(RunStats, String), RetrieveError> {
 }
 
 /// Display names by theme id from the codebook the run was analyzed with, if readable.
-fn theme_names(run_dir: &Path) -> BTreeMap<String, String> {
+pub(crate) fn theme_names(run_dir: &Path) -> BTreeMap<String, String> {
     let summary = std::fs::read(run_dir.join("summary.json"))
         .ok()
         .and_then(|b| serde_json::from_slice::<Value>(&b).ok());

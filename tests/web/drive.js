@@ -257,6 +257,17 @@ async function main() {
     return r.hash.includes("theme=price") && !r.status.startsWith("Searching") && r.hits.length ? r : null; })()`);
   check(!(await evaluate(`document.getElementById("view-search").classList.contains("hidden")`)), "clicking a theme opens its answers");
 
+  // 10. Segments tab: one row per segment value, NPS and theme shares against the rest.
+  await click("#tab-segments");
+  await waitFor("the segments table", `document.querySelectorAll("#segments-table tbody tr").length > 0`);
+  const segs = await evaluate(`[...document.querySelectorAll("#segments-table tbody tr")].map(tr => tr.dataset.segment)`);
+  check(segs.includes("Plan=Pro") && segs.includes("Country=IL"), "segments table lists every segment value", segs);
+  const segHead = await evaluate(`[...document.querySelectorAll("#segments-table thead th")].map(th => th.textContent)`);
+  check(segHead.length >= 3 + 8 && segHead[2] === "NPS", "segments table: NPS and one column per theme", segHead);
+  check(await evaluate(`document.getElementById("view-themes").classList.contains("hidden") && document.getElementById("view-search").classList.contains("hidden")`),
+    "only the segments view is shown");
+  await screenshot(path.join(shotDir, "web-e2e-segments.png"));
+
   check(pageErrors.length === 0, "no script errors, console errors or CSP violations", pageErrors);
   clearTimeout(overall);
   console.log("PASS");

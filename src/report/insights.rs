@@ -1,0 +1,338 @@
+//! Report sections of the analyst's next questions: the NPS change waterfall (`report --compare`),
+//! the theme trend table with significance flags and new theme candidates, and the segments
+//! against the rest. Same rules as [`super::html`]: escaped data, `dir="auto"` on verbatims,
+//! inline SVG only.
+
+use super::html::esc;
+use crate::analyze::compare::{Comparison, Effect};
+use crate::analyze::segments::{SegmentTable, Versus};
+use crate::analyze::trends::{Candidates, Tested, Trends};
+use std::fmt::Write;
+
+const NEG: &str = "#c0392b";
+const POS: &str = "#1e8449";
+const END: &str = "#2471a3";
+
+/// One bar of the waterfall: label, start, end, whisker (low, high) and whether it is a total.
+struct Step<'a> {
+    label: &'a str,
+    from: f64,
+    to: f64,
+    whisker: Option<(f64, f64)>,
+    total: bool,
+}
+
+fn steps(c: &Comparison) -> Vec<Step<'_>> {
+    let start = c.a.nps.unwrap_or(0.0);
+    let mut out = vec![Step {
+        label: &c.a.label,
+        from: 0.0,
+        to: start,
+        whisker: None,
+        total: true,
+    }];
+    let mut cum = start;
+    for r in &c.contributions {
+        let v = r.total.value;
+        out.push(Step {
+            label: &r.theme,
+            from: cum,
+            to: cum + v,
+            whisker: Some((cum + r.total.low, cum + r.total.high)),
+            total: false,
+        });
+        cum += v;
+    }
+    out.push(Step {
+        label: &c.b.label,
+        from: 0.0,
+        to: c.b.nps.unwrap_or(cum),
+        whisker: None,
+        total: true,
+    });
+    out
+}
+
+/// Horizontal waterfall: NPS of A, one floating bar per theme contribution (with its 95%
+/// bootstrap interval as a whisker around the running total), NPS of B.
+pub fn waterfall(c: &Comparison) -> String {
+    let st = steps(c);
+    let (w, row, top, left, right) = (880.0, 26.0, 24.0, 190.0, 70.0);
+    let h = top + row * st.len() as f64 + 16.0;
+    let pts = st.iter().flat_map(|s| {
+        let (a, b) = s.whisker.unwrap_or((s.from, s.to));
+        [s.from, s.to, a, b]
+    });
+    let (lo, hi) = pts.fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+    let pad = ((hi - lo) * 0.05).max(1.0);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let sx = |v: f64| left + (w - left - right) * (v - lo) / (hi - lo);
+    let mut s = format!(
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"NPS change waterfall\">"
+    );
+    let _ = write!(
+        s,
+        "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1}\" y2=\"{2:.1}\" stroke=\"#7f8c8d\"/><text x=\"{0:.1}\" y=\"14\" text-anchor=\"middle\" class=\"tick\">0</text>",
+        sx(0.0),
+        top - 6.0,
+        h - 10.0
+    );
+    for (i, p) in st.iter().enumerate() {
+        let y = top + row * i as f64;
+        let (x0, x1) = (sx(p.from.min(p.to)), sx(p.from.max(p.to)));
+        let color = if p.total {
+            END
+        } else if p.to < p.from {
+            NEG
+        } else {
+            POS
+        };
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" class=\"lbl\" direction=\"ltr\">{}</text><rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{color}\"><title>{}: {:+.2}</title></rect>",
+            left - 8.0,
+            y + 16.0,
+            esc(p.label),
+            y + 4.0,
+            (x1 - x0).max(1.0),
+            row - 8.0,
+            esc(p.label),
+            if p.total { p.to } else { p.to - p.from }
+        );
+        if let Some((a, b)) = p.whisker {
+            let _ = write!(
+                s,
+                "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#2c3e50\" stroke-width=\"1.2\"/>",
+                sx(a),
+                sx(b),
+                y + row / 2.0,
+                y + row / 2.0
+            );
+        }
+        if !p.total && i + 1 < st.len() {
+            let _ = write!(
+                s,
+                "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1:.1}\" y2=\"{2:.1}\" stroke=\"#95a5a6\" stroke-dasharray=\"2,2\"/>",
+                sx(p.to),
+                y + row - 4.0,
+                y + row + 4.0
+            );
+        }
+        let v = if p.total { p.to } else { p.to - p.from };
+        let _ = write!(
+            s,
+            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"val\">{v:+.1}</text>",
+            x1.max(p.whisker.map_or(x1, |(_, b)| sx(b))) + 5.0,
+            y + 16.0
+        );
+    }
+    s.push_str("</svg>");
+    s
+}
+
+fn effect(e: &Effect) -> String {
+    let ns = e.low <= 0.0 && e.high >= 0.0;
+    format!(
+        "<span class=\"{}\">{:+.2}</span> <span class=\"meta\">{:+.1} to {:+.1}</span>{}",
+        if e.value < 0.0 { "neg" } else { "pos" },
+        e.value,
+        e.low,
+        e.high,
+        if ns {
+            "<span class=\"ns\">n.s.</span>"
+        } else {
+            ""
+        }
+    )
+}
+
+/// The "Why NPS changed" section: waterfall and the mix / rate table.
+pub fn compare_section(c: &Comparison, s: &mut String) {
+    let nps = |v: Option<f64>| v.map(|x| format!("{x:+.1}")).unwrap_or_else(|| "–".into());
+    let _ = write!(
+        s,
+        "<h2 id=\"compare\">Why NPS changed: <span dir=\"auto\">{}</span> → <span dir=\"auto\">{}</span></h2><p class=\"note\">NPS {} (n = {}) → {} (n = {}), change {}. Each theme's contribution is its mix effect (its share of answers moved) plus its rate effect (its answers scored differently); an answer with k themes counts 1/k for each, so the bars add up exactly to the change. Whiskers and intervals: 95% bootstrap over answers ({} resamples, seed {}).</p>",
+        esc(&c.a.label),
+        esc(&c.b.label),
+        nps(c.a.nps),
+        c.a.counts.n(),
+        nps(c.b.nps),
+        c.b.counts.n(),
+        effect(&c.change),
+        c.resamples,
+        c.seed
+    );
+    s.push_str(&waterfall(c));
+    s.push_str("<table><tr><th>theme</th><th class=\"num\">mentions</th><th class=\"num\">NPS of its answers</th><th class=\"num\">mix effect (95% CI)</th><th class=\"num\">rate effect (95% CI)</th><th class=\"num\">contribution (95% CI)</th></tr>");
+    for r in &c.contributions {
+        let _ = write!(
+            s,
+            "<tr><td dir=\"auto\">{}</td><td class=\"num\">{} → {}</td><td class=\"num\">{} → {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
+            esc(&r.theme),
+            r.mentions[0],
+            r.mentions[1],
+            nps(r.group_nps[0]),
+            nps(r.group_nps[1]),
+            effect(&r.mix),
+            effect(&r.rate),
+            effect(&r.total)
+        );
+    }
+    s.push_str("</table>");
+}
+
+/// `▲`/`▼` for a significant change, with the adjusted p-value as a tooltip.
+fn flag(t: &Option<Tested>) -> String {
+    match t {
+        Some(t) if t.significant => format!(
+            "<span class=\"{}\" title=\"BH-adjusted p = {:.4}\">{}</span>",
+            if t.test.diff > 0.0 { "up" } else { "down" },
+            t.q,
+            if t.test.diff > 0.0 { "▲" } else { "▼" }
+        ),
+        _ => String::new(),
+    }
+}
+
+/// The trends section: theme x period table of share and negative share, flagged changes.
+pub fn trends_section(t: &Trends, s: &mut String) {
+    let p = t.period.as_str();
+    let _ = write!(
+        s,
+        "<h2 id=\"trends\">Theme trends by {p}</h2><p class=\"note\">Share of the {p}'s answers that mention the theme, and below it the negative share of those mentions. <span class=\"up\">▲</span>/<span class=\"down\">▼</span>: significantly higher / lower than all previous {p}s together (two-proportion z test, Benjamini-Hochberg over all {} tests at FDR {}; tested only with at least the minimum counts).</p><table class=\"trends\"><tr><th>theme</th>",
+        t.tests, t.fdr
+    );
+    for (k, n) in &t.periods {
+        let _ = write!(
+            s,
+            "<th class=\"num\">{}<div class=\"meta\">n={n}</div></th>",
+            esc(k)
+        );
+    }
+    s.push_str("</tr>");
+    for th in &t.themes {
+        let _ = write!(s, "<tr><td dir=\"auto\">{}</td>", esc(&th.theme));
+        for c in &th.cells {
+            let _ = write!(
+                s,
+                "<td class=\"num\">{:.0}%{}<div class=\"meta\">neg {:.0}%{}</div></td>",
+                100.0 * c.share,
+                flag(&c.share_change),
+                100.0 * c.negative_share,
+                flag(&c.negative_change)
+            );
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</table>");
+}
+
+/// New theme candidates: keyphrases and example verbatims per cluster.
+pub fn candidates_section(c: &Result<Candidates, String>, s: &mut String) {
+    s.push_str("<h3 id=\"candidates\">New theme candidates</h3>");
+    let c = match c {
+        Ok(c) => c,
+        Err(why) => {
+            let _ = write!(s, "<p class=\"note\">None computed: {}.</p>", esc(why));
+            return;
+        }
+    };
+    let _ = write!(
+        s,
+        "<p class=\"note\">{} answers clustered into {} groups by meaning; a group is shown when no codebook theme covers most of its answers and it is new in {} or its share of answers grew significantly there. <code>verbatim trends RUN --save-codebook FILE</code> writes them as codebook entries.</p>",
+        c.clustered,
+        c.clusters,
+        esc(&c.latest_period)
+    );
+    if c.candidates.is_empty() {
+        s.push_str("<p class=\"note\">No group is new or growing.</p>");
+        return;
+    }
+    s.push_str("<table><tr><th>candidate</th><th class=\"num\">answers (latest / before)</th><th>examples</th></tr>");
+    for x in &c.candidates {
+        let kp: Vec<String> = x
+            .keyphrases
+            .values()
+            .flat_map(|v| v.iter().take(3).cloned())
+            .collect();
+        let mut ex = String::new();
+        for e in x.examples.iter().take(4) {
+            let _ = write!(ex, "<blockquote dir=\"auto\">{}</blockquote>", esc(e));
+        }
+        let _ = write!(
+            s,
+            "<tr><td><b>{}</b>{}<div class=\"kp\" dir=\"auto\">{}</div></td><td class=\"num\">{} / {}</td><td>{}</td></tr>",
+            esc(&x.id),
+            if x.new { " <span class=\"tag positive\">new</span>" } else { "" },
+            esc(&kp.join(" · ")),
+            x.latest,
+            x.before,
+            ex
+        );
+    }
+    s.push_str("</table>");
+}
+
+fn versus(v: &Versus, pct: bool) -> String {
+    let f = |x: f64| {
+        if pct {
+            format!("{:.0}%", 100.0 * x)
+        } else {
+            format!("{x:+.0}")
+        }
+    };
+    format!(
+        "{}{}<div class=\"meta\">rest {}</div>",
+        f(v.value),
+        flag(&v.tested),
+        f(v.rest)
+    )
+}
+
+/// The segments table: NPS and per-theme share / negative share of each value vs the rest.
+pub fn segments_section(t: &SegmentTable, s: &mut String) {
+    let _ = write!(
+        s,
+        "<h2 id=\"segments\">Segments against the rest</h2><p class=\"note\">Each segment value against all other answers: NPS, and per theme the share of answers that mention it (negative share of the mentions below). <span class=\"up\">▲</span>/<span class=\"down\">▼</span>: significantly higher / lower than the rest (two-proportion z test; NPS: z test with the NPS standard errors; Benjamini-Hochberg over all {} tests at FDR {}; untested below the minimum counts).</p>",
+        t.tests, t.fdr
+    );
+    let Some(first) = t.rows.first() else {
+        s.push_str("<p class=\"note\">No segment columns (analyze with --segment-col).</p>");
+        return;
+    };
+    s.push_str("<div class=\"wide\"><table class=\"segments\"><tr><th>segment</th><th class=\"num\">answers</th><th class=\"num\">NPS</th>");
+    for th in &first.themes {
+        let _ = write!(s, "<th class=\"num\" dir=\"auto\">{}</th>", esc(&th.theme));
+    }
+    s.push_str("</tr>");
+    for r in &t.rows {
+        let _ = write!(
+            s,
+            "<tr><td dir=\"auto\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
+            esc(&r.segment),
+            r.answers,
+            r.nps
+                .as_ref()
+                .map(|v| versus(v, false))
+                .unwrap_or_else(|| "–".into())
+        );
+        for th in &r.themes {
+            let neg = if th.mentions == 0 {
+                "–".to_string()
+            } else {
+                format!("{:.0}%", 100.0 * th.negative_share.value)
+            };
+            let _ = write!(
+                s,
+                "<td class=\"num\">{}<div class=\"meta\">neg {neg}{}</div></td>",
+                versus(&th.share, true),
+                flag(&th.negative_share.tested)
+            );
+        }
+        s.push_str("</tr>");
+    }
+    s.push_str("</table></div>");
+}
+
+/// CSS of these sections (appended to the report's style sheet).
+pub const CSS: &str = ".up{color:#1e8449;font-size:11px;margin-inline-start:2px}.down{color:#c0392b;font-size:11px;margin-inline-start:2px}.wide{overflow-x:auto}table.segments td,table.trends td{white-space:nowrap}";
