@@ -173,6 +173,11 @@ pub struct RunSummary {
     /// [`MAX_EMBED_CHARS`] characters of sentences, [`MAX_UNIT_CHARS`] characters per unit);
     /// their full text is still in the outputs.
     pub capped: u64,
+    /// Personal data redacted at ingest, per kind (`email`, `phone`, `card`, `iban`,
+    /// `israeli_id`, `iranian_national_code`); empty with `--keep-pii`.
+    pub pii: BTreeMap<String, u64>,
+    /// Personal data was kept (`--keep-pii`).
+    pub keep_pii: bool,
     /// `i/n` when sharded.
     pub shard: Option<String>,
     /// Answers per language.
@@ -600,6 +605,8 @@ fn analyze_into(
         no_score: 0,
         non_answers: 0,
         capped: 0,
+        pii: BTreeMap::new(),
+        keep_pii: opts.ingest.keep_pii,
         shard: opts.shard.map(|(i, n)| format!("{i}/{n}")),
         languages: BTreeMap::new(),
         sentiment: BTreeMap::new(),
@@ -717,6 +724,9 @@ fn analyze_into(
         }
         progress.advance(ingest.bytes_read());
     }
+    if !opts.ingest.keep_pii {
+        counts.pii = ingest.pii_counts().by_name();
+    }
     rejects.finish()?;
     let store_meta = store.finish()?;
 
@@ -728,6 +738,7 @@ fn analyze_into(
             s.summary.other_shards = counts.other_shards;
             s.summary.no_score = counts.no_score;
             s.summary.capped = counts.capped;
+            s.summary.pii = counts.pii.clone();
             s
         }
         None => {
