@@ -23,6 +23,8 @@ enum Command {
     Report(cli::report::Args),
     /// Rank improvement ideas of a run folder.
     Ideas(cli::ideas::Args),
+    /// List the answers that need a response, one CSV per theme owner.
+    Followup(cli::followup::Args),
     /// Merge the aggregates of several shard runs into one run folder.
     Merge(cli::merge::Args),
     /// Score sentiment and themes against a labeled JSONL file.
@@ -71,6 +73,7 @@ fn main() {
         Command::Search(a) => cli::search::run(a),
         Command::Report(a) => cli::report::run(a),
         Command::Ideas(a) => cli::ideas::run(a),
+        Command::Followup(a) => cli::followup::run(a),
         Command::Merge(a) => cli::merge::run(a),
         Command::Eval(a) => cli::eval::run(a),
         Command::TrainSentiment(a) => cli::train::run(a),

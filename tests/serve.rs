@@ -595,3 +595,31 @@ fn health_answers_within_a_second_under_hostile_load() {
     }
     drop(held);
 }
+
+/// The follow-up tab's API: without owners in a codebook every detractor is `unassigned`,
+/// lowest score first; a bad limit is a 400.
+#[test]
+fn followup_lists_detractors_worst_first() {
+    let (status, v) = json("/api/followup");
+    assert_eq!(status, 200, "{v}");
+    let detractors = ANSWERS
+        .iter()
+        .filter(|a| a.score.is_some_and(|s| s <= 6))
+        .count();
+    let owners = v["owners"].as_array().unwrap();
+    assert_eq!(owners.len(), 1, "{v}");
+    assert_eq!(owners[0]["owner"], "unassigned");
+    assert_eq!(owners[0]["count"], detractors as u64);
+    let scores: Vec<u64> = owners[0]["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["score"].as_u64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] <= w[1]), "{scores:?}");
+    assert!(scores.iter().all(|s| *s <= 6));
+    let (status, _) = json("/api/followup?limit=0");
+    assert_eq!(status, 400);
+    let (_, one) = json("/api/followup?limit=1");
+    assert_eq!(one["owners"][0]["answers"].as_array().unwrap().len(), 1);
+}

@@ -1,7 +1,7 @@
 //! The analyze stage: mergeable aggregates of a run ([`stats::RunStats`]), NPS with confidence
 //! intervals ([`nps`]), theme impact with bootstrap intervals ([`impact`]), key drivers by
-//! Johnson's relative weights ([`drivers`]), suggestion detection ([`suggestion`]) and ranked
-//! improvement ideas ([`ideas`]).
+//! Johnson's relative weights ([`drivers`]), suggestion detection ([`suggestion`]), ranked
+//! improvement ideas ([`ideas`]) and follow-up lists per theme owner ([`followup`]).
 //!
 //! Everything numeric is computed from [`stats::RunStats`], which holds counts only (no answers),
 //! so shard runs merged with [`stats::RunStats::merge`] give exactly the numbers of one run over
@@ -9,6 +9,7 @@
 
 pub mod drivers;
 pub mod eigen;
+pub mod followup;
 pub mod ideas;
 pub mod impact;
 pub mod merge;

@@ -38,6 +38,9 @@ pub struct ThemeDef {
     /// Example phrases, any language.
     #[serde(default)]
     pub examples: Vec<String>,
+    /// Team that answers this theme's complaints (`billing-team`), for `verbatim followup`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 impl ThemeDef {
@@ -216,6 +219,7 @@ impl Codebook {
             ));
         }
         let (description, examples) = (col("description"), col("examples"));
+        let owner = col("owner");
         let mut themes = Vec::new();
         for (i, rec) in rd.records().enumerate() {
             let rec = rec.map_err(|e| format!("row {}: {e}", i + 2))?;
@@ -233,6 +237,7 @@ impl Codebook {
                     .filter(|e| !e.is_empty())
                     .map(String::from)
                     .collect(),
+                owner: Some(get(owner)).filter(|o| !o.is_empty()),
             });
         }
         Ok(Codebook {
@@ -780,6 +785,7 @@ mod tests {
             description: "Shipping speed (not the courier's manners, which is staff), tracking."
                 .into(),
             examples: vec![],
+            owner: None,
         };
         assert_eq!(t.text(), "Delivery: Shipping speed, tracking.");
         assert_eq!(

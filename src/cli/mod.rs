@@ -2,6 +2,7 @@
 
 pub mod analyze;
 pub mod eval;
+pub mod followup;
 pub mod ideas;
 pub mod import_model;
 pub mod merge;

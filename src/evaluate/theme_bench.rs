@@ -109,6 +109,7 @@ fn names_codebook(rows: &[Row]) -> Codebook {
                 name: c.replace(['_', '-'], " ").replace('/', " / "),
                 description: String::new(),
                 examples: Vec::new(),
+                owner: None,
             })
             .collect(),
         none_examples: Vec::new(),

@@ -87,6 +87,8 @@ pub struct ReportData {
     pub suggestions: u64,
     /// First and last response date.
     pub date_range: Option<(String, String)>,
+    /// Answers to follow up per theme owner (`verbatim followup`), or why there are none.
+    pub followup: Result<Vec<(String, usize)>, String>,
 }
 
 /// Gathers the report's numbers from a run folder.
@@ -115,7 +117,21 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
             (Some(a), Some(b)) => Some((a.clone(), b.clone())),
             _ => None,
         },
+        followup: followup_counts(run_dir),
     })
+}
+
+/// Follow-up counts per owner, routed by the `owner:` fields of the run's codebook.
+fn followup_counts(run_dir: &Path) -> Result<Vec<(String, usize)>, String> {
+    use crate::analyze::followup;
+    let owners = followup::run_codebook(run_dir)?
+        .map(|(_, cb)| followup::owners_of(&cb))
+        .unwrap_or_default();
+    if !run_dir.join(crate::run::layout::RESPONSES).exists() {
+        return Err("the run folder has no responses.jsonl".into());
+    }
+    let lists = followup::followups_of_run(run_dir, &owners).map_err(|e| e.to_string())?;
+    Ok(followup::counts(&lists))
 }
 
 /// Files a report run wrote.

@@ -72,6 +72,19 @@
 //! nps_group, sentiment, lang, themes, date`, one column per segment, then `text`. Cells
 //! starting with `=`, `+`, `-`, `@` get a leading `'` so spreadsheets do not run them.
 //!
+//! ## `GET /api/followup?limit=N`
+//!
+//! The answers that need a response, by theme owner (`verbatim followup`; owners from the
+//! `owner:` fields of the run's codebook), worst first, the first `limit` (1..=1000, default
+//! 50) of each owner:
+//!
+//! ```json
+//! {"owners": [{"owner": "billing-team", "count": 12,
+//!              "answers": [{"seq": 3, "id": "R4", "score": 1, "themes": ["price"],
+//!                           "trigger": "You charged me twice", "reasons": ["detractor"],
+//!                           "segments": {"Plan": "Pro"}, "negative": 0.93}]}]}
+//! ```
+//!
 //! ## Other
 //!
 //! `GET /` the page; `GET /api/health` `{"ok": true, "answers": N}`.
@@ -100,6 +113,8 @@ pub struct App {
     searcher: HybridSearcher,
     /// `/api/themes` is the same for the life of the server: computed once.
     themes: OnceLock<Value>,
+    /// The follow-up lists, computed once.
+    followup: OnceLock<Result<crate::analyze::followup::FollowUps, String>>,
 }
 
 fn retrieve_reply(e: RetrieveError) -> Reply {
@@ -123,12 +138,25 @@ pub fn results_json(q: &Query, r: &Results) -> serde_json::Value {
     })
 }
 
+/// The JSON shape of `/api/followup`: each owner's count and first `limit` answers.
+fn followup_json(lists: &crate::analyze::followup::FollowUps, limit: usize) -> Value {
+    let owners: Vec<Value> = lists
+        .iter()
+        .map(|(owner, items)| {
+            json!({"owner": owner, "count": items.len(),
+                   "answers": items.iter().take(limit).collect::<Vec<_>>()})
+        })
+        .collect();
+    json!({ "owners": owners })
+}
+
 impl App {
     /// An app over an opened run.
     pub fn new(searcher: HybridSearcher) -> App {
         App {
             searcher,
             themes: OnceLock::new(),
+            followup: OnceLock::new(),
         }
     }
 
@@ -156,10 +184,11 @@ impl App {
             "/api/search" => self.search(&pairs),
             "/api/themes" => self.themes(&pairs),
             "/api/export.csv" => self.export(&pairs),
+            "/api/followup" => self.followup(&pairs),
             "/api/health" => Reply::json(200, &json!({"ok": true, "answers": self.searcher.len()})),
             p => match p.strip_prefix("/api/similar/") {
                 Some(seq) => self.similar(seq, &pairs),
-                None => Reply::error(404, format!("no such page: {p}; the API is under /api/search, /api/similar/SEQ, /api/themes, /api/export.csv")),
+                None => Reply::error(404, format!("no such page: {p}; the API is under /api/search, /api/similar/SEQ, /api/themes, /api/followup, /api/export.csv")),
             },
         }
     }
@@ -177,6 +206,39 @@ impl App {
         match theme_table(&self.searcher) {
             Ok(v) => Reply::json(200, self.themes.get_or_init(|| v)),
             Err(e) => retrieve_reply(e),
+        }
+    }
+
+    fn followup(&self, pairs: &[(String, String)]) -> Reply {
+        let mut limit = 50;
+        for (k, v) in pairs {
+            match (k.as_str(), v.parse::<usize>()) {
+                ("limit", Ok(n)) if (1..=MAX_LIMIT).contains(&n) => limit = n,
+                ("limit", _) => {
+                    return Reply::error(
+                        400,
+                        format!("limit={v:?} must be a whole number from 1 to {MAX_LIMIT}"),
+                    )
+                }
+                (other, _) => {
+                    return Reply::error(
+                        400,
+                        format!("unknown parameter {other:?}; /api/followup takes only limit"),
+                    )
+                }
+            }
+        }
+        let lists = self.followup.get_or_init(|| {
+            use crate::analyze::followup;
+            let run = self.searcher.run_dir();
+            let owners = followup::run_codebook(run)?
+                .map(|(_, cb)| followup::owners_of(&cb))
+                .unwrap_or_default();
+            followup::followups_of_run(run, &owners).map_err(|e| e.to_string())
+        });
+        match lists {
+            Ok(l) => Reply::json(200, &followup_json(l, limit)),
+            Err(e) => Reply::error(500, e.clone()),
         }
     }
 
