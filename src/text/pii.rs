@@ -209,7 +209,7 @@ pub fn luhn_valid(digits: &[u32]) -> bool {
             _ => d * 2,
         })
         .sum();
-    !digits.is_empty() && sum % 10 == 0
+    !digits.is_empty() && sum.is_multiple_of(10)
 }
 
 /// Check digit of an Iranian national code (10 digits, not all equal).
