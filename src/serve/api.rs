@@ -138,6 +138,29 @@ pub fn results_json(q: &Query, r: &Results) -> serde_json::Value {
     })
 }
 
+/// The `limit` parameter (1..=[`MAX_LIMIT`], else `default`) of a route that takes no other.
+fn only_limit(pairs: &[(String, String)], default: usize, route: &str) -> Result<usize, Reply> {
+    let mut limit = default;
+    for (k, v) in pairs {
+        match (k.as_str(), v.parse::<usize>()) {
+            ("limit", Ok(n)) if (1..=MAX_LIMIT).contains(&n) => limit = n,
+            ("limit", _) => {
+                return Err(Reply::error(
+                    400,
+                    format!("limit={v:?} must be a whole number from 1 to {MAX_LIMIT}"),
+                ))
+            }
+            (other, _) => {
+                return Err(Reply::error(
+                    400,
+                    format!("unknown parameter {other:?}; /api/{route} takes only limit"),
+                ))
+            }
+        }
+    }
+    Ok(limit)
+}
+
 /// The JSON shape of `/api/followup`: each owner's count and first `limit` answers.
 fn followup_json(lists: &crate::analyze::followup::FollowUps, limit: usize) -> Value {
     let owners: Vec<Value> = lists
@@ -210,24 +233,10 @@ impl App {
     }
 
     fn followup(&self, pairs: &[(String, String)]) -> Reply {
-        let mut limit = 50;
-        for (k, v) in pairs {
-            match (k.as_str(), v.parse::<usize>()) {
-                ("limit", Ok(n)) if (1..=MAX_LIMIT).contains(&n) => limit = n,
-                ("limit", _) => {
-                    return Reply::error(
-                        400,
-                        format!("limit={v:?} must be a whole number from 1 to {MAX_LIMIT}"),
-                    )
-                }
-                (other, _) => {
-                    return Reply::error(
-                        400,
-                        format!("unknown parameter {other:?}; /api/followup takes only limit"),
-                    )
-                }
-            }
-        }
+        let limit = match only_limit(pairs, 50, "followup") {
+            Ok(l) => l,
+            Err(reply) => return reply,
+        };
         let lists = self.followup.get_or_init(|| {
             use crate::analyze::followup;
             let run = self.searcher.run_dir();
@@ -257,24 +266,10 @@ impl App {
         let Ok(seq) = seq.parse::<u64>() else {
             return Reply::error(400, format!("{seq:?} is not an answer number; use /api/similar/SEQ with SEQ from a search hit"));
         };
-        let mut limit = 20;
-        for (k, v) in pairs {
-            match (k.as_str(), v.parse::<usize>()) {
-                ("limit", Ok(n)) if (1..=MAX_LIMIT).contains(&n) => limit = n,
-                ("limit", _) => {
-                    return Reply::error(
-                        400,
-                        format!("limit={v:?} must be a whole number from 1 to {MAX_LIMIT}"),
-                    )
-                }
-                (other, _) => {
-                    return Reply::error(
-                        400,
-                        format!("unknown parameter {other:?}; /api/similar takes only limit"),
-                    )
-                }
-            }
-        }
+        let limit = match only_limit(pairs, 20, "similar") {
+            Ok(l) => l,
+            Err(reply) => return reply,
+        };
         let q = Query {
             limit,
             ..Query::default()
