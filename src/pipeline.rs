@@ -426,9 +426,9 @@ fn self_train_on_store(
     )?)
 }
 
-/// Themes of an answer; a content-free answer or sentence (`...`, emoji, a bare link) gets
-/// none.
-fn apply_themes(e: &mut Encoded, model: &ThemeModel) {
+/// Themes of an answer, child themes rolled up to their `parents`; a content-free answer or
+/// sentence (`...`, emoji, a bare link) gets none.
+fn apply_themes(e: &mut Encoded, model: &ThemeModel, parents: &BTreeMap<String, String>) {
     if text::content::is_content_free(&e.response.text) {
         return;
     }
@@ -450,6 +450,7 @@ fn apply_themes(e: &mut Encoded, model: &ThemeModel) {
     for (s, themes) in e.response.sentences.iter_mut().zip(per_sentence) {
         s.themes = themes;
     }
+    crate::classify::hierarchy::roll_up(&mut e.response, parents);
 }
 
 /// Writers of the final outputs, fed one finished answer at a time.
@@ -580,6 +581,10 @@ fn analyze_into(
         }
         ThemeSource::Discover { .. } => None,
     };
+    let parents = codebook_model
+        .as_ref()
+        .map(|(cb, _)| cb.parents())
+        .unwrap_or_default();
     // A self-trained codebook, like discovery, assigns themes in a second pass.
     let theme_model = match (&codebook_model, &opts.themes) {
         (_, ThemeSource::SelfTrainedCodebook { .. }) => None,
@@ -711,7 +716,7 @@ fn analyze_into(
             store.push(&e.answer, &e.sentences)?;
             match (&theme_model, &mut sinks, &mut work) {
                 (Some(m), Some(s), _) => {
-                    apply_themes(e, m);
+                    apply_themes(e, m, &parents);
                     s.write(&e.response)?;
                 }
                 (_, _, Some(w)) => {
@@ -780,7 +785,7 @@ fn analyze_into(
                     capped: false,
                     response,
                 };
-                apply_themes(&mut e, &model);
+                apply_themes(&mut e, &model, &parents);
                 s.write(&e.response)?;
                 if i % 1024 == 0 {
                     progress.advance(i as u64);

@@ -641,6 +641,9 @@ fn pii_is_redacted_before_the_run_and_followup_routes_by_owner() {
             "billing" | "price" => Some("billing-team".into()),
             _ => None,
         };
+        if t.id == "wait_time" {
+            t.parent = Some("support".into());
+        }
     }
     let codebook = dir.path().join("themes.yaml");
     cb.save(&codebook).unwrap();
@@ -651,7 +654,8 @@ fn pii_is_redacted_before_the_run_and_followup_routes_by_owner() {
          d1,1,Basic,The parcel arrived two weeks late and the box was crushed.\n\
          c1,8,Pro,Please call me back at 054-1234567 or mail dana.cohen@gmail.com about my order.\n\
          p1,10,Pro,Everything was perfect and the courier was lovely.\n\
-         h1,2,Basic,המשלוח הגיע באיחור של שבועיים\n",
+         h1,2,Basic,המשלוח הגיע באיחור של שבועיים\n\
+         w1,3,Pro,I waited forty minutes on the phone before anyone picked up.\n",
     )
     .unwrap();
     let bin = |args: &[&str]| {
@@ -731,4 +735,25 @@ fn pii_is_redacted_before_the_run_and_followup_routes_by_owner() {
         !all.contains("p1,10"),
         "a happy promoter needs no call: {all}"
     );
+
+    // wait_time has `parent: support`: every answer about waiting counts for support too, and
+    // the report's theme table lists it under support.
+    let rs: Vec<Response> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let has = |r: &Response, t: &str| r.themes.iter().any(|m| m.theme == t);
+    let w1 = rs.iter().find(|r| r.id == "w1").unwrap();
+    assert!(has(w1, "wait_time"), "{:?}", w1.themes);
+    assert!(rs
+        .iter()
+        .filter(|r| has(r, "wait_time"))
+        .all(|r| has(r, "support")));
+    bin(&["report", runp]);
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    let (s, w) = (
+        html.find(">support</td>").unwrap(),
+        html.find(">↳ wait_time</td>").unwrap(),
+    );
+    assert!(s < w, "the child row follows its parent");
 }

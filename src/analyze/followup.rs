@@ -162,6 +162,16 @@ pub fn run_codebook(run_dir: &Path) -> Result<Option<(PathBuf, Codebook)>, Strin
     }
 }
 
+/// Parent theme by child id, from the codebook in the run's provenance.json (none when it
+/// cannot be read).
+pub fn run_parents(run_dir: &Path) -> BTreeMap<String, String> {
+    run_codebook(run_dir)
+        .ok()
+        .flatten()
+        .map(|(_, cb)| cb.parents())
+        .unwrap_or_default()
+}
+
 /// The sentence a reason points at: a contact request, else the most negative sentence
 /// raising one of `themes`, else the most negative sentence.
 fn trigger(r: &Response, themes: &BTreeSet<&str>, contact: bool) -> String {

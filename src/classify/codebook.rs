@@ -41,6 +41,10 @@ pub struct ThemeDef {
     /// Team that answers this theme's complaints (`billing-team`), for `verbatim followup`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// Id of the broader theme this one belongs to (one level): an answer raising this theme
+    /// also raises the parent, so counts, impact and drivers roll up ([`super::hierarchy`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 impl ThemeDef {
@@ -219,7 +223,7 @@ impl Codebook {
             ));
         }
         let (description, examples) = (col("description"), col("examples"));
-        let owner = col("owner");
+        let (owner, parent) = (col("owner"), col("parent"));
         let mut themes = Vec::new();
         for (i, rec) in rd.records().enumerate() {
             let rec = rec.map_err(|e| format!("row {}: {e}", i + 2))?;
@@ -238,6 +242,7 @@ impl Codebook {
                     .map(String::from)
                     .collect(),
                 owner: Some(get(owner)).filter(|o| !o.is_empty()),
+                parent: Some(get(parent)).filter(|p| !p.is_empty()),
             });
         }
         Ok(Codebook {
@@ -273,6 +278,7 @@ impl Codebook {
         if self.themes.is_empty() {
             return Err("the codebook has no themes".into());
         }
+        super::hierarchy::check_parents(&self.themes)?;
         Ok(self)
     }
 
@@ -321,6 +327,14 @@ impl Codebook {
             "\n# Fitted by",
         );
         std::fs::write(path, out).map_err(|e| ClassifyError::io(path, e))
+    }
+
+    /// Parent id by child theme id.
+    pub fn parents(&self) -> BTreeMap<String, String> {
+        self.themes
+            .iter()
+            .filter_map(|t| Some((t.id.clone(), t.parent.clone()?)))
+            .collect()
     }
 
     /// Theme ids in codebook order.
@@ -786,6 +800,7 @@ mod tests {
                 .into(),
             examples: vec![],
             owner: None,
+            parent: None,
         };
         assert_eq!(t.text(), "Delivery: Shipping speed, tracking.");
         assert_eq!(

@@ -432,6 +432,7 @@ impl Discovery {
                         description: format!("Answers about: {}", phrases.join(", ")),
                         examples: t.examples.clone(),
                         owner: None,
+                        parent: None,
                     }
                 })
                 .collect(),

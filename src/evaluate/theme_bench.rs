@@ -110,6 +110,7 @@ fn names_codebook(rows: &[Row]) -> Codebook {
                 description: String::new(),
                 examples: Vec::new(),
                 owner: None,
+                parent: None,
             })
             .collect(),
         none_examples: Vec::new(),

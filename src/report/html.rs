@@ -178,7 +178,8 @@ fn themes_section(d: &ReportData, s: &mut String) {
         let [neg, neu, pos] = t.sentiment;
         let _ = write!(
             s,
-            "<tr><td dir=\"auto\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}%</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{} <span class=\"meta\">{} / {} / {}</span></td><td class=\"num\">{}</td></tr>",
+            "<tr><td dir=\"auto\">{}{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}%</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{} <span class=\"meta\">{} / {} / {}</span></td><td class=\"num\">{}</td></tr>",
+            if d.parents.contains_key(&t.theme) { "↳ " } else { "" },
             esc(&t.theme),
             t.mentions,
             t.share * 100.0,

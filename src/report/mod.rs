@@ -87,6 +87,8 @@ pub struct ReportData {
     pub suggestions: u64,
     /// First and last response date.
     pub date_range: Option<(String, String)>,
+    /// Parent theme by child id (`parent:` in the run's codebook): the theme table is a tree.
+    pub parents: std::collections::BTreeMap<String, String>,
     /// Answers to follow up per theme owner (`verbatim followup`), or why there are none.
     pub followup: Result<Vec<(String, usize)>, String>,
 }
@@ -107,7 +109,11 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
             .and_then(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
             .unwrap_or_else(|| run_dir.display().to_string()),
         nps: nps_tables(&stats, opts.period),
-        themes: theme_table(&stats, &opts.impact),
+        themes: crate::classify::hierarchy::tree_sorted(
+            theme_table(&stats, &opts.impact),
+            |r| &r.theme,
+            &crate::analyze::followup::run_parents(run_dir),
+        ),
         drivers: analyze_drivers(&stats, &opts.drivers),
         ideas,
         examples,
@@ -118,6 +124,7 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
             _ => None,
         },
         followup: followup_counts(run_dir),
+        parents: crate::analyze::followup::run_parents(run_dir),
     })
 }
 

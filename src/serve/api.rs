@@ -50,7 +50,7 @@
 //! ```json
 //! {"answers": 1000, "scored": 950, "nps": 12.5, "nps_low": 7.1, "nps_high": 17.9,
 //!  "source": "stats.json",
-//!  "themes": [{"theme": "delivery", "name": "Delivery", "count": 120, "share": 0.12,
+//!  "themes": [{"theme": "delivery", "parent": null, "name": "Delivery", "count": 120, "share": 0.12,
 //!              "negative_share": 0.8, "sentiment": {"negative": 96, "neutral": 14, "positive": 10},
 //!              "avg_score": 4.2, "nps": -40.0, "nps_low": -52.0, "nps_high": -28.0,
 //!              "impact": -6.1, "impact_low": -8.0, "impact_high": -4.3, "impact_uncertain": false}],
@@ -61,7 +61,8 @@
 //! ```
 //!
 //! `nps_low`/`nps_high` are null and `nps_small_n` is true for a group with fewer than 10
-//! scored answers (too few for an interval). Themes are most mentioned first; `impact` is NPS(all) - NPS(answers without the theme) in
+//! scored answers (too few for an interval). Themes are most mentioned first, each followed
+//! by its children when the codebook has `parent:` themes (`parent` names it); `impact` is NPS(all) - NPS(answers without the theme) in
 //! NPS points with a 95% bootstrap interval; drivers are Johnson's relative weights (signed
 //! percent, absolute values sum to 100), largest first.
 //!
