@@ -27,6 +27,8 @@ enum Command {
     Compare(cli::compare::Args),
     /// Theme trends per period with significance, and new theme candidates.
     Trends(cli::trends::Args),
+    /// List the answers that need a response, one CSV per theme owner.
+    Followup(cli::followup::Args),
     /// Merge the aggregates of several shard runs into one run folder.
     Merge(cli::merge::Args),
     /// Score sentiment and themes against a labeled JSONL file.
@@ -75,6 +77,7 @@ fn main() {
         Command::Search(a) => cli::search::run(a),
         Command::Report(a) => cli::report::run(a),
         Command::Ideas(a) => cli::ideas::run(a),
+        Command::Followup(a) => cli::followup::run(a),
         Command::Merge(a) => cli::merge::run(a),
         Command::Compare(a) => cli::compare::run(a),
         Command::Trends(a) => cli::trends::run(a),

@@ -173,6 +173,11 @@ pub struct RunSummary {
     /// [`MAX_EMBED_CHARS`] characters of sentences, [`MAX_UNIT_CHARS`] characters per unit);
     /// their full text is still in the outputs.
     pub capped: u64,
+    /// Personal data redacted at ingest, per kind (`email`, `phone`, `card`, `iban`,
+    /// `israeli_id`, `iranian_national_code`); empty with `--keep-pii`.
+    pub pii: BTreeMap<String, u64>,
+    /// Personal data was kept (`--keep-pii`).
+    pub keep_pii: bool,
     /// `i/n` when sharded.
     pub shard: Option<String>,
     /// Answers per language.
@@ -421,9 +426,9 @@ fn self_train_on_store(
     )?)
 }
 
-/// Themes of an answer; a content-free answer or sentence (`...`, emoji, a bare link) gets
-/// none.
-fn apply_themes(e: &mut Encoded, model: &ThemeModel) {
+/// Themes of an answer, child themes rolled up to their `parents`; a content-free answer or
+/// sentence (`...`, emoji, a bare link) gets none.
+fn apply_themes(e: &mut Encoded, model: &ThemeModel, parents: &BTreeMap<String, String>) {
     if text::content::is_content_free(&e.response.text) {
         return;
     }
@@ -445,6 +450,7 @@ fn apply_themes(e: &mut Encoded, model: &ThemeModel) {
     for (s, themes) in e.response.sentences.iter_mut().zip(per_sentence) {
         s.themes = themes;
     }
+    crate::classify::hierarchy::roll_up(&mut e.response, parents);
 }
 
 /// Writers of the final outputs, fed one finished answer at a time.
@@ -575,6 +581,10 @@ fn analyze_into(
         }
         ThemeSource::Discover { .. } => None,
     };
+    let parents = codebook_model
+        .as_ref()
+        .map(|(cb, _)| cb.parents())
+        .unwrap_or_default();
     // A self-trained codebook, like discovery, assigns themes in a second pass.
     let theme_model = match (&codebook_model, &opts.themes) {
         (_, ThemeSource::SelfTrainedCodebook { .. }) => None,
@@ -600,6 +610,8 @@ fn analyze_into(
         no_score: 0,
         non_answers: 0,
         capped: 0,
+        pii: BTreeMap::new(),
+        keep_pii: opts.ingest.keep_pii,
         shard: opts.shard.map(|(i, n)| format!("{i}/{n}")),
         languages: BTreeMap::new(),
         sentiment: BTreeMap::new(),
@@ -704,7 +716,7 @@ fn analyze_into(
             store.push(&e.answer, &e.sentences)?;
             match (&theme_model, &mut sinks, &mut work) {
                 (Some(m), Some(s), _) => {
-                    apply_themes(e, m);
+                    apply_themes(e, m, &parents);
                     s.write(&e.response)?;
                 }
                 (_, _, Some(w)) => {
@@ -717,6 +729,9 @@ fn analyze_into(
         }
         progress.advance(ingest.bytes_read());
     }
+    if !opts.ingest.keep_pii {
+        counts.pii = ingest.pii_counts().by_name();
+    }
     rejects.finish()?;
     let store_meta = store.finish()?;
 
@@ -728,6 +743,7 @@ fn analyze_into(
             s.summary.other_shards = counts.other_shards;
             s.summary.no_score = counts.no_score;
             s.summary.capped = counts.capped;
+            s.summary.pii = counts.pii.clone();
             s
         }
         None => {
@@ -769,7 +785,7 @@ fn analyze_into(
                     capped: false,
                     response,
                 };
-                apply_themes(&mut e, &model);
+                apply_themes(&mut e, &model, &parents);
                 s.write(&e.response)?;
                 if i % 1024 == 0 {
                     progress.advance(i as u64);

@@ -625,3 +625,135 @@ fn a_descriptions_only_codebook_self_trains_on_the_export_reproducibly() {
     let err = run_self_trained(&dir.path().join("c"), "corpora/eval/themes.yaml").unwrap_err();
     assert!(err.contains("without examples"), "{err}");
 }
+
+/// A hand-built export through the binary: personal data never reaches the run folder (the
+/// answers, the index) and is counted in summary.json; `verbatim followup` then routes the
+/// answers by the codebook's owners into one CSV per owner.
+#[test]
+fn pii_is_redacted_before_the_run_and_followup_routes_by_owner() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cb =
+        verbatim::classify::codebook::Codebook::load(&repo("corpora/eval/themes.yaml")).unwrap();
+    for t in &mut cb.themes {
+        t.owner = match t.id.as_str() {
+            "delivery" => Some("logistics".into()),
+            "billing" | "price" => Some("billing-team".into()),
+            _ => None,
+        };
+        if t.id == "wait_time" {
+            t.parent = Some("support".into());
+        }
+    }
+    let codebook = dir.path().join("themes.yaml");
+    cb.save(&codebook).unwrap();
+    let input = dir.path().join("export.csv");
+    std::fs::write(
+        &input,
+        "id,score,plan,text\n\
+         d1,1,Basic,The parcel arrived two weeks late and the box was crushed.\n\
+         c1,8,Pro,Please call me back at 054-1234567 or mail dana.cohen@gmail.com about my order.\n\
+         p1,10,Pro,Everything was perfect and the courier was lovely.\n\
+         h1,2,Basic,המשלוח הגיע באיחור של שבועיים\n\
+         w1,3,Pro,I waited forty minutes on the phone before anyone picked up.\n",
+    )
+    .unwrap();
+    let bin = |args: &[&str]| {
+        let o = Command::new(env!("CARGO_BIN_EXE_verbatim"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{args:?}: {o:?}");
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let run = dir.path().join("run");
+    let (inp, cbp, runp) = (
+        input.to_str().unwrap(),
+        codebook.to_str().unwrap(),
+        run.to_str().unwrap(),
+    );
+    let printed = bin(&[
+        "analyze",
+        inp,
+        "--text-col",
+        "text",
+        "--score-col",
+        "score",
+        "--id-col",
+        "id",
+    ]
+    .into_iter()
+    .chain(["--segment-col", "plan", "--codebook", cbp, "--out", runp])
+    .collect::<Vec<_>>());
+    assert!(
+        printed.contains("personal data redacted: email 1, phone 1"),
+        "{printed}"
+    );
+    let summary: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(run.join("summary.json")).unwrap()).unwrap();
+    assert_eq!(
+        (
+            summary["pii"]["phone"].as_u64(),
+            summary["pii"]["email"].as_u64()
+        ),
+        (Some(1), Some(1))
+    );
+    let jsonl = std::fs::read_to_string(run.join("responses.jsonl")).unwrap();
+    assert!(!jsonl.contains("1234567") && !jsonl.contains("dana.cohen"));
+    assert!(jsonl.contains("Please call me back at [phone] or mail [email] about my order."));
+    let encoder =
+        BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
+    let searcher = HybridSearcher::open(&run, std::sync::Arc::new(encoder)).unwrap();
+    let mut q = Query::new("dana.cohen");
+    q.mode = Mode::Keyword;
+    assert_eq!(
+        searcher.search(&q).unwrap().total,
+        0,
+        "the index never saw the email"
+    );
+
+    let printed = bin(&["followup", runp]);
+    assert!(printed.contains("logistics:"), "{printed}");
+    let read = |owner: &str| {
+        std::fs::read_to_string(run.join("followup").join(format!("followup-{owner}.csv")))
+            .unwrap_or_default()
+    };
+    let (logistics, all) = (
+        read("logistics"),
+        [read("logistics"), read("billing-team"), read("unassigned")].concat(),
+    );
+    assert!(
+        logistics.starts_with("id,score,themes,trigger_sentence,reason,segments\nd1,1,"),
+        "{logistics}"
+    );
+    assert!(logistics.contains("\nh1,2,"), "{logistics}");
+    assert!(
+        all.contains("asks for contact") && all.contains("c1,8,"),
+        "{all}"
+    );
+    assert!(
+        !all.contains("p1,10"),
+        "a happy promoter needs no call: {all}"
+    );
+
+    // wait_time has `parent: support`: every answer about waiting counts for support too, and
+    // the report's theme table lists it under support.
+    let rs: Vec<Response> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let has = |r: &Response, t: &str| r.themes.iter().any(|m| m.theme == t);
+    let w1 = rs.iter().find(|r| r.id == "w1").unwrap();
+    assert!(has(w1, "wait_time"), "{:?}", w1.themes);
+    assert!(rs
+        .iter()
+        .filter(|r| has(r, "wait_time"))
+        .all(|r| has(r, "support")));
+    bin(&["report", runp]);
+    let html = std::fs::read_to_string(run.join("report.html")).unwrap();
+    let (s, w) = (
+        html.find(">support</td>").unwrap(),
+        html.find(">↳ wait_time</td>").unwrap(),
+    );
+    assert!(s < w, "the child row follows its parent");
+}

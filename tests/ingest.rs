@@ -790,3 +790,103 @@ mod reader_properties {
         }
     }
 }
+
+/// Reads `csv` (columns id, score, date, contact, text) with PII redaction on or off.
+fn pii_records(csv: &str, keep_pii: bool) -> (Vec<Record>, verbatim::text::pii::PiiCounts) {
+    let (_dir, path) = temp_file("pii.csv", csv.as_bytes());
+    let o = IngestOptions {
+        text_col: "text".into(),
+        score_col: Some("score".into()),
+        id_col: Some("id".into()),
+        date_col: Some("date".into()),
+        keep_pii,
+        ..IngestOptions::default()
+    };
+    let mut ingest = Ingest::open(&path, &o).unwrap();
+    let records: Vec<Record> = ingest
+        .by_ref()
+        .map(|o| match o {
+            RowOutcome::Record(r) => r,
+            RowOutcome::Rejected(r) => panic!("{r:?}"),
+        })
+        .collect();
+    (records, ingest.pii_counts())
+}
+
+/// Every kind of personal data is found in Hebrew, Persian, Arabic and English answers, in
+/// ASCII, Persian and Arabic-Indic digits; order numbers, dates, scores and ids stay.
+#[test]
+fn pii_of_every_kind_is_redacted_in_he_fa_ar_en() {
+    let csv = "id,score,date,contact,text\n\
+        he1,3,2025-01-04,dana.cohen@gmail.com,\"חזרו אליי ל-054-1234567 או dana.cohen@gmail.com, ת״ז 039337423, כרטיס 4539 1488 0343 6467, חשבון IL14 0108 0000 0099 9999 99. הזמנה מספר 123456782\"\n\
+        fa1,2,2025-01-05,,\"کد ملی من ۰۰۱۳۵۴۲۴۱۹ است، شماره‌ام ۰۹۱۲۳۴۵۶۷۸۹ و شبا IR۳۰ ۰۶۲۹ ۶۰۰۰ ۰۰۰۰ ۱۰۰۳ ۲۴۲۰ ۰۰۰۱ ایمیل ali.rezaei@yahoo.com کارت ۵۴۲۵-۲۳۳۴-۳۰۱۰-۹۹۰۳\"\n\
+        ar1,1,2025-01-06,,\"اتصلوا بي على +٩٧١ ٥٠ ١٢٣ ٤٥٦٧ أو omar@example.ae، رقم الهوية ٠٣٩٣٣٧٤٢٣، البطاقة ٤٥٣٩١٤٨٨٠٣٤٣٦٤٦٧، الآيبان DE89 3704 0044 0532 0130 00\"\n\
+        en1,0,2025-01-07,+1 415 555 0134,\"Call me at (555) 123-4567 or +1 415 555 0134, mail john.smith@example.com. Card 5425-2334-3010-9903, IBAN GB82 WEST 1234 5698 7654 32, national code 4608968882, ID 123456782. Order #123456782 came 2025-01-04, 9 days late, 10/10 would not buy again.\"\n";
+    let (records, counts) = pii_records(csv, false);
+    let text = |id: &str| records.iter().find(|r| r.id == id).unwrap().text.clone();
+    assert_eq!(
+        text("he1"),
+        "חזרו אליי ל-[phone] או [email], ת״ז [id], כרטיס [card], חשבון [iban]. הזמנה מספר 123456782"
+    );
+    assert_eq!(
+        text("fa1"),
+        "کد ملی من [id] است، شماره‌ام [phone] و شبا [iban] ایمیل [email] کارت [card]"
+    );
+    assert_eq!(
+        text("ar1"),
+        "اتصلوا بي على [phone] أو [email]، رقم الهوية [id]، البطاقة [card]، الآيبان [iban]"
+    );
+    assert_eq!(
+        text("en1"),
+        "Call me at [phone] or [phone], mail [email]. Card [card], IBAN [iban], national code [id], ID [id]. Order #123456782 came 2025-01-04, 9 days late, 10/10 would not buy again."
+    );
+    let n = counts.by_name();
+    let got: Vec<u64> = [
+        "email",
+        "phone",
+        "card",
+        "iban",
+        "israeli_id",
+        "iranian_national_code",
+    ]
+    .iter()
+    .map(|k| n[*k])
+    .collect();
+    // The contact column's email and phone count too; the text column's copy does not.
+    assert_eq!(got, vec![5, 6, 4, 4, 3, 2]);
+    let en = records.iter().find(|r| r.id == "en1").unwrap();
+    assert_eq!(en.fields["contact"], "[phone]");
+    assert_eq!(en.fields["text"], en.text);
+    assert_eq!(
+        (en.score, en.date.as_deref(), en.fields["date"].as_str()),
+        (Some(0), Some("2025-01-07"), "2025-01-07")
+    );
+    let (kept, counts) = pii_records(csv, true);
+    assert!(kept[0].text.contains("dana.cohen@gmail.com"));
+    assert!(counts.0.is_empty());
+}
+
+/// The demo export has no personal data: redaction changes no answer, score, date or id.
+#[test]
+fn pii_redaction_leaves_the_demo_untouched() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/demo/feedback.csv");
+    let read = |keep_pii: bool| {
+        let o = IngestOptions {
+            text_col: "Comment".into(),
+            score_col: Some("Score".into()),
+            id_col: Some("ResponseId".into()),
+            date_col: Some("Date".into()),
+            segment_cols: vec!["Plan".into(), "Country".into()],
+            keep_pii,
+            ..IngestOptions::default()
+        };
+        let mut ingest = Ingest::open(&path, &o).unwrap();
+        let rows: Vec<RowOutcome> = ingest.by_ref().collect();
+        (rows, ingest.pii_counts())
+    };
+    let (redacted, counts) = read(false);
+    let (kept, _) = read(true);
+    assert_eq!(redacted.len(), 420);
+    assert_eq!(redacted, kept);
+    assert!(counts.by_name().values().all(|n| *n == 0), "{counts:?}");
+}

@@ -1342,3 +1342,165 @@ fn a_theme_planted_in_the_last_month_of_the_demo_is_a_new_theme_candidate() {
         "{stdout}"
     );
 }
+
+/// A hand-built run with a codebook whose delivery and billing themes have owners: each
+/// answer that needs a response goes to the right owners, worst first, with its trigger
+/// sentence and reasons, in one CSV per owner, and the report counts them.
+#[test]
+fn followup_lists_route_answers_to_owners_worst_first() {
+    use verbatim::analyze::followup::{
+        counts, followups_of_run, owners_of, run_codebook, write_csvs,
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let cb_path = tmp.path().join("themes.csv");
+    std::fs::write(
+        &cb_path,
+        "id,name,owner\ndelivery,Delivery,logistics\nbilling,Billing,billing-team\nprice,Price,\n",
+    )
+    .unwrap();
+    let neg = |mut r: Response, sentences: &[usize]| {
+        for &i in sentences {
+            r.sentences[i].sentiment = sentiment(NEG);
+        }
+        r
+    };
+    let rs = vec![
+        neg(
+            resp(
+                1,
+                Some(2),
+                "en",
+                "2025-01-01",
+                "Basic",
+                &[("The parcel came two weeks late.", false)],
+                &[("delivery", 0, NEG)],
+            ),
+            &[0],
+        ),
+        resp(
+            2,
+            Some(9),
+            "en",
+            "2025-01-01",
+            "Pro",
+            &[
+                ("Great app.", false),
+                ("Please call me back about the double charge.", false),
+            ],
+            &[("billing", 1, NEU)],
+        ),
+        neg(
+            resp(
+                3,
+                Some(8),
+                "he",
+                "2025-01-02",
+                "Pro",
+                &[("המחירים עלו שוב", false)],
+                &[("price", 0, NEG)],
+            ),
+            &[0],
+        ),
+        resp(
+            4,
+            None,
+            "fa",
+            "2025-01-02",
+            "Basic",
+            &[("لطفا با من تماس بگیرید", false)],
+            &[],
+        ),
+        resp(
+            5,
+            Some(0),
+            "en",
+            "2025-01-03",
+            "Basic",
+            &[("Terrible.", false)],
+            &[],
+        ),
+        neg(
+            resp(
+                6,
+                Some(7),
+                "ar",
+                "2025-01-03",
+                "Pro",
+                &[("الفاتورة خاطئة", false)],
+                &[("billing", 0, NEG)],
+            ),
+            &[0],
+        ),
+        neg(
+            resp(
+                7,
+                Some(3),
+                "en",
+                "2025-01-04",
+                "Basic",
+                &[("Courier was rude.", false), ("Billing is fine.", false)],
+                &[("delivery", 0, NEG), ("billing", 1, POS)],
+            ),
+            &[0],
+        ),
+        resp(
+            8,
+            Some(10),
+            "en",
+            "2025-01-04",
+            "Pro",
+            &[("Love it, fast delivery.", false)],
+            &[("delivery", 0, POS)],
+        ),
+    ];
+    let run = tmp.path().join("run");
+    write_run(&run, &ids(&["delivery", "billing", "price"]), &rs, &[]);
+    Provenance {
+        input: None,
+        shard: None,
+        model: "fake-8".into(),
+        model_fingerprint: "x".into(),
+        codebook: Some(FileHash::of(&cb_path).unwrap()),
+        shards: Vec::new(),
+        merged_from: Vec::new(),
+    }
+    .save(&run)
+    .unwrap();
+    let owners = owners_of(&run_codebook(&run).unwrap().unwrap().1);
+    let lists = followups_of_run(&run, &owners).unwrap();
+    let order = |o: &str| lists[o].iter().map(|f| f.id.as_str()).collect::<Vec<_>>();
+    assert_eq!(order("logistics"), ["R1", "R7"]);
+    assert_eq!(order("billing-team"), ["R7", "R6", "R2"]);
+    assert_eq!(order("unassigned"), ["R5", "R4"]);
+    assert_eq!(
+        counts(&lists),
+        [
+            ("billing-team".to_string(), 3),
+            ("logistics".into(), 2),
+            ("unassigned".into(), 2)
+        ]
+    );
+    let out = tmp.path().join("fu");
+    let files = write_csvs(&out, &lists).unwrap();
+    assert_eq!(files.len(), 3);
+    let billing = std::fs::read_to_string(out.join("followup-billing-team.csv")).unwrap();
+    assert_eq!(
+        billing,
+        "id,score,themes,trigger_sentence,reason,segments\n\
+         R7,3,delivery; billing,Billing is fine.,detractor,Plan=Basic\n\
+         R6,7,billing,الفاتورة خاطئة,negative about an owned theme,Plan=Pro\n\
+         R2,9,billing,Please call me back about the double charge.,asks for contact,Plan=Pro\n"
+    );
+    let logistics = std::fs::read_to_string(out.join("followup-logistics.csv")).unwrap();
+    assert!(logistics.contains(
+        "R7,3,delivery; billing,Courier was rude.,detractor; negative about an owned theme,Plan=Basic"
+    ));
+    let unassigned = std::fs::read_to_string(out.join("followup-unassigned.csv")).unwrap();
+    assert!(unassigned.contains("R4,,,لطفا با من تماس بگیرید,asks for contact,Plan=Basic"));
+
+    let opts = verbatim::report::ReportOptions::default();
+    let data = verbatim::report::build(&run, &opts).unwrap();
+    let html = verbatim::report::html::render(&data, &opts);
+    assert!(html.contains("<td dir=\"auto\">billing-team</td><td class=\"num\">3</td>"));
+    assert!(html.contains("<td dir=\"auto\">unassigned</td><td class=\"num\">2</td>"));
+}

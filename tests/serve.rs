@@ -219,12 +219,24 @@ fn semantic_search_crosses_languages() {
         vec![(1, "he".into()), (2, "fa".into()), (3, "ar".into())],
         "{v}"
     );
-    // A language filter applies to semantic hits too.
-    let (_, v) = json("/api/search?q=late%20delivery&mode=semantic&lang=he");
+    // A language filter applies to semantic hits too; all=1 ranks every Hebrew answer.
+    let (_, v) = json("/api/search?q=late%20delivery&mode=semantic&lang=he&all=1");
     let hits = seqs_langs(&v);
     assert_eq!(v["total"], 2);
     assert!(hits.iter().all(|h| h.1 == "he"), "{hits:?}");
     assert_eq!(hits[0].0, 1);
+    // The relevance cut keeps only the Hebrew answer about a late delivery, and counts it.
+    let (_, v) = json("/api/search?q=late%20delivery&mode=semantic&lang=he");
+    assert_eq!(
+        (v["total"].as_u64(), seqs_langs(&v)),
+        (Some(1), vec![(1, "he".to_string())])
+    );
+    assert_eq!(
+        v["facets"]["lang"],
+        serde_json::json!([{"value": "he", "count": 1}])
+    );
+    let (status, _) = json("/api/search?q=late&all=2");
+    assert_eq!(status, 400);
     // Inline filter syntax too, stripped from the embedded text.
     let (_, v) = json("/api/search?q=late%20delivery%20lang:fa&mode=semantic");
     assert_eq!(seqs_langs(&v), vec![(2, "fa".to_string())]);
@@ -232,7 +244,7 @@ fn semantic_search_crosses_languages() {
 
 #[test]
 fn hybrid_fuses_both_sides() {
-    let (status, v) = json("/api/search?q=delivery&mode=hybrid&limit=10");
+    let (status, v) = json("/api/search?q=delivery&mode=hybrid&limit=10&all=1");
     assert_eq!(status, 200);
     let first = &v["hits"][0];
     assert_eq!(first["seq"], 0, "found by both retrievers: ranked first");
@@ -251,6 +263,9 @@ fn hybrid_fuses_both_sides() {
         v["total"], 10,
         "1 keyword match + 9 semantic-only hits (all answers in depth)"
     );
+    // Without all=1 only answers above the relevance cut join the keyword match.
+    let (_, cut) = json("/api/search?q=delivery&mode=hybrid&limit=10");
+    assert!(cut["total"].as_u64().unwrap() < 10, "{cut}");
 }
 
 #[test]
@@ -591,4 +606,32 @@ fn health_answers_within_a_second_under_hostile_load() {
         assert!(took < Duration::from_secs(1), "{path} took {took:?}");
     }
     drop(held);
+}
+
+/// The follow-up tab's API: without owners in a codebook every detractor is `unassigned`,
+/// lowest score first; a bad limit is a 400.
+#[test]
+fn followup_lists_detractors_worst_first() {
+    let (status, v) = json("/api/followup");
+    assert_eq!(status, 200, "{v}");
+    let detractors = ANSWERS
+        .iter()
+        .filter(|a| a.score.is_some_and(|s| s <= 6))
+        .count();
+    let owners = v["owners"].as_array().unwrap();
+    assert_eq!(owners.len(), 1, "{v}");
+    assert_eq!(owners[0]["owner"], "unassigned");
+    assert_eq!(owners[0]["count"], detractors as u64);
+    let scores: Vec<u64> = owners[0]["answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["score"].as_u64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] <= w[1]), "{scores:?}");
+    assert!(scores.iter().all(|s| *s <= 6));
+    let (status, _) = json("/api/followup?limit=0");
+    assert_eq!(status, 400);
+    let (_, one) = json("/api/followup?limit=1");
+    assert_eq!(one["owners"][0]["answers"].as_array().unwrap().len(), 1);
 }

@@ -1,9 +1,10 @@
 //! The analyze stage: mergeable aggregates of a run ([`stats::RunStats`]), NPS with confidence
 //! intervals ([`nps`]), theme impact with bootstrap intervals ([`impact`]), key drivers by
 //! Johnson's relative weights ([`drivers`]), suggestion detection ([`suggestion`]), ranked
-//! improvement ideas ([`ideas`]), and the analyst's next questions: why NPS moved
-//! ([`compare`]), what is new or growing ([`trends`]), segments against the rest
-//! ([`segments`]), with their tests ([`signif`]) over theme-set counts ([`slices`]).
+//! improvement ideas ([`ideas`]), follow-up lists per theme owner ([`followup`]), and the
+//! analyst's next questions: why NPS moved ([`compare`]), what is new or growing ([`trends`]),
+//! segments against the rest ([`segments`]), with their tests ([`signif`]) over theme-set
+//! counts ([`slices`]).
 //!
 //! Everything numeric is computed from [`stats::RunStats`], which holds counts only (no answers),
 //! so shard runs merged with [`stats::RunStats::merge`] give exactly the numbers of one run over
@@ -12,6 +13,7 @@
 pub mod compare;
 pub mod drivers;
 pub mod eigen;
+pub mod followup;
 pub mod ideas;
 pub mod impact;
 pub mod merge;

@@ -38,6 +38,13 @@ pub struct ThemeDef {
     /// Example phrases, any language.
     #[serde(default)]
     pub examples: Vec<String>,
+    /// Team that answers this theme's complaints (`billing-team`), for `verbatim followup`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// Id of the broader theme this one belongs to (one level): an answer raising this theme
+    /// also raises the parent, so counts, impact and drivers roll up ([`super::hierarchy`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent: Option<String>,
 }
 
 impl ThemeDef {
@@ -216,6 +223,7 @@ impl Codebook {
             ));
         }
         let (description, examples) = (col("description"), col("examples"));
+        let (owner, parent) = (col("owner"), col("parent"));
         let mut themes = Vec::new();
         for (i, rec) in rd.records().enumerate() {
             let rec = rec.map_err(|e| format!("row {}: {e}", i + 2))?;
@@ -233,6 +241,8 @@ impl Codebook {
                     .filter(|e| !e.is_empty())
                     .map(String::from)
                     .collect(),
+                owner: Some(get(owner)).filter(|o| !o.is_empty()),
+                parent: Some(get(parent)).filter(|p| !p.is_empty()),
             });
         }
         Ok(Codebook {
@@ -268,6 +278,7 @@ impl Codebook {
         if self.themes.is_empty() {
             return Err("the codebook has no themes".into());
         }
+        super::hierarchy::check_parents(&self.themes)?;
         Ok(self)
     }
 
@@ -316,6 +327,14 @@ impl Codebook {
             "\n# Fitted by",
         );
         std::fs::write(path, out).map_err(|e| ClassifyError::io(path, e))
+    }
+
+    /// Parent id by child theme id.
+    pub fn parents(&self) -> BTreeMap<String, String> {
+        self.themes
+            .iter()
+            .filter_map(|t| Some((t.id.clone(), t.parent.clone()?)))
+            .collect()
     }
 
     /// Theme ids in codebook order.
@@ -780,6 +799,8 @@ mod tests {
             description: "Shipping speed (not the courier's manners, which is staff), tracking."
                 .into(),
             examples: vec![],
+            owner: None,
+            parent: None,
         };
         assert_eq!(t.text(), "Delivery: Shipping speed, tracking.");
         assert_eq!(

@@ -431,6 +431,8 @@ impl Discovery {
                             .unwrap_or_else(|| t.id.clone()),
                         description: format!("Answers about: {}", phrases.join(", ")),
                         examples: t.examples.clone(),
+                        owner: None,
+                        parent: None,
                     }
                 })
                 .collect(),

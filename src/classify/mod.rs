@@ -9,6 +9,7 @@
 pub mod codebook;
 pub mod datasets;
 pub mod discovery;
+pub mod hierarchy;
 pub mod metrics;
 pub mod mlp;
 pub mod sentiment;

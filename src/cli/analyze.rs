@@ -97,6 +97,11 @@ pub struct Args {
     /// Exit 0 even when more than half of the rows are rejected.
     #[arg(long)]
     allow_rejects: bool,
+    /// Keep personal data: by default emails, phone numbers, card numbers, IBANs, Israeli ids
+    /// and Iranian national codes are replaced with [email], [phone], [card], [iban], [id]
+    /// before anything is embedded, indexed or written.
+    #[arg(long)]
+    keep_pii: bool,
 }
 
 /// Exit status of a run that was written but rejected more than half of its rows.
@@ -149,6 +154,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                 max_lines: args.max_field_lines,
                 max_chars: args.max_field_chars,
             },
+            keep_pii: args.keep_pii,
         },
         out: args.out.clone(),
         force: args.force,
@@ -224,6 +230,19 @@ fn print_summary(s: &RunSummary, out: &Path) {
         if e != "UTF-8" {
             println!("encoding: {e} (override with --encoding LABEL)");
         }
+    }
+    let pii: u64 = s.pii.values().sum();
+    if pii > 0 {
+        let kinds: Vec<String> = s
+            .pii
+            .iter()
+            .filter(|(_, n)| **n > 0)
+            .map(|(k, n)| format!("{k} {n}"))
+            .collect();
+        println!(
+            "personal data redacted: {} (--keep-pii keeps it)",
+            kinds.join(", ")
+        );
     }
     let notes = [
         (s.no_score, "without a score"),

@@ -3,6 +3,7 @@
 pub mod analyze;
 pub mod compare;
 pub mod eval;
+pub mod followup;
 pub mod ideas;
 pub mod import_model;
 pub mod merge;

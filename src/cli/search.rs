@@ -52,6 +52,10 @@ pub struct Args {
     /// Print the results as JSON.
     #[arg(long)]
     json: bool,
+    /// Rank every answer that passes the filters by meaning, not only those above the
+    /// relevance cut (semantic and hybrid modes).
+    #[arg(long)]
+    all: bool,
 }
 
 fn parse_segment(s: &str) -> Result<(String, String), String> {
@@ -161,6 +165,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         segments: args.segment.clone(),
         limit: args.limit,
         offset: args.offset,
+        all: args.all,
     };
     let res = searcher.search(&q)?;
     let out = std::io::stdout();

@@ -109,6 +109,8 @@ fn names_codebook(rows: &[Row]) -> Codebook {
                 name: c.replace(['_', '-'], " ").replace('/', " / "),
                 description: String::new(),
                 examples: Vec::new(),
+                owner: None,
+                parent: None,
             })
             .collect(),
         none_examples: Vec::new(),

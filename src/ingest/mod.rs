@@ -24,6 +24,7 @@ pub use header::HeaderKind;
 pub use split::FieldLimits;
 
 use crate::record::{Record, Reject};
+use crate::text::pii::PiiCounts;
 use columns::Unresolved;
 use source::{RawBody, RowSource};
 use std::path::{Path, PathBuf};
@@ -48,6 +49,10 @@ pub struct IngestOptions {
     pub encoding: Option<String>,
     /// How far a quoted CSV field may run across lines before it counts as a stray quote.
     pub field_limits: FieldLimits,
+    /// Keep personal data (`--keep-pii`); by default emails, phones, card numbers, IBANs and
+    /// national ids are redacted from the answer and every column without a role
+    /// ([`crate::text::pii`]).
+    pub keep_pii: bool,
 }
 
 /// One data row's outcome.
@@ -170,6 +175,7 @@ pub struct Ingest {
     columns: Vec<String>,
     segment_columns: Vec<String>,
     validator: Validator,
+    pii: Option<Redactor>,
     bytes_total: Option<u64>,
     last_row: u64,
     error: Option<IngestError>,
@@ -229,6 +235,7 @@ impl Ingest {
         };
         let columns: Vec<String> = layout.columns.iter().map(|c| c.name.clone()).collect();
         let segment_columns = roles.segments.iter().map(|&i| columns[i].clone()).collect();
+        let pii = (!opts.keep_pii).then(|| Redactor::new(&roles, &columns));
         let validator = Validator::new(roles, columns.clone(), format == Format::Spreadsheet);
         Ok(Ingest {
             source,
@@ -238,6 +245,7 @@ impl Ingest {
             columns,
             segment_columns,
             validator,
+            pii,
             bytes_total: Some(meta.len()),
             last_row: 0,
             error: None,
@@ -282,6 +290,14 @@ impl Ingest {
         self.source.bytes_read()
     }
 
+    /// Personal data redacted so far, per kind (empty with `keep_pii`).
+    pub fn pii_counts(&self) -> PiiCounts {
+        self.pii
+            .as_ref()
+            .map(|p| p.counts.clone())
+            .unwrap_or_default()
+    }
+
     /// The error that stopped reading early (after the last row handed out), if any. Reading
     /// stops at an I/O error; the iterator then yields one last reject describing it.
     pub fn error(&self) -> Option<&IngestError> {
@@ -314,7 +330,12 @@ impl Iterator for Ingest {
                 self.last_row = raw.row;
                 Some(match raw.body {
                     RawBody::Cells(cells) => match self.validator.check(raw.row, cells) {
-                        Ok(record) => RowOutcome::Record(record),
+                        Ok(mut record) => {
+                            if let Some(p) = &mut self.pii {
+                                p.redact(&mut record);
+                            }
+                            RowOutcome::Record(record)
+                        }
                         Err(reject) => RowOutcome::Rejected(reject),
                     },
                     RawBody::Fault(fault) => RowOutcome::Rejected(Reject {
@@ -336,6 +357,46 @@ impl Iterator for Ingest {
                 self.error = Some(e);
                 Some(RowOutcome::Rejected(reject))
             }
+        }
+    }
+}
+
+/// Redacts personal data from a record's answer and the columns that have no role (id, score,
+/// date and segment columns are left as they are), counting the finds.
+struct Redactor {
+    text_column: String,
+    protected: Vec<String>,
+    counts: PiiCounts,
+}
+
+impl Redactor {
+    fn new(roles: &Roles, columns: &[String]) -> Redactor {
+        let protected = [roles.score, roles.id, roles.date]
+            .into_iter()
+            .flatten()
+            .chain(roles.segments.iter().copied())
+            .map(|i| columns[i].clone())
+            .collect();
+        Redactor {
+            text_column: columns[roles.text].clone(),
+            protected,
+            counts: PiiCounts::default(),
+        }
+    }
+
+    fn redact(&mut self, record: &mut Record) {
+        let (text, found) = crate::text::pii::redact(&record.text);
+        self.counts.add(&found);
+        record.text = text;
+        for (name, value) in record.fields.iter_mut() {
+            if self.protected.contains(name) {
+                continue;
+            }
+            let (v, found) = crate::text::pii::redact(value);
+            if *name != self.text_column {
+                self.counts.add(&found);
+            }
+            *value = v;
         }
     }
 }

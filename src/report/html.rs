@@ -178,7 +178,8 @@ fn themes_section(d: &ReportData, s: &mut String) {
         let [neg, neu, pos] = t.sentiment;
         let _ = write!(
             s,
-            "<tr><td dir=\"auto\">{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}%</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{} <span class=\"meta\">{} / {} / {}</span></td><td class=\"num\">{}</td></tr>",
+            "<tr><td dir=\"auto\">{}{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}%</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{} <span class=\"meta\">{} / {} / {}</span></td><td class=\"num\">{}</td></tr>",
+            if d.parents.contains_key(&t.theme) { "↳ " } else { "" },
             esc(&t.theme),
             t.mentions,
             t.share * 100.0,
@@ -301,6 +302,28 @@ fn examples_section(d: &ReportData, s: &mut String) {
     }
 }
 
+fn followup_section(d: &ReportData, s: &mut String) {
+    s.push_str("<h2>Follow-up</h2><p class=\"note\">Answers that need a response: detractors, negative sentences about a theme with an <code>owner:</code> in the codebook, and requests to be contacted, by owner. <code>verbatim followup RUN</code> writes one CSV per owner, worst first.</p>");
+    match &d.followup {
+        Err(why) => {
+            let _ = write!(s, "<p class=\"note\">No follow-up counts: {}</p>", esc(why));
+        }
+        Ok(rows) => {
+            s.push_str(
+                "<table class=\"followup\"><tr><th>owner</th><th>answers to follow up</th></tr>",
+            );
+            for (owner, n) in rows {
+                let _ = write!(
+                    s,
+                    "<tr><td dir=\"auto\">{}</td><td class=\"num\">{n}</td></tr>",
+                    esc(owner)
+                );
+            }
+            s.push_str("</table>");
+        }
+    }
+}
+
 /// Renders the whole report.
 pub fn render(d: &ReportData, opts: &ReportOptions) -> String {
     let mut s = String::with_capacity(64 * 1024);
@@ -344,6 +367,7 @@ pub fn render(d: &ReportData, opts: &ReportOptions) -> String {
     }
     super::insights::candidates_section(&d.candidates, &mut s);
     ideas_section(d, opts, &mut s);
+    followup_section(d, &mut s);
     s.push_str("<h2>NPS breakdowns</h2>");
     s.push_str(&nps_table("language", &d.nps.languages));
     s.push_str(&nps_table("segment", &d.nps.segments));

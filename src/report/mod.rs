@@ -105,6 +105,10 @@ pub struct ReportData {
     pub candidates: Result<Candidates, String>,
     /// Segments against the rest, or why there are none.
     pub segments: Result<SegmentTable, String>,
+    /// Parent theme by child id (`parent:` in the run's codebook): the theme table is a tree.
+    pub parents: std::collections::BTreeMap<String, String>,
+    /// Answers to follow up per theme owner (`verbatim followup`), or why there are none.
+    pub followup: Result<Vec<(String, usize)>, String>,
 }
 
 /// Gathers the report's numbers from a run folder.
@@ -142,7 +146,11 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
             .and_then(|p| p.file_name().map(|f| f.to_string_lossy().into_owned()))
             .unwrap_or_else(|| run_dir.display().to_string()),
         nps: nps_tables(&stats, opts.period),
-        themes: theme_table(&stats, &opts.impact),
+        themes: crate::classify::hierarchy::tree_sorted(
+            theme_table(&stats, &opts.impact),
+            |r| &r.theme,
+            &crate::analyze::followup::run_parents(run_dir),
+        ),
         drivers: analyze_drivers(&stats, &opts.drivers),
         ideas,
         examples,
@@ -152,7 +160,22 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
             (Some(a), Some(b)) => Some((a.clone(), b.clone())),
             _ => None,
         },
+        followup: followup_counts(run_dir),
+        parents: crate::analyze::followup::run_parents(run_dir),
     })
+}
+
+/// Follow-up counts per owner, routed by the `owner:` fields of the run's codebook.
+fn followup_counts(run_dir: &Path) -> Result<Vec<(String, usize)>, String> {
+    use crate::analyze::followup;
+    let owners = followup::run_codebook(run_dir)?
+        .map(|(_, cb)| followup::owners_of(&cb))
+        .unwrap_or_default();
+    if !run_dir.join(crate::run::layout::RESPONSES).exists() {
+        return Err("the run folder has no responses.jsonl".into());
+    }
+    let lists = followup::followups_of_run(run_dir, &owners).map_err(|e| e.to_string())?;
+    Ok(followup::counts(&lists))
 }
 
 /// Files a report run wrote.

@@ -3,6 +3,7 @@
 use super::columns::Columns;
 use super::filter::{request_clauses, split_query, Clause, Cond, Filter};
 use super::keyword::{Keyword, KeywordPage};
+use super::relevance::{CUT_DEPTH, RELEVANCE_THRESHOLD};
 use super::snippet::{escape_html, marked};
 use super::{FacetCounts, FacetValue, Hit, Mode, Query, Results, RetrieveError};
 use crate::encode::{Encoder, TextKind};
@@ -16,8 +17,8 @@ use std::sync::{Arc, Mutex};
 /// hit ranked well by both retrievers beats one ranked first by only one.
 pub const RRF_K: f32 = 60.0;
 
-/// Semantic result set size: the nearest answers that pass the filters. Nearness has no
-/// natural cut-off, so the set is a fixed depth, deep enough for a few pages.
+/// Semantic result set size with `all` (no relevance cut): the nearest answers that pass the
+/// filters, deep enough for a few pages.
 pub const SEMANTIC_DEPTH: usize = 100;
 
 /// Query embeddings kept (paging and facet clicks repeat the same text).
@@ -144,11 +145,13 @@ impl HybridSearcher {
     }
 
     /// Nearest answers to `text` that pass `filter`, best first.
+    /// Without `all`, only answers at or above the relevance cut count, looked for among
+    /// the [`CUT_DEPTH`] nearest.
     fn semantic(
         &self,
         text: &str,
         filter: &Filter,
-        depth: usize,
+        all: bool,
     ) -> Result<Vec<(u64, f32)>, RetrieveError> {
         let v = self.embed_query(text)?;
         let allow = |seq: u64| filter.allows(&self.cols, seq);
@@ -157,7 +160,14 @@ impl HybridSearcher {
         } else {
             Some(&allow)
         };
-        Ok(self.vectors.search(&v, depth, allow))
+        if all {
+            return Ok(self.vectors.search(&v, self.semantic_depth, allow));
+        }
+        let mut hits = self
+            .vectors
+            .search(&v, self.semantic_depth.max(CUT_DEPTH), allow);
+        hits.retain(|h| h.1 >= RELEVANCE_THRESHOLD);
+        Ok(hits)
     }
 
     /// An error for a theme or language no answer of the run has (a typo would otherwise
@@ -235,7 +245,7 @@ impl HybridSearcher {
                 )
             }
             Mode::Semantic => {
-                let sem = self.semantic(words, &filter, self.semantic_depth)?;
+                let sem = self.semantic(words, &filter, q.all)?;
                 let seqs: Vec<u64> = sem.iter().map(|h| h.0).collect();
                 let facets = self.facets_of(&seqs);
                 let ranked = sem
@@ -264,7 +274,7 @@ impl HybridSearcher {
                 // fetching deeper for later pages appends to the fused order without
                 // reshuffling earlier pages.
                 let kw = self.keyword.search(q, self.semantic_depth.max(end), 0)?;
-                let sem = self.semantic(words, &filter, self.semantic_depth)?;
+                let sem = self.semantic(words, &filter, q.all)?;
                 let qv = self.embed_query(words)?;
                 let (fused, facets, total) = self.fuse(kw, &sem);
                 let ranked = fused.into_iter().skip(q.offset).take(q.limit).collect();

@@ -5,8 +5,10 @@
 //! - Keyword mode: tantivy BM25 with its query syntax; total and facets are exact over all
 //!   matches (from tantivy).
 //! - Semantic mode: the query words (filter clauses stripped) are embedded as an E5 query and
-//!   the `SEMANTIC_DEPTH` nearest answers that pass the filters form the result set; facets
-//!   count that set. Finds answers in any language.
+//!   the answers that pass the filters with a cosine at or above the relevance cut
+//!   ([`relevance::RELEVANCE_THRESHOLD`], at most [`relevance::CUT_DEPTH`]) form the result
+//!   set; with `all` the `SEMANTIC_DEPTH` nearest do. Facets count that set. Finds answers in
+//!   any language.
 //! - Hybrid: RRF of the keyword ranking and the semantic ranking. The result set is their
 //!   union: total = keyword matches + semantic hits the keyword side did not return, facets =
 //!   keyword facets + those semantic-only hits.
@@ -21,6 +23,7 @@ pub mod columns;
 pub mod filter;
 mod hybrid;
 pub mod keyword;
+pub mod relevance;
 pub mod snippet;
 mod types;
 

@@ -58,6 +58,9 @@ pub struct Query {
     pub limit: usize,
     /// Hits to skip (paging).
     pub offset: usize,
+    /// Keep every semantic hit, not only those above the relevance cut
+    /// ([`super::relevance::RELEVANCE_THRESHOLD`]); `--all`, API `all=1`.
+    pub all: bool,
 }
 
 impl Default for Query {
@@ -72,6 +75,7 @@ impl Default for Query {
             segments: Vec::new(),
             limit: 20,
             offset: 0,
+            all: false,
         }
     }
 }

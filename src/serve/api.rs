@@ -64,7 +64,7 @@
 //! ```json
 //! {"answers": 1000, "scored": 950, "nps": 12.5, "nps_low": 7.1, "nps_high": 17.9,
 //!  "source": "stats.json",
-//!  "themes": [{"theme": "delivery", "name": "Delivery", "count": 120, "share": 0.12,
+//!  "themes": [{"theme": "delivery", "parent": null, "name": "Delivery", "count": 120, "share": 0.12,
 //!              "negative_share": 0.8, "sentiment": {"negative": 96, "neutral": 14, "positive": 10},
 //!              "avg_score": 4.2, "nps": -40.0, "nps_low": -52.0, "nps_high": -28.0,
 //!              "impact": -6.1, "impact_low": -8.0, "impact_high": -4.3, "impact_uncertain": false}],
@@ -75,7 +75,8 @@
 //! ```
 //!
 //! `nps_low`/`nps_high` are null and `nps_small_n` is true for a group with fewer than 10
-//! scored answers (too few for an interval). Themes are most mentioned first; `impact` is NPS(all) - NPS(answers without the theme) in
+//! scored answers (too few for an interval). Themes are most mentioned first, each followed
+//! by its children when the codebook has `parent:` themes (`parent` names it); `impact` is NPS(all) - NPS(answers without the theme) in
 //! NPS points with a 95% bootstrap interval; drivers are Johnson's relative weights (signed
 //! percent, absolute values sum to 100), largest first.
 //!
@@ -85,6 +86,19 @@
 //! `offset` narrow it) as CSV with columns `rank, seq, id, relevance, found_by, score,
 //! nps_group, sentiment, lang, themes, date`, one column per segment, then `text`. Cells
 //! starting with `=`, `+`, `-`, `@` get a leading `'` so spreadsheets do not run them.
+//!
+//! ## `GET /api/followup?limit=N`
+//!
+//! The answers that need a response, by theme owner (`verbatim followup`; owners from the
+//! `owner:` fields of the run's codebook), worst first, the first `limit` (1..=1000, default
+//! 50) of each owner:
+//!
+//! ```json
+//! {"owners": [{"owner": "billing-team", "count": 12,
+//!              "answers": [{"seq": 3, "id": "R4", "score": 1, "themes": ["price"],
+//!                           "trigger": "You charged me twice", "reasons": ["detractor"],
+//!                           "segments": {"Plan": "Pro"}, "negative": 0.93}]}]}
+//! ```
 //!
 //! ## Other
 //!
@@ -114,6 +128,8 @@ pub struct App {
     searcher: HybridSearcher,
     /// `/api/themes` is the same for the life of the server: computed once.
     themes: OnceLock<Value>,
+    /// The follow-up lists, computed once.
+    followup: OnceLock<Result<crate::analyze::followup::FollowUps, String>>,
 }
 
 fn retrieve_reply(e: RetrieveError) -> Reply {
@@ -137,12 +153,48 @@ pub fn results_json(q: &Query, r: &Results) -> serde_json::Value {
     })
 }
 
+/// The `limit` parameter (1..=[`MAX_LIMIT`], else `default`) of a route that takes no other.
+fn only_limit(pairs: &[(String, String)], default: usize, route: &str) -> Result<usize, Reply> {
+    let mut limit = default;
+    for (k, v) in pairs {
+        match (k.as_str(), v.parse::<usize>()) {
+            ("limit", Ok(n)) if (1..=MAX_LIMIT).contains(&n) => limit = n,
+            ("limit", _) => {
+                return Err(Reply::error(
+                    400,
+                    format!("limit={v:?} must be a whole number from 1 to {MAX_LIMIT}"),
+                ))
+            }
+            (other, _) => {
+                return Err(Reply::error(
+                    400,
+                    format!("unknown parameter {other:?}; /api/{route} takes only limit"),
+                ))
+            }
+        }
+    }
+    Ok(limit)
+}
+
+/// The JSON shape of `/api/followup`: each owner's count and first `limit` answers.
+fn followup_json(lists: &crate::analyze::followup::FollowUps, limit: usize) -> Value {
+    let owners: Vec<Value> = lists
+        .iter()
+        .map(|(owner, items)| {
+            json!({"owner": owner, "count": items.len(),
+                   "answers": items.iter().take(limit).collect::<Vec<_>>()})
+        })
+        .collect();
+    json!({ "owners": owners })
+}
+
 impl App {
     /// An app over an opened run.
     pub fn new(searcher: HybridSearcher) -> App {
         App {
             searcher,
             themes: OnceLock::new(),
+            followup: OnceLock::new(),
         }
     }
 
@@ -171,10 +223,11 @@ impl App {
             "/api/themes" => self.themes(&pairs),
             "/api/segments" => super::segments::reply(&self.searcher, &pairs),
             "/api/export.csv" => self.export(&pairs),
+            "/api/followup" => self.followup(&pairs),
             "/api/health" => Reply::json(200, &json!({"ok": true, "answers": self.searcher.len()})),
             p => match p.strip_prefix("/api/similar/") {
                 Some(seq) => self.similar(seq, &pairs),
-                None => Reply::error(404, format!("no such page: {p}; the API is under /api/search, /api/similar/SEQ, /api/themes, /api/segments, /api/export.csv")),
+                None => Reply::error(404, format!("no such page: {p}; the API is under /api/search, /api/similar/SEQ, /api/themes, /api/segments, /api/followup, /api/export.csv")),
             },
         }
     }
@@ -195,6 +248,25 @@ impl App {
         }
     }
 
+    fn followup(&self, pairs: &[(String, String)]) -> Reply {
+        let limit = match only_limit(pairs, 50, "followup") {
+            Ok(l) => l,
+            Err(reply) => return reply,
+        };
+        let lists = self.followup.get_or_init(|| {
+            use crate::analyze::followup;
+            let run = self.searcher.run_dir();
+            let owners = followup::run_codebook(run)?
+                .map(|(_, cb)| followup::owners_of(&cb))
+                .unwrap_or_default();
+            followup::followups_of_run(run, &owners).map_err(|e| e.to_string())
+        });
+        match lists {
+            Ok(l) => Reply::json(200, &followup_json(l, limit)),
+            Err(e) => Reply::error(500, e.clone()),
+        }
+    }
+
     fn search(&self, pairs: &[(String, String)]) -> Reply {
         let q = match parse_query(pairs, MAX_LIMIT) {
             Ok(q) => q,
@@ -210,24 +282,10 @@ impl App {
         let Ok(seq) = seq.parse::<u64>() else {
             return Reply::error(400, format!("{seq:?} is not an answer number; use /api/similar/SEQ with SEQ from a search hit"));
         };
-        let mut limit = 20;
-        for (k, v) in pairs {
-            match (k.as_str(), v.parse::<usize>()) {
-                ("limit", Ok(n)) if (1..=MAX_LIMIT).contains(&n) => limit = n,
-                ("limit", _) => {
-                    return Reply::error(
-                        400,
-                        format!("limit={v:?} must be a whole number from 1 to {MAX_LIMIT}"),
-                    )
-                }
-                (other, _) => {
-                    return Reply::error(
-                        400,
-                        format!("unknown parameter {other:?}; /api/similar takes only limit"),
-                    )
-                }
-            }
-        }
+        let limit = match only_limit(pairs, 20, "similar") {
+            Ok(l) => l,
+            Err(reply) => return reply,
+        };
         let q = Query {
             limit,
             ..Query::default()

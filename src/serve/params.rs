@@ -11,6 +11,7 @@ pub const MAX_DEPTH: usize = 10_000;
 /// The parameters every search-like endpoint accepts.
 const KNOWN: &[&str] = &[
     "q",
+    "all",
     "mode",
     "theme",
     "sentiment",
@@ -94,6 +95,13 @@ pub fn parse_query(pairs: &[(String, String)], max_limit: usize) -> Result<Query
                 }
             }
             "offset" => q.offset = number("offset", v, MAX_DEPTH)?,
+            "all" => {
+                q.all = match v.as_str() {
+                    "1" | "true" => true,
+                    "0" | "false" => false,
+                    _ => return Err(format!("all={v:?} must be 1 or 0")),
+                }
+            }
             other => {
                 return Err(format!(
                     "unknown parameter {other:?}; known: {}",

@@ -4,10 +4,12 @@
 //! codebook named in `summary.json` when it can still be read.
 
 use crate::analyze::drivers::{analyze_drivers, DriverOptions};
+use crate::analyze::followup::run_parents;
 use crate::analyze::impact::ImpactOptions;
 use crate::analyze::stats::RunStats;
 use crate::analyze::themes::theme_table as analyze_theme_table;
 use crate::classify::codebook::Codebook;
+use crate::classify::hierarchy::tree_sorted;
 use crate::retrieve::{HybridSearcher, RetrieveError};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -67,11 +69,14 @@ pub fn theme_table(s: &HybridSearcher) -> Result<Value, RetrieveError> {
             .cloned()
             .unwrap_or_else(|| id.replace('_', " "))
     };
-    let rows: Vec<Value> = analyze_theme_table(&stats, &ImpactOptions::default())
+    let parents = run_parents(s.run_dir());
+    let table = analyze_theme_table(&stats, &ImpactOptions::default());
+    let rows: Vec<Value> = tree_sorted(table, |r| &r.theme, &parents)
         .into_iter()
         .map(|r| {
             json!({
                 "theme": r.theme,
+                "parent": parents.get(&r.theme),
                 "name": name(&r.theme),
                 "count": r.mentions,
                 "share": r.share,

@@ -218,15 +218,22 @@ async function main() {
   check(rows === heCount, "CSV export has one row per result", [rows, heCount]);
 
   // 6. A second facet (segment) narrows further (AND); removing the chip undoes the first.
-  await click('#facets section[data-facet="segment.Plan"] button[data-value="Pro"]');
+  // (the first Plan value the Hebrew results have: the relevance cut decides which remain)
+  const plan = await evaluate(`document.querySelector('#facets section[data-facet="segment.Plan"] button').dataset.value`);
+  await click(`#facets section[data-facet="segment.Plan"] button[data-value="${plan}"]`);
   r = await waitFor("the segment filter", `(() => { const r = ${RESULTS};
     return r.hash.includes("segment=Plan") && !r.status.startsWith("Searching") ? r : null; })()`);
-  const api = await evaluate(`fetch("/api/search?q=late+delivery&lang=he&segment=Plan%3DPro").then(x => x.json())`);
+  const api = await evaluate(`fetch("/api/search?q=late+delivery&lang=he&segment=Plan%3D${plan}").then(x => x.json())`);
   check(r.hits.map(h => h.seq).join() === api.hits.map(h => String(h.seq)).join(), "two facets: page shows what the API returns", [r.hits.length, api.total]);
   await click("#chips .chip");
   r = await waitFor("the chip removal", `(() => { const r = ${RESULTS};
     return !r.hash.includes("lang=he") && !r.status.startsWith("Searching") ? r : null; })()`);
   check(r.hits.some(h => h.lang !== "he"), "removing the language chip brings other languages back");
+  if (plan !== "Pro") { // the answer step 8 looks for is on the Pro plan: drop the other plan's chip
+    await click("#chips .chip");
+    await waitFor("the segment chip removal", `(() => { const r = ${RESULTS};
+      return !r.hash.includes("segment=") && !r.status.startsWith("Searching") ? r : null; })()`);
+  }
 
   // 7. More like this.
   await click("#results > li a.similar");
@@ -267,6 +274,16 @@ async function main() {
   check(await evaluate(`document.getElementById("view-themes").classList.contains("hidden") && document.getElementById("view-search").classList.contains("hidden")`),
     "only the segments view is shown");
   await screenshot(path.join(shotDir, "web-e2e-segments.png"));
+
+  // 11. Follow-up tab: the answers to call back, by owner, right-to-left ones shown so.
+  await click("#tab-followup");
+  await waitFor("the follow-up lists", `document.querySelectorAll("#followup tbody tr").length > 0`);
+  const fu = await evaluate(`[...document.querySelectorAll("#followup tbody tr")].map(tr =>
+    ({ id: tr.children[0].textContent, score: tr.children[1].textContent, dir: getComputedStyle(tr.children[3]).direction,
+       text: tr.children[3].textContent }))`);
+  check(fu.length > 0 && fu.every((f, i) => i === 0 || +fu[i - 1].score <= +f.score), "follow-up list, lowest score first", fu);
+  check(fu.filter(f => /[\u0590-\u06FF]/.test(f.text)).every(f => f.dir === "rtl"), "Hebrew, Persian and Arabic trigger sentences render right-to-left", fu);
+  await screenshot(path.join(shotDir, "web-e2e-followup.png"));
 
   check(pageErrors.length === 0, "no script errors, console errors or CSP violations", pageErrors);
   clearTimeout(overall);
