@@ -57,6 +57,7 @@ pub mod analyze;
 pub mod classify;
 pub mod encode;
 pub mod evaluate;
+pub mod html;
 pub mod index;
 pub mod ingest;
 pub mod output;

@@ -12,7 +12,7 @@ use verbatim::analyze::ideas::{
     group_ideas, run_ideas, IdeaOptions, LanguageCenters, SuggestionItem, DEFAULT_THRESHOLD,
 };
 use verbatim::analyze::impact::ImpactOptions;
-use verbatim::analyze::merge::{merge_runs, merge_runs_with, MergeOptions};
+use verbatim::run::merge::{merge_runs, merge_runs_with, MergeOptions};
 use verbatim::analyze::nps::Z95;
 use verbatim::analyze::period::Period;
 use verbatim::analyze::stats::RunStats;

@@ -396,12 +396,13 @@ pub struct Clause {
 pub type Raised = Vec<(usize, f32)>;
 
 impl ThemeModel {
-    /// Trains the codebook's classifier on its embedded examples and descriptions.
+    /// Trains the codebook's classifier on its embedded examples and descriptions (a codebook
+    /// with examples; [`ThemeModel::build`] picks this or zero-shot).
     /// Deterministic: a fixed seed, and the same codebook gives the same weights.
-    pub fn build(cb: &Codebook, encoder: &dyn Encoder) -> Result<ThemeModel, ClassifyError> {
-        if cb.is_zero_shot() {
-            return super::zero_shot::build(cb, encoder);
-        }
+    pub(crate) fn build_supervised(
+        cb: &Codebook,
+        encoder: &dyn Encoder,
+    ) -> Result<ThemeModel, ClassifyError> {
         let mut texts: Vec<String> = Vec::new();
         let mut labels: Vec<usize> = Vec::new();
         for (i, t) in cb.themes.iter().enumerate() {

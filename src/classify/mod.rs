@@ -18,6 +18,22 @@ pub mod zero_shot;
 
 use std::path::{Path, PathBuf};
 
+impl codebook::ThemeModel {
+    /// The codebook's theme model: trained on its examples and descriptions, or zero-shot
+    /// ([`zero_shot::build`]) when the codebook has no examples. Deterministic: a fixed seed,
+    /// and the same codebook gives the same weights.
+    pub fn build(
+        cb: &codebook::Codebook,
+        encoder: &dyn crate::encode::Encoder,
+    ) -> Result<codebook::ThemeModel, ClassifyError> {
+        if cb.is_zero_shot() {
+            zero_shot::build(cb, encoder)
+        } else {
+            codebook::ThemeModel::build_supervised(cb, encoder)
+        }
+    }
+}
+
 /// Errors of the classify stage.
 #[derive(Debug, thiserror::Error)]
 pub enum ClassifyError {

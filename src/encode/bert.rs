@@ -394,7 +394,7 @@ impl BertEncoder {
         let weights_bytes = std::fs::metadata(&weights).map(|m| m.len()).unwrap_or(0);
         let fingerprint = format!(
             "config.json sha256 {}, {} {weights_bytes} bytes",
-            crate::run::sha256_hex(config_text.as_bytes()),
+            sha256_hex(config_text.as_bytes()),
             weights.file_name().unwrap_or_default().to_string_lossy()
         );
         Ok(BertEncoder {
@@ -555,4 +555,11 @@ impl Encoder for BertEncoder {
         }
         Ok(out)
     }
+}
+
+/// Lowercase hex SHA-256 of `bytes` (the model fingerprint; the same digest as
+/// `run::sha256_hex`, computed here so the encoder does not depend on the run folder).
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(bytes))
 }

@@ -20,3 +20,6 @@ pub mod words;
 pub use builder::{IndexBuilder, IndexInfo};
 pub use error::IndexError;
 pub use readonly::ReadOnlyDir;
+
+/// tantivy's own metadata file inside an index folder (its `META_FILEPATH`).
+pub const META_FILE: &str = "meta.json";

@@ -6,7 +6,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// File name of the rejects list inside a run folder.
-pub const REJECTS_FILE: &str = crate::run::layout::REJECTS;
+pub const REJECTS_FILE: &str = "rejects.csv";
 
 /// Writes `RUN_DIR/rejects.csv`. The file and its header exist from `create` on, so an empty
 /// rejects list is a file with only the header.

@@ -7,7 +7,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// File name of the analyzed answers inside a run folder.
-pub const RESPONSES_FILE: &str = crate::run::layout::RESPONSES;
+pub const RESPONSES_FILE: &str = "responses.jsonl";
 
 /// Writes `RUN_DIR/responses.jsonl`, buffered.
 pub struct ResponsesWriter {

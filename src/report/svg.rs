@@ -2,7 +2,7 @@
 //! small stacked bar. Plain strings, no scripts and no external references, so the report
 //! renders offline in any browser.
 
-use super::html::esc;
+use crate::html::escape as esc;
 use crate::analyze::drivers::Driver;
 use crate::analyze::themes::NpsRow;
 use std::fmt::Write;

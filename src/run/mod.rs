@@ -3,6 +3,7 @@
 //! ([`Provenance`]) and the shard a job engine assigns ([`shard`]).
 
 pub mod layout;
+pub mod merge;
 mod provenance;
 pub mod shard;
 mod txn;

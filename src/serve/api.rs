@@ -76,7 +76,7 @@
 //!
 //! `GET /` the page; `GET /api/health` `{"ok": true, "answers": N}`.
 
-use super::http::Reply;
+use super::reply::Reply;
 use super::params::{parse_query, split_url, MAX_LIMIT};
 use super::themes::theme_table;
 use crate::retrieve::{HybridSearcher, Query, Results, RetrieveError};

@@ -15,16 +15,69 @@
 //!   refused with a message naming the runs. The merged run is written like an analyze run:
 //!   into a temporary sibling renamed into place at the end.
 
-use super::stats::RunStats;
-use super::{io_err, AnalyzeError};
+use super::{layout, Provenance, RunError, RunTxn, ShardSpec};
+use crate::analyze::stats::RunStats;
+use crate::analyze::AnalyzeError;
 use crate::encode::store::{Store, StoreWriter};
 use crate::output::{RejectsWriter, ResponsesWriter};
 use crate::record::{Reject, Response};
-use crate::run::{layout, Provenance, RunTxn, ShardSpec};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Lines};
 use std::path::{Path, PathBuf};
+
+/// Errors of a merge (the messages are those `verbatim merge` has always printed).
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// A file could not be read or written.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// A run file is not what `verbatim analyze` writes.
+    #[error("{path}: {why}; re-run `verbatim analyze` to rewrite it")]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (line numbers are 1-based).
+        why: String,
+    },
+    /// Two runs cannot be merged.
+    #[error("cannot merge: {0}")]
+    Mismatch(String),
+    /// A bad option or an unusable input.
+    #[error("{0}")]
+    Usage(String),
+    /// The statistics of a run (reading or merging `stats.json`).
+    #[error(transparent)]
+    Analyze(#[from] AnalyzeError),
+    /// The embedding store of a run.
+    #[error(transparent)]
+    Store(#[from] crate::encode::store::StoreError),
+    /// Writing run files.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+    /// The vector index of a run.
+    #[error(transparent)]
+    Vector(#[from] crate::vector::VectorError),
+    /// The search index of a run.
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
+    /// The run folder as a whole (provenance, replacing the output folder).
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
+
+/// Maps an I/O error to [`MergeError::Io`] naming `path`.
+fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> MergeError + '_ {
+    move |source| MergeError::Io {
+        path: path.to_path_buf(),
+        source,
+    }
+}
 
 /// What a merge wrote.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -63,7 +116,7 @@ struct Source {
 }
 
 impl Source {
-    fn open(run: &Path) -> Result<Source, AnalyzeError> {
+    fn open(run: &Path) -> Result<Source, MergeError> {
         let path = run.join(layout::RESPONSES);
         let f = std::fs::File::open(&path).map_err(io_err(&path))?;
         let mut s = Source {
@@ -77,7 +130,7 @@ impl Source {
     }
 
     /// Loads the next answer (with its 0-based index in the file) into `next`.
-    fn advance(&mut self) -> Result<(), AnalyzeError> {
+    fn advance(&mut self) -> Result<(), MergeError> {
         self.next = None;
         for line in self.lines.by_ref() {
             let line = line.map_err(io_err(&self.path))?;
@@ -85,12 +138,12 @@ impl Source {
             if line.trim().is_empty() {
                 continue;
             }
-            let r: Response = serde_json::from_str(&line).map_err(|e| AnalyzeError::Corrupt {
+            let r: Response = serde_json::from_str(&line).map_err(|e| MergeError::Corrupt {
                 path: self.path.clone(),
                 why: format!("line {}: {e}", self.line),
             })?;
             if r.seq as usize != self.line - 1 {
-                return Err(AnalyzeError::Corrupt {
+                return Err(MergeError::Corrupt {
                     path: self.path.clone(),
                     why: format!("line {} has seq {}", self.line, r.seq),
                 });
@@ -136,24 +189,24 @@ pub fn merge_json(a: &mut Value, b: &Value) {
     }
 }
 
-fn read_rejects(run: &Path, out: &mut Vec<Reject>) -> Result<(), AnalyzeError> {
+fn read_rejects(run: &Path, out: &mut Vec<Reject>) -> Result<(), MergeError> {
     let path = run.join(layout::REJECTS);
     if !path.exists() {
         return Ok(());
     }
-    let mut r = csv::Reader::from_path(&path).map_err(|e| AnalyzeError::Corrupt {
+    let mut r = csv::Reader::from_path(&path).map_err(|e| MergeError::Corrupt {
         path: path.clone(),
         why: e.to_string(),
     })?;
     for rec in r.records() {
-        let rec = rec.map_err(|e| AnalyzeError::Corrupt {
+        let rec = rec.map_err(|e| MergeError::Corrupt {
             path: path.clone(),
             why: e.to_string(),
         })?;
         let row = rec
             .get(0)
             .and_then(|s| s.parse().ok())
-            .ok_or_else(|| AnalyzeError::Corrupt {
+            .ok_or_else(|| MergeError::Corrupt {
                 path: path.clone(),
                 why: format!("bad row number {:?}", rec.get(0)),
             })?;
@@ -168,7 +221,7 @@ fn read_rejects(run: &Path, out: &mut Vec<Reject>) -> Result<(), AnalyzeError> {
 
 /// Merges the run folders `inputs` into `out` with the default options (a new or empty `out`,
 /// every shard present).
-pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, AnalyzeError> {
+pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, MergeError> {
     merge_runs_with(inputs, out, &MergeOptions::default())
 }
 
@@ -178,7 +231,7 @@ pub fn merge_runs_with(
     inputs: &[PathBuf],
     out: &Path,
     opts: &MergeOptions,
-) -> Result<MergeSummary, AnalyzeError> {
+) -> Result<MergeSummary, MergeError> {
     check_inputs(inputs, out)?;
     let provenances: Vec<Option<Provenance>> = inputs
         .iter()
@@ -196,9 +249,9 @@ pub fn merge_runs_with(
 }
 
 /// Refuses an empty list, a run named twice, a folder that is no run, and `out` among them.
-fn check_inputs(inputs: &[PathBuf], out: &Path) -> Result<(), AnalyzeError> {
+fn check_inputs(inputs: &[PathBuf], out: &Path) -> Result<(), MergeError> {
     if inputs.is_empty() {
-        return Err(AnalyzeError::Usage(
+        return Err(MergeError::Usage(
             "name at least one run folder to merge".into(),
         ));
     }
@@ -207,19 +260,19 @@ fn check_inputs(inputs: &[PathBuf], out: &Path) -> Result<(), AnalyzeError> {
     for run in inputs {
         let c = run.canonicalize().map_err(io_err(run))?;
         if Some(&c) == out_canon.as_ref() {
-            return Err(AnalyzeError::Usage(format!(
+            return Err(MergeError::Usage(format!(
                 "--out {} is one of the runs to merge; write the merge to a new folder",
                 out.display()
             )));
         }
         if seen.contains(&c) {
-            return Err(AnalyzeError::Usage(format!(
+            return Err(MergeError::Usage(format!(
                 "{} is named twice; merging a run with itself would count it twice",
                 run.display()
             )));
         }
         if !layout::is_run(run) {
-            return Err(AnalyzeError::Usage(format!(
+            return Err(MergeError::Usage(format!(
                 "{} is not a verbatim run folder (no {} and {}); name folders written by \
                  `verbatim analyze` or `verbatim merge`",
                 run.display(),
@@ -246,7 +299,7 @@ fn check_provenance(
     inputs: &[PathBuf],
     provs: &[Option<Provenance>],
     allow_partial: bool,
-) -> Result<(Option<Provenance>, Vec<ShardSpec>), AnalyzeError> {
+) -> Result<(Option<Provenance>, Vec<ShardSpec>), MergeError> {
     let Some(all) = provs.iter().cloned().collect::<Option<Vec<Provenance>>>() else {
         return Ok((None, Vec::new()));
     };
@@ -254,7 +307,7 @@ fn check_provenance(
     let first = &all[0];
     for (k, p) in all.iter().enumerate().skip(1) {
         if (&p.model, &p.model_fingerprint) != (&first.model, &first.model_fingerprint) {
-            return Err(AnalyzeError::Mismatch(format!(
+            return Err(MergeError::Mismatch(format!(
                 "{} was analyzed with model {} ({}) but {} with {} ({}); analyze every shard \
                  with the same --model",
                 name(0),
@@ -271,7 +324,7 @@ fn check_provenance(
                 Some(c) => format!("codebook {} (sha256 {:.12})", c.path, c.sha256),
                 None => "discovered themes".into(),
             };
-            return Err(AnalyzeError::Mismatch(format!(
+            return Err(MergeError::Mismatch(format!(
                 "{} used {} but {} used {}; analyze every shard with the same --codebook",
                 name(0),
                 show(first),
@@ -311,7 +364,7 @@ fn check_shards(
     inputs: &[PathBuf],
     all: &[Provenance],
     allow_partial: bool,
-) -> Result<Vec<ShardSpec>, AnalyzeError> {
+) -> Result<Vec<ShardSpec>, MergeError> {
     // Per export: shard -> run. A whole-export run counts as shard 0/1.
     let mut by_export: BTreeMap<String, BTreeMap<ShardSpec, usize>> = BTreeMap::new();
     for (k, p) in all.iter().enumerate() {
@@ -323,7 +376,7 @@ fn check_shards(
         let shards = by_export.entry(input.sha256.clone()).or_default();
         for s in covered {
             if let Some((other, j)) = shards.iter().find(|(o, _)| o.count != s.count) {
-                return Err(AnalyzeError::Mismatch(format!(
+                return Err(MergeError::Mismatch(format!(
                     "{} covers shard {other} but {} covers shard {s} of the same export {}; \
                      merge the shards of one --shard count",
                     inputs[*j].display(),
@@ -332,7 +385,7 @@ fn check_shards(
                 )));
             }
             if let Some(j) = shards.insert(s, k) {
-                return Err(AnalyzeError::Mismatch(format!(
+                return Err(MergeError::Mismatch(format!(
                     "{} and {} both cover shard {s} of {}; merge each shard once",
                     inputs[j].display(),
                     inputs[k].display(),
@@ -355,7 +408,7 @@ fn check_shards(
             .iter()
             .map(|s| format!("shard {s} missing"))
             .collect();
-        return Err(AnalyzeError::Usage(format!(
+        return Err(MergeError::Usage(format!(
             "{}; analyze the missing shards and merge again, or pass --allow-partial to merge \
              what is there",
             list.join(", ")
@@ -372,7 +425,7 @@ struct Merged {
 }
 
 /// The embedding stores of the runs (all or none), checked to be of one model.
-fn open_stores(inputs: &[PathBuf]) -> Result<Vec<Store>, AnalyzeError> {
+fn open_stores(inputs: &[PathBuf]) -> Result<Vec<Store>, MergeError> {
     let with_store: Vec<bool> = inputs
         .iter()
         .map(|r| {
@@ -383,7 +436,7 @@ fn open_stores(inputs: &[PathBuf]) -> Result<Vec<Store>, AnalyzeError> {
         .collect();
     let embeddings = with_store.iter().all(|&b| b);
     if !embeddings && with_store.iter().any(|&b| b) {
-        return Err(AnalyzeError::Mismatch(
+        return Err(MergeError::Mismatch(
             "some runs have an embeddings/ folder and some do not".into(),
         ));
     }
@@ -396,7 +449,7 @@ fn open_stores(inputs: &[PathBuf]) -> Result<Vec<Store>, AnalyzeError> {
         .collect::<Result<_, _>>()?;
     for s in stores.iter().skip(1) {
         if s.dim() != stores[0].dim() || s.meta().model != stores[0].meta().model {
-            return Err(AnalyzeError::Mismatch(format!(
+            return Err(MergeError::Mismatch(format!(
                 "embeddings of different models ({} and {}); analyze every shard with the same --model",
                 stores[0].meta().model,
                 s.meta().model
@@ -411,7 +464,7 @@ fn write_merge(
     inputs: &[PathBuf],
     provenances: &[Option<Provenance>],
     out: &Path,
-) -> Result<MergeSummary, AnalyzeError> {
+) -> Result<MergeSummary, MergeError> {
     // Statistics first: a theme mismatch stops the merge before any file is written.
     let mut stats: Option<RunStats> = None;
     for run in inputs {
@@ -425,7 +478,7 @@ fn write_merge(
     let stores = open_stores(inputs)?;
     let m = merge_answers(inputs, &stores, out)?;
     if m.answers != stats.overall.answers() {
-        return Err(AnalyzeError::Mismatch(format!(
+        return Err(MergeError::Mismatch(format!(
             "the responses.jsonl files hold {} answers but the stats.json files count {}; a run folder is incomplete",
             m.answers,
             stats.overall.answers()
@@ -455,7 +508,7 @@ fn write_merge(
 
 /// The k-way merge by source row of the runs' answers (with their vectors and index entries);
 /// refuses an id found in two runs.
-fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Merged, AnalyzeError> {
+fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Merged, MergeError> {
     let mut writer = match stores.first() {
         Some(s) => Some(StoreWriter::create(
             &out.join(layout::EMBEDDINGS_DIR),
@@ -486,7 +539,7 @@ fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Mer
             .take()
             .expect("picked a source with an answer");
         if let Some(j) = owner.insert(r.id.clone(), k).filter(|&j| j != k) {
-            return Err(AnalyzeError::Mismatch(format!(
+            return Err(MergeError::Mismatch(format!(
                 "id {} is in both {} and {}; the runs overlap (the same rows analyzed twice?); \
                  merge runs of different rows",
                 r.id,
@@ -524,7 +577,7 @@ fn index_builder(
     inputs: &[PathBuf],
     sources: &[Source],
     out: &Path,
-) -> Result<Option<crate::index::IndexBuilder>, AnalyzeError> {
+) -> Result<Option<crate::index::IndexBuilder>, MergeError> {
     if !inputs.iter().all(|r| r.join(layout::INDEX_DIR).is_dir()) {
         return Ok(None);
     }
@@ -545,9 +598,9 @@ fn copy_vectors(
     line: usize,
     w: &mut StoreWriter,
     path: &Path,
-) -> Result<u64, AnalyzeError> {
+) -> Result<u64, MergeError> {
     if line >= store.len() {
-        return Err(AnalyzeError::Corrupt {
+        return Err(MergeError::Corrupt {
             path: path.to_path_buf(),
             why: format!(
                 "more answers than its embedding store holds ({})",
@@ -563,7 +616,7 @@ fn copy_vectors(
 }
 
 /// Writes all runs' rejects, by row; returns their count.
-fn merge_rejects(inputs: &[PathBuf], out: &Path) -> Result<u64, AnalyzeError> {
+fn merge_rejects(inputs: &[PathBuf], out: &Path) -> Result<u64, MergeError> {
     let mut rejects = Vec::new();
     for run in inputs {
         read_rejects(run, &mut rejects)?;
@@ -605,13 +658,13 @@ fn merge_summaries(
     provenances: &[Option<Provenance>],
     answers: u64,
     out: &Path,
-) -> Result<(), AnalyzeError> {
+) -> Result<(), MergeError> {
     let mut summary = Value::Null;
     let mut each = Vec::new();
     for (run, prov) in inputs.iter().zip(provenances) {
         let p = run.join(layout::SUMMARY);
         if let Ok(raw) = std::fs::read(&p) {
-            let v: Value = serde_json::from_slice(&raw).map_err(|e| AnalyzeError::Corrupt {
+            let v: Value = serde_json::from_slice(&raw).map_err(|e| MergeError::Corrupt {
                 path: p.clone(),
                 why: e.to_string(),
             })?;
@@ -651,7 +704,7 @@ fn merge_summaries(
         ),
     );
     let p = out.join(layout::SUMMARY);
-    let json = serde_json::to_vec_pretty(&summary).map_err(|e| AnalyzeError::Corrupt {
+    let json = serde_json::to_vec_pretty(&summary).map_err(|e| MergeError::Corrupt {
         path: p.clone(),
         why: e.to_string(),
     })?;
