@@ -62,6 +62,7 @@ pub mod index;
 pub mod ingest;
 pub mod output;
 pub mod pipeline;
+pub mod progress;
 pub mod record;
 pub mod report;
 pub mod retrieve;

@@ -17,6 +17,7 @@ use crate::encode::{DedupEncoder, Encoder, TextKind};
 use crate::index::IndexBuilder;
 use crate::ingest::{Ingest, IngestOptions, RowOutcome};
 use crate::output::{ParquetWriter, RejectsWriter, ResponsesWriter};
+pub use crate::progress::{NoProgress, Progress};
 use crate::record::{NpsGroup, Record, Response, SentenceResult};
 use crate::run::{layout, FileHash, Provenance, RunTxn, ShardSpec};
 use crate::text;
@@ -128,22 +129,6 @@ pub struct AnalyzeOptions {
     pub parquet: bool,
     /// Rows per processing chunk.
     pub chunk: usize,
-}
-
-/// Progress callbacks (a terminal bar in the binary, nothing in tests).
-pub trait Progress {
-    /// A new stage starts, with its total when known.
-    fn stage(&self, name: &str, total: Option<u64>);
-    /// Position within the stage.
-    fn advance(&self, pos: u64);
-}
-
-/// A progress sink that shows nothing.
-pub struct NoProgress;
-
-impl Progress for NoProgress {
-    fn stage(&self, _: &str, _: Option<u64>) {}
-    fn advance(&self, _: u64) {}
 }
 
 /// The run's headline numbers, written to `summary.json`.

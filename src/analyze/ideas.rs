@@ -28,7 +28,8 @@ use super::{io_err, AnalyzeError};
 use crate::classify::stopwords::is_stopword;
 use crate::encode::store::Store;
 use crate::record::Response;
-use crate::text::normalize::fold;
+pub use crate::vector::ops::{LanguageCenters, CENTER_SHRINK};
+use crate::vector::ops::dot;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::BufRead;
@@ -41,66 +42,6 @@ use std::path::Path;
 /// 0.13 live chat and cancellation merge. Live chat, dark mode and cancellation still come out
 /// in two or three parts each.
 pub const DEFAULT_THRESHOLD: f32 = 0.14;
-
-/// Pseudo-count of the shrinkage of a language's mean toward the global mean: a language with
-/// few sentences keeps mostly the global centre instead of cancelling its own sentences.
-pub const CENTER_SHRINK: f64 = 10.0;
-
-/// Per-language mean sentence vectors, for language centring (see the module docs).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct LanguageCenters {
-    sums: BTreeMap<String, (Vec<f64>, u64)>,
-}
-
-impl LanguageCenters {
-    /// Counts one sentence vector of language `lang`.
-    pub fn add(&mut self, lang: &str, v: &[f32]) {
-        let e = self
-            .sums
-            .entry(lang.to_string())
-            .or_insert_with(|| (vec![0.0; v.len()], 0));
-        if e.0.len() == v.len() {
-            e.0.iter_mut().zip(v).for_each(|(a, b)| *a += *b as f64);
-            e.1 += 1;
-        }
-    }
-
-    /// The centre of `lang`: (sum of its vectors + k x global mean) / (count + k).
-    pub fn center(&self, lang: &str) -> Option<Vec<f64>> {
-        let dim = self.sums.values().next()?.0.len();
-        let mut global = vec![0.0; dim];
-        let mut n = 0u64;
-        for (s, c) in self.sums.values() {
-            global.iter_mut().zip(s).for_each(|(a, b)| *a += b);
-            n += c;
-        }
-        if n == 0 {
-            return None;
-        }
-        let (sum, count) = self.sums.get(lang).cloned().unwrap_or((vec![0.0; dim], 0));
-        let denom = count as f64 + CENTER_SHRINK;
-        Some(
-            sum.iter()
-                .zip(&global)
-                .map(|(s, g)| (s + CENTER_SHRINK * g / n as f64) / denom)
-                .collect(),
-        )
-    }
-
-    /// `v` minus the centre of `lang`, L2-normalized (`v` itself when nothing is counted or the
-    /// difference vanishes).
-    pub fn apply(&self, lang: &str, v: &[f32]) -> Vec<f32> {
-        let Some(c) = self.center(lang).filter(|c| c.len() == v.len()) else {
-            return v.to_vec();
-        };
-        let d: Vec<f64> = v.iter().zip(&c).map(|(x, m)| *x as f64 - m).collect();
-        let norm = d.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if norm < 1e-9 {
-            return v.to_vec();
-        }
-        d.iter().map(|x| (x / norm) as f32).collect()
-    }
-}
 
 /// Grouping and ranking settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -193,10 +134,6 @@ pub struct IdeaReport {
     pub groups: u64,
     /// Ideas with at least `min_count` respondents, ranked.
     pub ideas: Vec<Idea>,
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Reads the suggestion sentences of a run folder with their stored sentence vectors, centred
@@ -401,24 +338,7 @@ const CUE_WORDS: &[&str] = &[
 
 /// Unigram and bigram terms of a sentence, stop and cue words removed.
 fn terms(text: &str) -> Vec<String> {
-    let folded = fold(text);
-    let words: Vec<&str> = folded
-        .split(|c: char| !(c.is_alphanumeric() || c == '\u{200C}' || c == '\''))
-        .map(|w| w.trim_matches(|c| c == '\u{200C}' || c == '\''))
-        .filter(|w| !w.is_empty())
-        .collect();
-    let skip = |w: &str| is_stopword(w) || CUE_WORDS.contains(&w);
-    let mut out: Vec<String> = words
-        .iter()
-        .filter(|w| !skip(w))
-        .map(|w| w.to_string())
-        .collect();
-    for p in words.windows(2) {
-        if !skip(p[0]) && !skip(p[1]) {
-            out.push(format!("{} {}", p[0], p[1]));
-        }
-    }
-    out
+    crate::text::words::terms(text, |w| is_stopword(w) || CUE_WORDS.contains(&w))
 }
 
 /// Groups suggestion sentences into ranked ideas.

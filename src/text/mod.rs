@@ -12,3 +12,4 @@ mod lexicon;
 pub mod normalize;
 pub mod script;
 pub mod segment;
+pub mod words;

@@ -3,11 +3,10 @@
 use super::files::{io_err, Out};
 use super::{kmeans, VectorError, VectorIndex, VectorMeta, FORMAT_VERSION};
 use crate::encode::store::Store;
-use indicatif::{ProgressBar, ProgressStyle};
+use crate::progress::bar;
 use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
-use std::io::IsTerminal;
 use std::path::Path;
 
 /// How to build a vector index.
@@ -39,20 +38,6 @@ impl Default for BuildOptions {
 
 /// Points assigned per progress-bar step (the assignment is the slow part of a build).
 const STEP: usize = 16_384;
-
-fn bar(len: u64, msg: &str) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let pb = ProgressBar::new(len);
-    pb.set_style(
-        ProgressStyle::with_template("{msg:>12} [{bar:40}] {pos}/{len} ({per_sec}, eta {eta})")
-            .unwrap_or_else(|_| ProgressStyle::default_bar())
-            .progress_chars("=> "),
-    );
-    pb.set_message(msg.to_string());
-    pb
-}
 
 /// Int8 code of `x - c`, with the scale that maps codes back (`residual ≈ code * scale`).
 fn quantize(x: &[f32], c: &[f32], code: &mut [i8]) -> f32 {

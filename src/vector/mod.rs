@@ -20,6 +20,7 @@ mod files;
 mod index;
 pub mod kernel;
 pub mod kmeans;
+pub mod ops;
 
 pub use build::BuildOptions;
 pub use index::{brute_force, VectorIndex};
