@@ -17,7 +17,7 @@
 
 use super::{layout, Provenance, RunError, RunTxn, ShardSpec};
 use crate::analyze::stats::RunStats;
-use crate::analyze::AnalyzeError;
+use crate::analyze::{io_err, AnalyzeError};
 use crate::encode::store::{Store, StoreWriter};
 use crate::output::{RejectsWriter, ResponsesWriter};
 use crate::record::{Reject, Response};
@@ -26,32 +26,11 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::{BufRead, BufReader, Lines};
 use std::path::{Path, PathBuf};
 
-/// Errors of a merge (the messages are those `verbatim merge` has always printed).
+/// Errors of a merge: those of reading runs ([`AnalyzeError`]: i/o, a corrupt run file, runs
+/// that cannot be merged, a bad option) and of writing the merged run.
 #[derive(Debug, thiserror::Error)]
 pub enum MergeError {
-    /// A file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// A run file is not what `verbatim analyze` writes.
-    #[error("{path}: {why}; re-run `verbatim analyze` to rewrite it")]
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong (line numbers are 1-based).
-        why: String,
-    },
-    /// Two runs cannot be merged.
-    #[error("cannot merge: {0}")]
-    Mismatch(String),
-    /// A bad option or an unusable input.
-    #[error("{0}")]
-    Usage(String),
-    /// The statistics of a run (reading or merging `stats.json`).
+    /// Reading or checking the runs (i/o, corrupt files, mismatched runs, bad options).
     #[error(transparent)]
     Analyze(#[from] AnalyzeError),
     /// The embedding store of a run.
@@ -69,14 +48,6 @@ pub enum MergeError {
     /// The run folder as a whole (provenance, replacing the output folder).
     #[error(transparent)]
     Run(#[from] RunError),
-}
-
-/// Maps an I/O error to [`MergeError::Io`] naming `path`.
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> MergeError + '_ {
-    move |source| MergeError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 /// What a merge wrote.
@@ -138,15 +109,15 @@ impl Source {
             if line.trim().is_empty() {
                 continue;
             }
-            let r: Response = serde_json::from_str(&line).map_err(|e| MergeError::Corrupt {
+            let r: Response = serde_json::from_str(&line).map_err(|e| AnalyzeError::Corrupt {
                 path: self.path.clone(),
                 why: format!("line {}: {e}", self.line),
             })?;
             if r.seq as usize != self.line - 1 {
-                return Err(MergeError::Corrupt {
+                return Err(MergeError::Analyze(AnalyzeError::Corrupt {
                     path: self.path.clone(),
                     why: format!("line {} has seq {}", self.line, r.seq),
-                });
+                }));
             }
             self.next = Some((self.line - 1, r));
             break;
@@ -194,19 +165,19 @@ fn read_rejects(run: &Path, out: &mut Vec<Reject>) -> Result<(), MergeError> {
     if !path.exists() {
         return Ok(());
     }
-    let mut r = csv::Reader::from_path(&path).map_err(|e| MergeError::Corrupt {
+    let mut r = csv::Reader::from_path(&path).map_err(|e| AnalyzeError::Corrupt {
         path: path.clone(),
         why: e.to_string(),
     })?;
     for rec in r.records() {
-        let rec = rec.map_err(|e| MergeError::Corrupt {
+        let rec = rec.map_err(|e| AnalyzeError::Corrupt {
             path: path.clone(),
             why: e.to_string(),
         })?;
         let row = rec
             .get(0)
             .and_then(|s| s.parse().ok())
-            .ok_or_else(|| MergeError::Corrupt {
+            .ok_or_else(|| AnalyzeError::Corrupt {
                 path: path.clone(),
                 why: format!("bad row number {:?}", rec.get(0)),
             })?;
@@ -251,34 +222,34 @@ pub fn merge_runs_with(
 /// Refuses an empty list, a run named twice, a folder that is no run, and `out` among them.
 fn check_inputs(inputs: &[PathBuf], out: &Path) -> Result<(), MergeError> {
     if inputs.is_empty() {
-        return Err(MergeError::Usage(
+        return Err(MergeError::Analyze(AnalyzeError::Usage(
             "name at least one run folder to merge".into(),
-        ));
+        )));
     }
     let out_canon = out.canonicalize().ok();
     let mut seen = Vec::new();
     for run in inputs {
         let c = run.canonicalize().map_err(io_err(run))?;
         if Some(&c) == out_canon.as_ref() {
-            return Err(MergeError::Usage(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Usage(format!(
                 "--out {} is one of the runs to merge; write the merge to a new folder",
                 out.display()
-            )));
+            ))));
         }
         if seen.contains(&c) {
-            return Err(MergeError::Usage(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Usage(format!(
                 "{} is named twice; merging a run with itself would count it twice",
                 run.display()
-            )));
+            ))));
         }
         if !layout::is_run(run) {
-            return Err(MergeError::Usage(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Usage(format!(
                 "{} is not a verbatim run folder (no {} and {}); name folders written by \
                  `verbatim analyze` or `verbatim merge`",
                 run.display(),
                 layout::RESPONSES,
                 layout::STATS
-            )));
+            ))));
         }
         seen.push(c);
     }
@@ -307,7 +278,7 @@ fn check_provenance(
     let first = &all[0];
     for (k, p) in all.iter().enumerate().skip(1) {
         if (&p.model, &p.model_fingerprint) != (&first.model, &first.model_fingerprint) {
-            return Err(MergeError::Mismatch(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
                 "{} was analyzed with model {} ({}) but {} with {} ({}); analyze every shard \
                  with the same --model",
                 name(0),
@@ -316,7 +287,7 @@ fn check_provenance(
                 name(k),
                 p.model,
                 p.model_fingerprint
-            )));
+            ))));
         }
         let cb = |p: &Provenance| p.codebook.as_ref().map(|c| c.sha256.clone());
         if cb(p) != cb(first) {
@@ -324,13 +295,13 @@ fn check_provenance(
                 Some(c) => format!("codebook {} (sha256 {:.12})", c.path, c.sha256),
                 None => "discovered themes".into(),
             };
-            return Err(MergeError::Mismatch(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
                 "{} used {} but {} used {}; analyze every shard with the same --codebook",
                 name(0),
                 show(first),
                 name(k),
                 show(p)
-            )));
+            ))));
         }
     }
     let missing = check_shards(inputs, &all, allow_partial)?;
@@ -376,21 +347,21 @@ fn check_shards(
         let shards = by_export.entry(input.sha256.clone()).or_default();
         for s in covered {
             if let Some((other, j)) = shards.iter().find(|(o, _)| o.count != s.count) {
-                return Err(MergeError::Mismatch(format!(
+                return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
                     "{} covers shard {other} but {} covers shard {s} of the same export {}; \
                      merge the shards of one --shard count",
                     inputs[*j].display(),
                     inputs[k].display(),
                     export_of(p)
-                )));
+                ))));
             }
             if let Some(j) = shards.insert(s, k) {
-                return Err(MergeError::Mismatch(format!(
+                return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
                     "{} and {} both cover shard {s} of {}; merge each shard once",
                     inputs[j].display(),
                     inputs[k].display(),
                     export_of(p)
-                )));
+                ))));
             }
         }
     }
@@ -408,11 +379,11 @@ fn check_shards(
             .iter()
             .map(|s| format!("shard {s} missing"))
             .collect();
-        return Err(MergeError::Usage(format!(
+        return Err(MergeError::Analyze(AnalyzeError::Usage(format!(
             "{}; analyze the missing shards and merge again, or pass --allow-partial to merge \
              what is there",
             list.join(", ")
-        )));
+        ))));
     }
     Ok(missing)
 }
@@ -436,9 +407,9 @@ fn open_stores(inputs: &[PathBuf]) -> Result<Vec<Store>, MergeError> {
         .collect();
     let embeddings = with_store.iter().all(|&b| b);
     if !embeddings && with_store.iter().any(|&b| b) {
-        return Err(MergeError::Mismatch(
+        return Err(MergeError::Analyze(AnalyzeError::Mismatch(
             "some runs have an embeddings/ folder and some do not".into(),
-        ));
+        )));
     }
     if !embeddings {
         return Ok(Vec::new());
@@ -449,11 +420,11 @@ fn open_stores(inputs: &[PathBuf]) -> Result<Vec<Store>, MergeError> {
         .collect::<Result<_, _>>()?;
     for s in stores.iter().skip(1) {
         if s.dim() != stores[0].dim() || s.meta().model != stores[0].meta().model {
-            return Err(MergeError::Mismatch(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
                 "embeddings of different models ({} and {}); analyze every shard with the same --model",
                 stores[0].meta().model,
                 s.meta().model
-            )));
+            ))));
         }
     }
     Ok(stores)
@@ -478,11 +449,11 @@ fn write_merge(
     let stores = open_stores(inputs)?;
     let m = merge_answers(inputs, &stores, out)?;
     if m.answers != stats.overall.answers() {
-        return Err(MergeError::Mismatch(format!(
+        return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
             "the responses.jsonl files hold {} answers but the stats.json files count {}; a run folder is incomplete",
             m.answers,
             stats.overall.answers()
-        )));
+        ))));
     }
     stats.save(&out.join(layout::STATS))?;
     let rejects = merge_rejects(inputs, out)?;
@@ -539,13 +510,13 @@ fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Mer
             .take()
             .expect("picked a source with an answer");
         if let Some(j) = owner.insert(r.id.clone(), k).filter(|&j| j != k) {
-            return Err(MergeError::Mismatch(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
                 "id {} is in both {} and {}; the runs overlap (the same rows analyzed twice?); \
                  merge runs of different rows",
                 r.id,
                 inputs[j].display(),
                 inputs[k].display()
-            )));
+            ))));
         }
         if let (Some(w), Some(store)) = (&mut writer, stores.get(k)) {
             sentence_vectors += copy_vectors(store, line, w, &sources[k].path)?;
@@ -600,13 +571,13 @@ fn copy_vectors(
     path: &Path,
 ) -> Result<u64, MergeError> {
     if line >= store.len() {
-        return Err(MergeError::Corrupt {
+        return Err(MergeError::Analyze(AnalyzeError::Corrupt {
             path: path.to_path_buf(),
             why: format!(
                 "more answers than its embedding store holds ({})",
                 store.len()
             ),
-        });
+        }));
     }
     let range = store.sentence_range(line);
     let n = range.len() as u64;
@@ -664,7 +635,7 @@ fn merge_summaries(
     for (run, prov) in inputs.iter().zip(provenances) {
         let p = run.join(layout::SUMMARY);
         if let Ok(raw) = std::fs::read(&p) {
-            let v: Value = serde_json::from_slice(&raw).map_err(|e| MergeError::Corrupt {
+            let v: Value = serde_json::from_slice(&raw).map_err(|e| AnalyzeError::Corrupt {
                 path: p.clone(),
                 why: e.to_string(),
             })?;
@@ -704,9 +675,10 @@ fn merge_summaries(
         ),
     );
     let p = out.join(layout::SUMMARY);
-    let json = serde_json::to_vec_pretty(&summary).map_err(|e| MergeError::Corrupt {
+    let json = serde_json::to_vec_pretty(&summary).map_err(|e| AnalyzeError::Corrupt {
         path: p.clone(),
         why: e.to_string(),
     })?;
-    std::fs::write(&p, json).map_err(io_err(&p))
+    std::fs::write(&p, json).map_err(io_err(&p))?;
+    Ok(())
 }
