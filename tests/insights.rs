@@ -12,7 +12,6 @@ use verbatim::analyze::ideas::{
     group_ideas, run_ideas, IdeaOptions, LanguageCenters, SuggestionItem, DEFAULT_THRESHOLD,
 };
 use verbatim::analyze::impact::ImpactOptions;
-use verbatim::run::merge::{merge_runs, merge_runs_with, MergeOptions};
 use verbatim::analyze::nps::Z95;
 use verbatim::analyze::period::Period;
 use verbatim::analyze::stats::RunStats;
@@ -25,6 +24,7 @@ use verbatim::output::{RejectsWriter, ResponsesWriter};
 use verbatim::record::{
     NpsGroup, Reject, Response, SentenceResult, Sentiment, SentimentLabel, ThemeMention,
 };
+use verbatim::run::merge::{merge_runs, merge_runs_with, MergeOptions};
 use verbatim::run::{FileHash, Provenance, ShardSpec};
 
 const NEG: SentimentLabel = SentimentLabel::Negative;

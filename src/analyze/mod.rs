@@ -8,7 +8,7 @@
 //! the whole export.
 
 pub mod drivers;
-pub mod eigen;
+pub(crate) mod eigen;
 pub mod ideas;
 pub mod impact;
 pub mod nps;

@@ -11,7 +11,7 @@
 use super::codebook::{train_theme_classifier, Calibration, Codebook, ThemeDef, ThemeModel};
 use super::mlp::Mlp;
 use super::stopwords::is_stopword;
-use crate::vector::ops::{nearest, spherical_kmeans, LanguageCenters};
+use crate::vector::ops::{nearest, spherical_kmeans, LanguageCenters, DISCOVERY_MIN_COUNT};
 use rand::seq::index::sample;
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
@@ -85,8 +85,6 @@ pub struct Discovery {
     pub classifier: Option<Mlp>,
 }
 
-
-
 /// Unigram and bigram terms of a sentence, stop words removed.
 fn terms(text: &str) -> Vec<String> {
     crate::text::words::terms(text, is_stopword)
@@ -124,7 +122,7 @@ pub fn discover(items: &[DiscoveryItem], opts: &DiscoveryOptions) -> Discovery {
     // after subtracting each language's mean vector groups by meaning across languages.
     let mut centers = LanguageCenters::default();
     items.iter().for_each(|it| centers.add(it.lang, it.vector));
-    let offsets = centers.table();
+    let offsets = centers.table_min_count(DISCOVERY_MIN_COUNT);
     let centered_sample: Vec<Vec<f32>> = idx
         .iter()
         .map(|&i| offsets.apply(items[i].lang, items[i].vector))

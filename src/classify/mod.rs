@@ -12,7 +12,7 @@ pub mod discovery;
 pub mod metrics;
 pub mod mlp;
 pub mod sentiment;
-pub mod stopwords;
+pub(crate) mod stopwords;
 pub mod train;
 pub mod zero_shot;
 

@@ -9,13 +9,13 @@
 //! - [`schema`]: the fields; [`IndexBuilder`] writes them; [`ReadOnlyDir`] opens them for
 //!   reading without a lock file (read-only run folders).
 
-pub mod analyzer;
+pub(crate) mod analyzer;
 mod builder;
 mod error;
 mod readonly;
 pub mod schema;
-pub mod variants;
-pub mod words;
+pub(crate) mod variants;
+pub(crate) mod words;
 
 pub use builder::{IndexBuilder, IndexInfo};
 pub use error::IndexError;

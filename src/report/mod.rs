@@ -14,9 +14,9 @@ use crate::analyze::drivers::{analyze_drivers, DriverAnalysis, DriverOptions};
 use crate::analyze::ideas::{run_ideas, IdeaOptions, IdeaReport};
 use crate::analyze::impact::ImpactOptions;
 use crate::analyze::period::Period;
-use crate::analyze::stats::RunStats;
 use crate::analyze::themes::{nps_tables, theme_table, NpsTables, ThemeRow};
 use crate::analyze::AnalyzeError;
+use crate::run::{layout, RunDir};
 use examples::ThemeExamples;
 use std::path::{Path, PathBuf};
 
@@ -91,9 +91,10 @@ pub struct ReportData {
 
 /// Gathers the report's numbers from a run folder.
 pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportError> {
-    let stats = RunStats::load(&run_dir.join("stats.json"))?;
-    let examples = examples::collect(&run_dir.join("responses.jsonl"), opts.examples_per_theme)?;
-    let ideas = if run_dir.join("embeddings/meta.json").exists() {
+    let run = RunDir::new(run_dir);
+    let stats = run.stats()?;
+    let examples = examples::collect(&run.file(layout::RESPONSES), opts.examples_per_theme)?;
+    let ideas = if run.has_store() {
         run_ideas(run_dir, &opts.ideas).map_err(|e| e.to_string())
     } else {
         Err("the run folder has no embeddings/ (needed to group ideas)".into())

@@ -15,7 +15,7 @@
 //!   refused with a message naming the runs. The merged run is written like an analyze run:
 //!   into a temporary sibling renamed into place at the end.
 
-use super::{layout, Provenance, RunError, RunTxn, ShardSpec};
+use super::{layout, Provenance, Responses, RunDir, RunError, RunTxn, ShardSpec};
 use crate::analyze::stats::RunStats;
 use crate::analyze::{io_err, AnalyzeError};
 use crate::encode::store::{Store, StoreWriter};
@@ -23,7 +23,6 @@ use crate::output::{RejectsWriter, ResponsesWriter};
 use crate::record::{Reject, Response};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{BufRead, BufReader, Lines};
 use std::path::{Path, PathBuf};
 
 /// Errors of a merge: those of reading runs ([`AnalyzeError`]: i/o, a corrupt run file, runs
@@ -78,50 +77,32 @@ pub struct MergeOptions {
     pub allow_partial: bool,
 }
 
-/// Reads one run's `responses.jsonl` in order.
+/// One run's answers in order, with the next one not yet merged.
 struct Source {
     path: PathBuf,
-    lines: Lines<BufReader<std::fs::File>>,
-    line: usize,
+    answers: Responses,
     next: Option<(usize, Response)>,
 }
 
 impl Source {
     fn open(run: &Path) -> Result<Source, MergeError> {
-        let path = run.join(layout::RESPONSES);
-        let f = std::fs::File::open(&path).map_err(io_err(&path))?;
+        let answers = RunDir::new(run).responses()?;
         let mut s = Source {
-            path,
-            lines: BufReader::new(f).lines(),
-            line: 0,
+            path: answers.path().to_path_buf(),
+            answers,
             next: None,
         };
         s.advance()?;
         Ok(s)
     }
 
-    /// Loads the next answer (with its 0-based index in the file) into `next`.
+    /// Loads the next answer (with its 0-based index in the file, its `seq`) into `next`.
     fn advance(&mut self) -> Result<(), MergeError> {
-        self.next = None;
-        for line in self.lines.by_ref() {
-            let line = line.map_err(io_err(&self.path))?;
-            self.line += 1;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let r: Response = serde_json::from_str(&line).map_err(|e| AnalyzeError::Corrupt {
-                path: self.path.clone(),
-                why: format!("line {}: {e}", self.line),
-            })?;
-            if r.seq as usize != self.line - 1 {
-                return Err(MergeError::Analyze(AnalyzeError::Corrupt {
-                    path: self.path.clone(),
-                    why: format!("line {} has seq {}", self.line, r.seq),
-                }));
-            }
-            self.next = Some((self.line - 1, r));
-            break;
-        }
+        self.next = self
+            .answers
+            .next()
+            .transpose()?
+            .map(|r| (r.seq as usize, r));
         Ok(())
     }
 }
@@ -397,14 +378,7 @@ struct Merged {
 
 /// The embedding stores of the runs (all or none), checked to be of one model.
 fn open_stores(inputs: &[PathBuf]) -> Result<Vec<Store>, MergeError> {
-    let with_store: Vec<bool> = inputs
-        .iter()
-        .map(|r| {
-            r.join(layout::EMBEDDINGS_DIR)
-                .join(layout::EMBEDDINGS_META)
-                .exists()
-        })
-        .collect();
+    let with_store: Vec<bool> = inputs.iter().map(|r| RunDir::new(r).has_store()).collect();
     let embeddings = with_store.iter().all(|&b| b);
     if !embeddings && with_store.iter().any(|&b| b) {
         return Err(MergeError::Analyze(AnalyzeError::Mismatch(
@@ -416,7 +390,7 @@ fn open_stores(inputs: &[PathBuf]) -> Result<Vec<Store>, MergeError> {
     }
     let stores: Vec<Store> = inputs
         .iter()
-        .map(|r| Store::open(&r.join(layout::EMBEDDINGS_DIR)))
+        .map(|r| RunDir::new(r).store())
         .collect::<Result<_, _>>()?;
     for s in stores.iter().skip(1) {
         if s.dim() != stores[0].dim() || s.meta().model != stores[0].meta().model {
@@ -439,7 +413,7 @@ fn write_merge(
     // Statistics first: a theme mismatch stops the merge before any file is written.
     let mut stats: Option<RunStats> = None;
     for run in inputs {
-        let s = RunStats::load(&run.join(layout::STATS))?;
+        let s = RunDir::new(run).stats()?;
         match &mut stats {
             None => stats = Some(s),
             Some(m) => m.merge(&s)?,

@@ -76,8 +76,8 @@
 //!
 //! `GET /` the page; `GET /api/health` `{"ok": true, "answers": N}`.
 
-use super::reply::Reply;
 use super::params::{parse_query, split_url, MAX_LIMIT};
+use super::reply::Reply;
 use super::themes::theme_table;
 use crate::retrieve::{HybridSearcher, Query, Results, RetrieveError};
 use serde_json::{json, Value};

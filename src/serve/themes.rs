@@ -9,13 +9,14 @@ use crate::analyze::stats::RunStats;
 use crate::analyze::themes::theme_table as analyze_theme_table;
 use crate::classify::codebook::Codebook;
 use crate::retrieve::{HybridSearcher, RetrieveError};
+use crate::run::{layout, RunDir};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The run's statistics and where they came from.
 fn run_stats(s: &HybridSearcher) -> Result<(RunStats, String), RetrieveError> {
-    let path = s.run_dir().join("stats.json");
+    let path = RunDir::new(s.run_dir()).file(layout::STATS);
     let mut note = String::new();
     if path.exists() {
         match RunStats::load(&path) {
@@ -34,13 +35,10 @@ fn run_stats(s: &HybridSearcher) -> Result<(RunStats, String), RetrieveError> {
 
 /// Display names by theme id from the codebook the run was analyzed with, if readable.
 fn theme_names(run_dir: &Path) -> BTreeMap<String, String> {
-    let summary = std::fs::read(run_dir.join("summary.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+    let summary = RunDir::new(run_dir).summary().ok();
     let Some(path) = summary
         .as_ref()
-        .and_then(|v| v["theme_source"].as_str())
-        .and_then(|s| s.strip_prefix("codebook:"))
+        .and_then(|s| s.theme_source.strip_prefix("codebook:"))
     else {
         return BTreeMap::new();
     };

@@ -12,4 +12,4 @@ mod lexicon;
 pub mod normalize;
 pub mod script;
 pub mod segment;
-pub mod words;
+pub(crate) mod words;

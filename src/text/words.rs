@@ -37,7 +37,10 @@ mod tests {
 
     #[test]
     fn keeps_persian_zwnj_and_skips_stop_words_in_bigrams() {
-        assert_eq!(tokens("'Late' delivery, می\u{200C}خواهم!"), ["late", "delivery", "می\u{200C}خواهم"]);
+        assert_eq!(
+            tokens("'Late' delivery, می\u{200C}خواهم!"),
+            ["late", "delivery", "می\u{200C}خواهم"]
+        );
         let t = terms("the late delivery", |w| w == "the");
         assert_eq!(t, ["late", "delivery", "late delivery"]);
     }

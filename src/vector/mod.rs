@@ -18,7 +18,7 @@
 mod build;
 mod files;
 mod index;
-pub mod kernel;
+pub(crate) mod kernel;
 pub mod kmeans;
 pub mod ops;
 

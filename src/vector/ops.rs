@@ -6,8 +6,10 @@
 //! Language centring: in multilingual e5 the language of a sentence is a strong shared
 //! direction, so on raw vectors two different Hebrew complaints are nearer than one complaint
 //! in Hebrew and English. [`LanguageCenters`] removes it: each vector minus the mean vector of
-//! its language, shrunk toward the global mean for rare languages ([`CENTER_SHRINK`]),
-//! renormalized.
+//! its language, renormalized. Ideas shrink that mean toward the global mean
+//! ([`LanguageCenters::table`], [`CENTER_SHRINK`]); theme discovery uses the plain mean of
+//! languages with enough sentences and the global mean for the rest
+//! ([`LanguageCenters::table_min_count`]), which clusters the labelled eval set better.
 
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -35,7 +37,12 @@ pub fn nearest(v: &[f32], centroids: &[Vec<f32>]) -> (usize, f32) {
 }
 
 /// Spherical k-means on `vectors` (seeded k-means++ then Lloyd); returns unit centroids.
-pub fn spherical_kmeans(vectors: &[&[f32]], k: usize, iterations: usize, seed: u64) -> Vec<Vec<f32>> {
+pub fn spherical_kmeans(
+    vectors: &[&[f32]],
+    k: usize,
+    iterations: usize,
+    seed: u64,
+) -> Vec<Vec<f32>> {
     let n = vectors.len();
     if n == 0 || k == 0 {
         return Vec::new();
@@ -98,6 +105,9 @@ pub fn spherical_kmeans(vectors: &[&[f32]], k: usize, iterations: usize, seed: u
 /// few sentences keeps mostly the global centre instead of cancelling its own sentences.
 pub const CENTER_SHRINK: f64 = 10.0;
 
+/// Fewest sentences of a language that theme discovery centres on the language's own mean.
+pub const DISCOVERY_MIN_COUNT: u64 = 10;
+
 /// Per-language mean sentence vectors, for language centring (see the module docs).
 /// Mergeable: it holds sums and counts.
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -145,6 +155,25 @@ impl LanguageCenters {
             Some(c) => subtract_normalized(v, &c),
             None => v.to_vec(),
         }
+    }
+
+    /// Every centre without shrinkage: a language with at least `min_count` vectors is
+    /// centred on its own mean, any other on the global mean. Theme discovery uses this with
+    /// [`DISCOVERY_MIN_COUNT`]: with [`Self::table`]'s shrinkage its purity on the labelled
+    /// eval set fell from 0.567 to 0.515 (tests/models.rs).
+    pub fn table_min_count(&self, min_count: u64) -> CenterTable {
+        let Some((global, n)) = self.global() else {
+            return CenterTable::default();
+        };
+        let mean = |sum: &[f64], count: u64| sum.iter().map(|x| x / count as f64).collect();
+        let by_lang = self
+            .sums
+            .iter()
+            .filter(|(_, (_, count))| *count >= min_count)
+            .map(|(l, (sum, count))| (l.clone(), mean(sum, *count)))
+            .collect();
+        let unseen = Some(mean(&global, n));
+        CenterTable { by_lang, unseen }
     }
 
     /// Every centre computed once (a language not counted gets the global mean, as from

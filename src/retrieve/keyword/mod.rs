@@ -4,8 +4,8 @@
 
 mod compile;
 mod facets;
-pub mod highlight;
-pub mod parse;
+pub(crate) mod highlight;
+pub(crate) mod parse;
 
 use super::filter::request_clauses;
 use super::{FacetCounts, Query, RetrieveError};
