@@ -6,7 +6,7 @@
 //! predictor-score correlations, R = V diag(l) V' and L = V diag(sqrt l) V' (the symmetric
 //! square root, the best orthonormal approximation of the predictors). The score's
 //! standardized coefficients on those orthogonal variables are b* = L^+ r, and predictor j's
-//! raw weight is e_j = sum_k L[j,k]^2 b*_k^2; the raw weights sum to the model R^2.
+//! raw weight is e_j = sum_k L\[j,k\]^2 b*_k^2; the raw weights sum to the model R^2.
 //! Eigenvalues below 1e-10 x the largest are treated as 0 (pseudo-inverse), so collinear
 //! features share their weight instead of failing.
 //!

@@ -5,7 +5,7 @@
 //! `rust_model.ot`), and optionally `verbatim_encoder.json` with E5-style prefixes. Embeddings
 //! are masked mean pooling of the last hidden layer, L2-normalized.
 //!
-//! By default the forward pass of BERT and XLM-R models is [`super::lean::LeanBert`] (fused
+//! By default the forward pass of BERT and XLM-R models is `lean::LeanBert` (fused
 //! ops over the same loaded weights); rust-bert's own `BertModel` runs DistilBERT, activations
 //! the lean forward lacks, and [`Engine::RustBert`] (the reference the tests compare against).
 //!
@@ -63,7 +63,7 @@ pub enum Precision {
 /// The forward pass of BERT and XLM-R/RoBERTa models (DistilBERT always runs on rust-bert).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Engine {
-    /// [`LeanBert`]: fused linear + bias, one GELU op, fused attention (the default).
+    /// `LeanBert`: fused linear + bias, one GELU op, fused attention (the default).
     #[default]
     Lean,
     /// rust-bert's `BertModel`, the reference implementation.

@@ -2,10 +2,10 @@
 //! and its facet values, for BM25 search, exact filters and exact facet counts
 //! ([`crate::retrieve`] searches it).
 //!
-//! - [`words`]: word segmentation and folding for every script;
-//! - [`variants`]: the extra forms indexed per word (Hebrew and Arabic prefixes, joined words,
+//! - `words`: word segmentation and folding for every script;
+//! - `variants`: the extra forms indexed per word (Hebrew and Arabic prefixes, joined words,
 //!   Snowball stems);
-//! - [`analyzer`]: both as tantivy tokens, for answers and for queries;
+//! - `analyzer`: both as tantivy tokens, for answers and for queries;
 //! - [`schema`]: the fields; [`IndexBuilder`] writes them; [`ReadOnlyDir`] opens them for
 //!   reading without a lock file (read-only run folders).
 

@@ -3,7 +3,7 @@
 //!
 //! [`build`] gathers everything from a run folder: the numbers from `stats.json` (so a merged
 //! run reports exactly like one run), example verbatims from `responses.jsonl`, ideas from the
-//! suggestion sentences and their stored embeddings. [`write`] renders and saves.
+//! suggestion sentences and their stored embeddings. [`write()`] renders and saves.
 
 pub mod examples;
 pub mod html;

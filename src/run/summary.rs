@@ -47,7 +47,7 @@ pub struct RunSummary {
     pub sentences: u64,
     /// Encoder used.
     pub model: String,
-    /// "codebook:<path>" or "discovered".
+    /// `"codebook:<path>"` or `"discovered"`.
     pub theme_source: String,
     /// Wall time in seconds.
     pub seconds: f64,

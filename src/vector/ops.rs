@@ -1,6 +1,6 @@
 //! Vector arithmetic on sentence embeddings, one implementation each: the dot product and
 //! L2 normalization of the analysis code (plain sequential sums, so results do not depend on
-//! the CPU; the SIMD kernels of the IVF index are [`super::kernel`]), spherical k-means with
+//! the CPU; the SIMD kernels of the IVF index are `vector::kernel`), spherical k-means with
 //! k-means++ seeding (theme discovery), and language centring (theme discovery and ideas).
 //!
 //! Language centring: in multilingual e5 the language of a sentence is a strong shared

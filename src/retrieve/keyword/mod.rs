@@ -1,5 +1,5 @@
 //! Keyword retrieval: BM25 over a run's tantivy index ([`crate::index`]) with the query
-//! language of [`parse`], the request's facet filters, exact facet counts over all matches and
+//! language of `parse`, the request's facet filters, exact facet counts over all matches and
 //! highlighted snippets.
 
 mod compile;
