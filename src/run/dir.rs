@@ -140,3 +140,77 @@ impl Iterator for Responses {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(seq: u64, text: &str) -> String {
+        format!(
+            r#"{{"seq":{seq},"row":{},"id":"R{seq}","text":"{text}","score":3,"nps_group":"detractor","date":null,"segments":{{}},"fields":{{}},"lang":"en","lang_confidence":0.9,"sentiment":{{"label":"negative","probs":[0.8,0.1,0.1]}},"mixed":false,"themes":[],"sentences":[]}}"#,
+            seq + 1
+        )
+    }
+
+    #[test]
+    fn responses_come_in_order_and_a_wrong_seq_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = [
+            line(0, "late"),
+            String::new(),
+            line(2, "slow"),
+            line(7, "bad"),
+        ]
+        .join("\n");
+        std::fs::write(dir.path().join(layout::RESPONSES), body).unwrap();
+        let run = RunDir::new(dir.path());
+        let mut it = run.responses().unwrap();
+        assert_eq!(it.next().unwrap().unwrap().text, "late");
+        // The blank line 2 is skipped but counted: line 3 must carry seq 2.
+        assert_eq!(it.next().unwrap().unwrap().text, "slow");
+        let err = it.next().unwrap().unwrap_err().to_string();
+        assert!(err.contains("line 4 has seq 7"), "{err}");
+        assert!(err.contains(layout::RESPONSES), "{err}");
+        assert!(it.next().is_none());
+    }
+
+    #[test]
+    fn summary_reads_back_and_tolerates_missing_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::new(dir.path());
+        let written = RunSummary {
+            analyzed: 12,
+            theme_source: "codebook:themes.yaml".into(),
+            languages: [("he".to_string(), 7)].into(),
+            ..Default::default()
+        };
+        let p = run.file(layout::SUMMARY);
+        std::fs::write(&p, serde_json::to_vec_pretty(&written).unwrap()).unwrap();
+        let read = run.summary().unwrap();
+        assert_eq!(read.analyzed, 12);
+        assert_eq!(read.languages, written.languages);
+        assert_eq!(read.theme_source, "codebook:themes.yaml");
+        // A hand-written or older summary with only some fields still reads.
+        std::fs::write(&p, r#"{"theme_source":"discovered","runs":["a","b"]}"#).unwrap();
+        let read = run.summary().unwrap();
+        assert_eq!(
+            (read.theme_source.as_str(), read.analyzed),
+            ("discovered", 0)
+        );
+        std::fs::write(&p, "{not json").unwrap();
+        let err = run.summary().unwrap_err().to_string();
+        assert!(err.contains("re-run `verbatim analyze`"), "{err}");
+    }
+
+    #[test]
+    fn open_refuses_a_folder_that_is_not_a_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = RunDir::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("is not a run folder"), "{err}");
+        std::fs::write(dir.path().join(layout::RESPONSES), "").unwrap();
+        std::fs::write(dir.path().join(layout::STATS), "{}").unwrap();
+        let run = RunDir::open(dir.path()).unwrap();
+        assert_eq!(run.path(), dir.path());
+        assert!(!run.has_store() && run.index().is_none());
+    }
+}

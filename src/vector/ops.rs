@@ -227,3 +227,65 @@ impl CenterTable {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn centers() -> LanguageCenters {
+        let mut c = LanguageCenters::default();
+        for i in 0..12 {
+            let x = i as f32 * 0.01;
+            c.add("he", &[1.0, x, 0.2]);
+            c.add("en", &[0.1, 1.0, x]);
+        }
+        c.add("fa", &[0.3, 0.3, 1.0]);
+        c
+    }
+
+    #[test]
+    fn the_table_centres_exactly_as_apply_does() {
+        let c = centers();
+        let t = c.table();
+        for lang in ["he", "en", "fa", "never-seen"] {
+            let v = [0.5, 0.4, 0.3];
+            assert_eq!(t.apply(lang, &v), c.apply(lang, &v), "{lang}");
+        }
+        assert_eq!(
+            LanguageCenters::default().table().apply("he", &[1.0]),
+            [1.0]
+        );
+    }
+
+    #[test]
+    fn min_count_centres_rare_languages_on_the_global_mean() {
+        let c = centers();
+        let t = c.table_min_count(10);
+        let v = [0.5, 0.4, 0.3];
+        // "fa" has one vector: it is centred like a language never seen (the global mean).
+        assert_eq!(t.apply("fa", &v), t.apply("never-seen", &v));
+        assert_ne!(t.apply("he", &v), t.apply("fa", &v));
+        let n = dot(&t.apply("en", &v), &t.apply("en", &v));
+        assert!((n - 1.0).abs() < 1e-5, "unit length, got {n}");
+    }
+
+    #[test]
+    fn spherical_kmeans_is_seeded_and_separates_directions() {
+        let mut rows: Vec<Vec<f32>> = Vec::new();
+        for i in 0..10 {
+            let e = i as f32 * 0.01;
+            let mut a = vec![1.0, e, 0.0];
+            let mut b = vec![0.0, e, 1.0];
+            normalize(&mut a);
+            normalize(&mut b);
+            rows.push(a);
+            rows.push(b);
+        }
+        let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
+        let c1 = spherical_kmeans(&refs, 2, 10, 7);
+        assert_eq!(c1, spherical_kmeans(&refs, 2, 10, 7));
+        let (a, _) = nearest(refs[0], &c1);
+        let (b, _) = nearest(refs[1], &c1);
+        assert_ne!(a, b);
+    }
+}
