@@ -49,18 +49,24 @@
 //! embeddings with rust-bert) -> [`classify`] (sentiment head, codebook or discovered themes)
 //! -> [`analyze`] (NPS, drivers, ideas: mergeable statistics) -> [`index`] (tantivy) and
 //! [`vector`] (IVF over the embeddings) -> [`retrieve`] (hybrid search) -> [`report`] and
-//! [`serve`]. [`pipeline`] runs the stages over one export; [`output`] writes the run folder;
-//! [`evaluate`] scores the models on labeled files.
+//! [`serve`]. [`pipeline`] runs the stages over one export; [`run`] owns the run folder (file
+//! names, [`RunDir`] readers, [`run::merge`] of shard runs) and [`output`] writes its answer and
+//! reject files; [`evaluate`] scores the models on labeled files. ARCHITECTURE.md has the
+//! stages, the run folder's files and where new code goes.
+//!
+//! The types most programs need are re-exported here.
 #![warn(missing_docs)]
 
 pub mod analyze;
 pub mod classify;
 pub mod encode;
 pub mod evaluate;
+pub mod html;
 pub mod index;
 pub mod ingest;
 pub mod output;
 pub mod pipeline;
+pub mod progress;
 pub mod record;
 pub mod report;
 pub mod retrieve;
@@ -68,3 +74,13 @@ pub mod run;
 pub mod serve;
 pub mod text;
 pub mod vector;
+
+pub use classify::codebook::Codebook;
+pub use encode::{BertEncoder, Encoder, EncoderOptions};
+pub use ingest::IngestOptions;
+pub use pipeline::{AnalyzeOptions, ThemeSource};
+pub use progress::{NoProgress, Progress};
+pub use record::{Record, Response};
+pub use retrieve::{Hit, HybridSearcher, Query, Results};
+pub use run::merge::{merge_runs, MergeOptions};
+pub use run::{RunDir, RunSummary};

@@ -10,7 +10,6 @@ use verbatim::analyze::ideas::{
     group_ideas, run_ideas, IdeaOptions, LanguageCenters, SuggestionItem, DEFAULT_THRESHOLD,
 };
 use verbatim::analyze::impact::ImpactOptions;
-use verbatim::analyze::merge::{merge_runs, merge_runs_with, MergeOptions};
 use verbatim::analyze::nps::Z95;
 use verbatim::analyze::period::Period;
 use verbatim::analyze::stats::RunStats;
@@ -23,6 +22,7 @@ use verbatim::output::{RejectsWriter, ResponsesWriter};
 use verbatim::record::{
     NpsGroup, Reject, Response, SentenceResult, Sentiment, SentimentLabel, ThemeMention,
 };
+use verbatim::run::merge::{merge_runs, merge_runs_with, MergeOptions};
 use verbatim::run::{FileHash, Provenance, ShardSpec};
 
 const NEG: SentimentLabel = SentimentLabel::Negative;
@@ -1348,9 +1348,8 @@ fn a_theme_planted_in_the_last_month_of_the_demo_is_a_new_theme_candidate() {
 /// sentence and reasons, in one CSV per owner, and the report counts them.
 #[test]
 fn followup_lists_route_answers_to_owners_worst_first() {
-    use verbatim::analyze::followup::{
-        counts, followups_of_run, owners_of, run_codebook, write_csvs,
-    };
+    use verbatim::analyze::followup::{counts, owners_of, write_csvs};
+    use verbatim::run::followup::{followups_of_run, run_codebook};
     let tmp = tempfile::tempdir().unwrap();
     let cb_path = tmp.path().join("themes.csv");
     std::fs::write(

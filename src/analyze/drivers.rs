@@ -6,7 +6,7 @@
 //! predictor-score correlations, R = V diag(l) V' and L = V diag(sqrt l) V' (the symmetric
 //! square root, the best orthonormal approximation of the predictors). The score's
 //! standardized coefficients on those orthogonal variables are b* = L^+ r, and predictor j's
-//! raw weight is e_j = sum_k L[j,k]^2 b*_k^2; the raw weights sum to the model R^2.
+//! raw weight is e_j = sum_k L\[j,k\]^2 b*_k^2; the raw weights sum to the model R^2.
 //! Eigenvalues below 1e-10 x the largest are treated as 0 (pseudo-inverse), so collinear
 //! features share their weight instead of failing.
 //!
@@ -23,7 +23,7 @@
 //! dropped with a note.
 
 use super::eigen::symmetric_eigen;
-use super::stats::RunStats;
+use super::stats::{DriverInputs, RunStats};
 use ndarray::{Array1, Array2};
 use serde::{Deserialize, Serialize};
 
@@ -284,13 +284,6 @@ pub fn analyze_drivers(stats: &RunStats, opts: &DriverOptions) -> DriverAnalysis
         ));
         return empty(notes);
     }
-    // Aggregate fine columns into features (sums of exclusive indicators stay 0/1).
-    let agg = |a: &[usize], b: &[usize]| {
-        a.iter()
-            .flat_map(|&i| b.iter().map(move |&j| (i, j)))
-            .map(|(i, j)| d.xtx_at(i, j))
-            .sum::<u64>() as f64
-    };
     let sum_of = |a: &[usize]| a.iter().map(|&i| d.xtx_at(i, i)).sum::<u64>() as f64;
     // Constant features: present in no or every scored answer.
     feats.retain(|f| {
@@ -320,22 +313,60 @@ pub fn analyze_drivers(stats: &RunStats, opts: &DriverOptions) -> DriverAnalysis
             feats.len()
         ));
     }
+    let m = feature_moments(d, &feats);
+    let (r, rxy, sd, sdy) = m.correlations();
+    let Some(w) = relative_weights(&r, &rxy) else {
+        return empty(notes);
+    };
+    let mut drivers = drivers_of(&feats, &m, &w, &rxy, &sd, sdy);
+    drivers.sort_by(|a, b| {
+        b.signed_percent
+            .abs()
+            .total_cmp(&a.signed_percent.abs())
+            .then_with(|| a.feature.cmp(&b.feature))
+    });
+    DriverAnalysis {
+        n: d.n,
+        r_squared: w.r_squared,
+        drivers,
+        notes,
+    }
+}
+
+/// The moments of the features: fine columns aggregated into features (sums of exclusive
+/// indicators stay 0/1).
+fn feature_moments(d: &DriverInputs, feats: &[FeatureDef]) -> Moments {
+    let agg = |a: &[usize], b: &[usize]| {
+        a.iter()
+            .flat_map(|&i| b.iter().map(move |&j| (i, j)))
+            .map(|(i, j)| d.xtx_at(i, j))
+            .sum::<u64>() as f64
+    };
+    let sum_of = |a: &[usize]| a.iter().map(|&i| d.xtx_at(i, i)).sum::<u64>() as f64;
     let p = feats.len();
-    let m = Moments {
-        n,
+    Moments {
+        n: d.n as f64,
         sum_x: Array1::from_shape_fn(p, |i| sum_of(&feats[i].cols)),
-        sum_y,
+        sum_y: d.sum_y as f64,
         xtx: Array2::from_shape_fn((p, p), |(i, j)| agg(&feats[i].cols, &feats[j].cols)),
         xty: Array1::from_shape_fn(p, |i| {
             feats[i].cols.iter().map(|&c| d.xty[c]).sum::<u64>() as f64
         }),
         yty: d.yty as f64,
-    };
-    let (r, rxy, sd, sdy) = m.correlations();
-    let Some(w) = relative_weights(&r, &rxy) else {
-        return empty(notes);
-    };
-    let mut drivers: Vec<Driver> = feats
+    }
+}
+
+/// One [`Driver`] per feature, from the moments and the relative weights.
+fn drivers_of(
+    feats: &[FeatureDef],
+    m: &Moments,
+    w: &RelativeWeights,
+    rxy: &Array1<f64>,
+    sd: &Array1<f64>,
+    sdy: f64,
+) -> Vec<Driver> {
+    let n = m.n;
+    feats
         .iter()
         .enumerate()
         .map(|(i, f)| Driver {
@@ -354,17 +385,5 @@ pub fn analyze_drivers(stats: &RunStats, opts: &DriverOptions) -> DriverAnalysis
             raw_weight: w.raw[i],
             signed_percent: w.signed_percent[i],
         })
-        .collect();
-    drivers.sort_by(|a, b| {
-        b.signed_percent
-            .abs()
-            .total_cmp(&a.signed_percent.abs())
-            .then_with(|| a.feature.cmp(&b.feature))
-    });
-    DriverAnalysis {
-        n: d.n,
-        r_squared: w.r_squared,
-        drivers,
-        notes,
-    }
+        .collect()
 }

@@ -8,7 +8,6 @@
 //! Each owner's list is worst first: lowest score first (answers without a score after the
 //! detractors, as a 7), then the most negative answer first, then by id.
 
-use super::{io_err, AnalyzeError};
 use crate::classify::codebook::Codebook;
 use crate::output::SafeCsv;
 use crate::record::{NpsGroup, Response, SentimentLabel};
@@ -146,32 +145,6 @@ pub fn owners_of(cb: &Codebook) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// The codebook a run was analyzed with (the path in provenance.json), if it can still be
-/// read; `Ok(None)` for discovered themes or a run without provenance.
-pub fn run_codebook(run_dir: &Path) -> Result<Option<(PathBuf, Codebook)>, String> {
-    let prov = crate::run::Provenance::load(run_dir).map_err(|e| e.to_string())?;
-    let Some(path) = prov.and_then(|p| p.codebook).map(|c| PathBuf::from(c.path)) else {
-        return Ok(None);
-    };
-    match Codebook::load(&path) {
-        Ok(cb) => Ok(Some((path, cb))),
-        Err(e) => Err(format!(
-            "the run's codebook {} cannot be read ({e}); pass --codebook FILE",
-            path.display()
-        )),
-    }
-}
-
-/// Parent theme by child id, from the codebook in the run's provenance.json (none when it
-/// cannot be read).
-pub fn run_parents(run_dir: &Path) -> BTreeMap<String, String> {
-    run_codebook(run_dir)
-        .ok()
-        .flatten()
-        .map(|(_, cb)| cb.parents())
-        .unwrap_or_default()
-}
-
 /// The sentence a reason points at: a contact request, else the most negative sentence
 /// raising one of `themes`, else the most negative sentence.
 fn trigger(r: &Response, themes: &BTreeSet<&str>, contact: bool) -> String {
@@ -279,34 +252,6 @@ where
         });
     }
     lists
-}
-
-/// Reads `responses.jsonl` of a run (streaming) and builds its follow-up lists.
-pub fn followups_of_run(
-    run_dir: &Path,
-    owners: &BTreeMap<String, String>,
-) -> Result<FollowUps, AnalyzeError> {
-    use std::io::BufRead;
-    let path = run_dir.join(crate::run::layout::RESPONSES);
-    let f = std::fs::File::open(&path).map_err(io_err(&path))?;
-    let mut err = None;
-    let rs = std::io::BufReader::new(f)
-        .lines()
-        .enumerate()
-        .map_while(|(i, line)| {
-            let parsed = line.map_err(io_err(&path)).and_then(|l| {
-                serde_json::from_str::<Response>(&l).map_err(|e| AnalyzeError::Corrupt {
-                    path: path.clone(),
-                    why: format!("line {}: {e}", i + 1),
-                })
-            });
-            parsed.map_err(|e| err = Some(e)).ok()
-        });
-    let lists = followups(rs, owners);
-    match err {
-        Some(e) => Err(e),
-        None => Ok(lists),
-    }
 }
 
 /// A file-name-safe form of an owner (`billing-team` stays, `Billing / Team` ->

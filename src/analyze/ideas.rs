@@ -28,7 +28,8 @@ use super::{io_err, AnalyzeError};
 use crate::classify::stopwords::is_stopword;
 use crate::encode::store::Store;
 use crate::record::Response;
-use crate::text::normalize::fold;
+use crate::vector::ops::dot;
+pub use crate::vector::ops::{LanguageCenters, CENTER_SHRINK};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::BufRead;
@@ -41,66 +42,6 @@ use std::path::Path;
 /// 0.13 live chat and cancellation merge. Live chat, dark mode and cancellation still come out
 /// in two or three parts each.
 pub const DEFAULT_THRESHOLD: f32 = 0.14;
-
-/// Pseudo-count of the shrinkage of a language's mean toward the global mean: a language with
-/// few sentences keeps mostly the global centre instead of cancelling its own sentences.
-pub const CENTER_SHRINK: f64 = 10.0;
-
-/// Per-language mean sentence vectors, for language centring (see the module docs).
-#[derive(Debug, Clone, PartialEq, Default)]
-pub struct LanguageCenters {
-    sums: BTreeMap<String, (Vec<f64>, u64)>,
-}
-
-impl LanguageCenters {
-    /// Counts one sentence vector of language `lang`.
-    pub fn add(&mut self, lang: &str, v: &[f32]) {
-        let e = self
-            .sums
-            .entry(lang.to_string())
-            .or_insert_with(|| (vec![0.0; v.len()], 0));
-        if e.0.len() == v.len() {
-            e.0.iter_mut().zip(v).for_each(|(a, b)| *a += *b as f64);
-            e.1 += 1;
-        }
-    }
-
-    /// The centre of `lang`: (sum of its vectors + k x global mean) / (count + k).
-    pub fn center(&self, lang: &str) -> Option<Vec<f64>> {
-        let dim = self.sums.values().next()?.0.len();
-        let mut global = vec![0.0; dim];
-        let mut n = 0u64;
-        for (s, c) in self.sums.values() {
-            global.iter_mut().zip(s).for_each(|(a, b)| *a += b);
-            n += c;
-        }
-        if n == 0 {
-            return None;
-        }
-        let (sum, count) = self.sums.get(lang).cloned().unwrap_or((vec![0.0; dim], 0));
-        let denom = count as f64 + CENTER_SHRINK;
-        Some(
-            sum.iter()
-                .zip(&global)
-                .map(|(s, g)| (s + CENTER_SHRINK * g / n as f64) / denom)
-                .collect(),
-        )
-    }
-
-    /// `v` minus the centre of `lang`, L2-normalized (`v` itself when nothing is counted or the
-    /// difference vanishes).
-    pub fn apply(&self, lang: &str, v: &[f32]) -> Vec<f32> {
-        let Some(c) = self.center(lang).filter(|c| c.len() == v.len()) else {
-            return v.to_vec();
-        };
-        let d: Vec<f64> = v.iter().zip(&c).map(|(x, m)| *x as f64 - m).collect();
-        let norm = d.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if norm < 1e-9 {
-            return v.to_vec();
-        }
-        d.iter().map(|x| (x / norm) as f32).collect()
-    }
-}
 
 /// Grouping and ranking settings.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -193,10 +134,6 @@ pub struct IdeaReport {
     pub groups: u64,
     /// Ideas with at least `min_count` respondents, ranked.
     pub ideas: Vec<Idea>,
-}
-
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
 }
 
 /// Reads the suggestion sentences of a run folder with their stored sentence vectors, centred
@@ -401,24 +338,7 @@ const CUE_WORDS: &[&str] = &[
 
 /// Unigram and bigram terms of a sentence, stop and cue words removed.
 fn terms(text: &str) -> Vec<String> {
-    let folded = fold(text);
-    let words: Vec<&str> = folded
-        .split(|c: char| !(c.is_alphanumeric() || c == '\u{200C}' || c == '\''))
-        .map(|w| w.trim_matches(|c| c == '\u{200C}' || c == '\''))
-        .filter(|w| !w.is_empty())
-        .collect();
-    let skip = |w: &str| is_stopword(w) || CUE_WORDS.contains(&w);
-    let mut out: Vec<String> = words
-        .iter()
-        .filter(|w| !skip(w))
-        .map(|w| w.to_string())
-        .collect();
-    for p in words.windows(2) {
-        if !skip(p[0]) && !skip(p[1]) {
-            out.push(format!("{} {}", p[0], p[1]));
-        }
-    }
-    out
+    crate::text::words::terms(text, |w| is_stopword(w) || CUE_WORDS.contains(&w))
 }
 
 /// Groups suggestion sentences into ranked ideas.
@@ -435,119 +355,17 @@ pub fn group_ideas(items: &[SuggestionItem], opts: &IdeaOptions) -> IdeaReport {
     for t in item_terms.iter().flatten() {
         *total.entry(t.as_str()).or_default() += 1.0;
     }
-    let avg_terms =
-        item_terms.iter().map(Vec::len).sum::<usize>() as f32 / groups.len().max(1) as f32;
+    let tfidf = TermCounts {
+        item_terms: &item_terms,
+        avg_terms: item_terms.iter().map(Vec::len).sum::<usize>() as f32
+            / groups.len().max(1) as f32,
+        total,
+    };
     let respondents: BTreeSet<&str> = items.iter().map(|i| i.respondent.as_str()).collect();
-    let mut ideas: Vec<Idea> = Vec::new();
-    for members in groups.values() {
-        let mut who: BTreeMap<&str, usize> = BTreeMap::new(); // respondent -> first member
-        for &m in members {
-            who.entry(items[m].respondent.as_str()).or_insert(m);
-        }
-        if who.len() < opts.min_count.max(1) {
-            continue;
-        }
-        let dim = items[members[0]].vector.len();
-        let mut sum = vec![0f32; dim];
-        for &m in members {
-            sum.iter_mut()
-                .zip(&items[m].vector)
-                .for_each(|(a, b)| *a += b);
-        }
-        let nm = members.len() as f32;
-        let cohesion = if members.len() > 1 {
-            (dot(&sum, &sum) - nm) / (nm * (nm - 1.0))
-        } else {
-            1.0
-        };
-        // Members by centrality (mean cosine to the others), most central first.
-        let mut central: Vec<(usize, f32)> = members
-            .iter()
-            .map(|&m| (m, dot(&items[m].vector, &sum)))
-            .collect();
-        central.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
-        let label_item = central
-            .iter()
-            .find(|(m, _)| items[*m].lang == "en")
-            .unwrap_or(&central[0])
-            .0;
-        let label_lang = items[label_item].lang.clone();
-        let mut lang_counts: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
-        for &m in members {
-            lang_counts
-                .entry(items[m].lang.as_str())
-                .or_default()
-                .insert(items[m].respondent.as_str());
-        }
-        let mut languages: Vec<(String, u64)> = lang_counts
-            .iter()
-            .map(|(l, r)| (l.to_string(), r.len() as u64))
-            .collect();
-        languages.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-        // Keyphrases from the label language's sentences.
-        let mut tf: HashMap<&str, f32> = HashMap::new();
-        let mut same_lang = 0;
-        for &m in members.iter().filter(|&&m| items[m].lang == label_lang) {
-            same_lang += 1;
-            for t in &item_terms[m] {
-                *tf.entry(t.as_str()).or_default() += 1.0;
-            }
-        }
-        // Terms shared by two sentences when there are any, else the best single-use ones.
-        let shared = same_lang > 1 && tf.values().any(|&f| f >= 2.0);
-        let min_tf = if shared { 2.0 } else { 1.0 };
-        let mut scored: Vec<(&str, f32)> = tf
-            .iter()
-            .filter(|(_, &f)| f >= min_tf)
-            .map(|(t, &f)| (*t, f * (1.0 + avg_terms / total[t]).ln()))
-            .collect();
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
-        let keyphrases: Vec<String> = scored.iter().take(3).map(|(t, _)| t.to_string()).collect();
-        let mut nps = NpsCounts::default();
-        let (mut score_sum, mut scored_n) = (0u64, 0u64);
-        for &m in who.values() {
-            nps.add(items[m].score.filter(|s| *s <= 10));
-            if let Some(s) = items[m].score.filter(|s| *s <= 10) {
-                score_sum += s as u64;
-                scored_n += 1;
-            }
-        }
-        // Examples: the most central sentence of each language (by language size), then more
-        // central ones; one per respondent.
-        let mut candidates: Vec<usize> = vec![label_item];
-        for (l, _) in &languages {
-            if let Some((m, _)) = central.iter().find(|(m, _)| items[*m].lang == *l) {
-                candidates.push(*m);
-            }
-        }
-        candidates.extend(central.iter().map(|(m, _)| *m));
-        let mut used: BTreeSet<&str> = BTreeSet::new();
-        let examples: Vec<usize> = candidates
-            .into_iter()
-            .filter(|&m| used.insert(items[m].respondent.as_str()))
-            .take(opts.examples)
-            .collect();
-        ideas.push(Idea {
-            rank: 0,
-            label: items[label_item].text.clone(),
-            label_lang,
-            keyphrases,
-            respondents: who.len() as u64,
-            sentences: members.len() as u64,
-            languages,
-            avg_score: (scored_n > 0).then(|| score_sum as f64 / scored_n as f64),
-            nps: nps.nps(),
-            cohesion,
-            examples: examples
-                .iter()
-                .map(|&m| IdeaExample {
-                    text: items[m].text.clone(),
-                    lang: items[m].lang.clone(),
-                    score: items[m].score,
-                })
-                .collect(),
-        });
-    }
+    let mut ideas: Vec<Idea> = groups
+        .values()
+        .filter_map(|members| idea_of(items, members, &tfidf, opts))
+        .collect();
     ideas.sort_by(|a, b| {
         b.respondents
             .cmp(&a.respondents)
@@ -563,6 +381,158 @@ pub fn group_ideas(items: &[SuggestionItem], opts: &IdeaOptions) -> IdeaReport {
         groups: groups.len() as u64,
         ideas,
     }
+}
+
+/// Terms of every suggestion sentence and their counts, for the c-TF-IDF of keyphrases.
+struct TermCounts<'a> {
+    item_terms: &'a [Vec<String>],
+    total: HashMap<&'a str, f32>,
+    avg_terms: f32,
+}
+
+/// The idea of one group (`None` when fewer than `min_count` respondents raise it).
+fn idea_of(
+    items: &[SuggestionItem],
+    members: &[usize],
+    tfidf: &TermCounts,
+    opts: &IdeaOptions,
+) -> Option<Idea> {
+    let mut who: BTreeMap<&str, usize> = BTreeMap::new(); // respondent -> first member
+    for &m in members {
+        who.entry(items[m].respondent.as_str()).or_insert(m);
+    }
+    if who.len() < opts.min_count.max(1) {
+        return None;
+    }
+    let (central, cohesion) = centrality(items, members);
+    let label_item = central
+        .iter()
+        .find(|(m, _)| items[*m].lang == "en")
+        .unwrap_or(&central[0])
+        .0;
+    let label_lang = items[label_item].lang.clone();
+    let languages = languages_of(items, members);
+    let keyphrases = keyphrases(items, members, &label_lang, tfidf);
+    let mut nps = NpsCounts::default();
+    let (mut score_sum, mut scored_n) = (0u64, 0u64);
+    for &m in who.values() {
+        nps.add(items[m].score.filter(|s| *s <= 10));
+        if let Some(s) = items[m].score.filter(|s| *s <= 10) {
+            score_sum += s as u64;
+            scored_n += 1;
+        }
+    }
+    let examples = examples_of(items, label_item, &languages, &central, opts.examples);
+    Some(Idea {
+        rank: 0,
+        label: items[label_item].text.clone(),
+        label_lang,
+        keyphrases,
+        respondents: who.len() as u64,
+        sentences: members.len() as u64,
+        languages,
+        avg_score: (scored_n > 0).then(|| score_sum as f64 / scored_n as f64),
+        nps: nps.nps(),
+        cohesion,
+        examples,
+    })
+}
+
+/// Members by centrality (dot product with the group's sum), most central first, and the
+/// group's cohesion (mean cosine between two members; 1 for a single sentence).
+fn centrality(items: &[SuggestionItem], members: &[usize]) -> (Vec<(usize, f32)>, f32) {
+    let dim = items[members[0]].vector.len();
+    let mut sum = vec![0f32; dim];
+    for &m in members {
+        sum.iter_mut()
+            .zip(&items[m].vector)
+            .for_each(|(a, b)| *a += b);
+    }
+    let nm = members.len() as f32;
+    let cohesion = if members.len() > 1 {
+        (dot(&sum, &sum) - nm) / (nm * (nm - 1.0))
+    } else {
+        1.0
+    };
+    let mut central: Vec<(usize, f32)> = members
+        .iter()
+        .map(|&m| (m, dot(&items[m].vector, &sum)))
+        .collect();
+    central.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+    (central, cohesion)
+}
+
+/// Distinct respondents per language, most first.
+fn languages_of(items: &[SuggestionItem], members: &[usize]) -> Vec<(String, u64)> {
+    let mut lang_counts: BTreeMap<&str, BTreeSet<&str>> = BTreeMap::new();
+    for &m in members {
+        lang_counts
+            .entry(items[m].lang.as_str())
+            .or_default()
+            .insert(items[m].respondent.as_str());
+    }
+    let mut languages: Vec<(String, u64)> = lang_counts
+        .iter()
+        .map(|(l, r)| (l.to_string(), r.len() as u64))
+        .collect();
+    languages.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    languages
+}
+
+/// The top three c-TF-IDF terms of the group's sentences in the label language.
+fn keyphrases(
+    items: &[SuggestionItem],
+    members: &[usize],
+    label_lang: &str,
+    tfidf: &TermCounts,
+) -> Vec<String> {
+    let mut tf: HashMap<&str, f32> = HashMap::new();
+    let mut same_lang = 0;
+    for &m in members.iter().filter(|&&m| items[m].lang == label_lang) {
+        same_lang += 1;
+        for t in &tfidf.item_terms[m] {
+            *tf.entry(t.as_str()).or_default() += 1.0;
+        }
+    }
+    // Terms shared by two sentences when there are any, else the best single-use ones.
+    let shared = same_lang > 1 && tf.values().any(|&f| f >= 2.0);
+    let min_tf = if shared { 2.0 } else { 1.0 };
+    let mut scored: Vec<(&str, f32)> = tf
+        .iter()
+        .filter(|(_, &f)| f >= min_tf)
+        .map(|(t, &f)| (*t, f * (1.0 + tfidf.avg_terms / tfidf.total[t]).ln()))
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(b.0)));
+    scored.iter().take(3).map(|(t, _)| t.to_string()).collect()
+}
+
+/// Examples: the label, the most central sentence of each language (by language size), then
+/// more central ones; one per respondent, at most `max`.
+fn examples_of(
+    items: &[SuggestionItem],
+    label_item: usize,
+    languages: &[(String, u64)],
+    central: &[(usize, f32)],
+    max: usize,
+) -> Vec<IdeaExample> {
+    let mut candidates: Vec<usize> = vec![label_item];
+    for (l, _) in languages {
+        if let Some((m, _)) = central.iter().find(|(m, _)| items[*m].lang == *l) {
+            candidates.push(*m);
+        }
+    }
+    candidates.extend(central.iter().map(|(m, _)| *m));
+    let mut used: BTreeSet<&str> = BTreeSet::new();
+    candidates
+        .into_iter()
+        .filter(|&m| used.insert(items[m].respondent.as_str()))
+        .take(max)
+        .map(|m| IdeaExample {
+            text: items[m].text.clone(),
+            lang: items[m].lang.clone(),
+            score: items[m].score,
+        })
+        .collect()
 }
 
 /// Loads and groups the ideas of a run folder.

@@ -12,11 +12,10 @@
 
 pub mod compare;
 pub mod drivers;
-pub mod eigen;
+pub(crate) mod eigen;
 pub mod followup;
 pub mod ideas;
 pub mod impact;
-pub mod merge;
 pub mod nps;
 pub mod period;
 pub mod segments;
@@ -54,18 +53,12 @@ pub enum AnalyzeError {
     /// The embedding store of a run.
     #[error(transparent)]
     Store(#[from] crate::encode::store::StoreError),
-    /// Writing run files.
-    #[error(transparent)]
-    Output(#[from] crate::output::OutputError),
     /// The vector index of a run.
     #[error(transparent)]
     Vector(#[from] crate::vector::VectorError),
     /// The search index of a run.
     #[error(transparent)]
     Index(#[from] crate::index::IndexError),
-    /// The run folder as a whole (provenance, replacing the output folder).
-    #[error(transparent)]
-    Run(#[from] crate::run::RunError),
     /// A bad option or an unusable input.
     #[error("{0}")]
     Usage(String),

@@ -278,7 +278,7 @@ impl Codebook {
         if self.themes.is_empty() {
             return Err("the codebook has no themes".into());
         }
-        super::hierarchy::check_parents(&self.themes)?;
+        check_parents(&self.themes)?;
         Ok(self)
     }
 
@@ -415,12 +415,13 @@ pub struct Clause {
 pub type Raised = Vec<(usize, f32)>;
 
 impl ThemeModel {
-    /// Trains the codebook's classifier on its embedded examples and descriptions.
+    /// Trains the codebook's classifier on its embedded examples and descriptions (a codebook
+    /// with examples; [`ThemeModel::build`] picks this or zero-shot).
     /// Deterministic: a fixed seed, and the same codebook gives the same weights.
-    pub fn build(cb: &Codebook, encoder: &dyn Encoder) -> Result<ThemeModel, ClassifyError> {
-        if cb.is_zero_shot() {
-            return super::zero_shot::build(cb, encoder);
-        }
+    pub(crate) fn build_supervised(
+        cb: &Codebook,
+        encoder: &dyn Encoder,
+    ) -> Result<ThemeModel, ClassifyError> {
         let mut texts: Vec<String> = Vec::new();
         let mut labels: Vec<usize> = Vec::new();
         for (i, t) in cb.themes.iter().enumerate() {
@@ -717,8 +718,58 @@ pub fn calibrate(items: &[CalibrationItem], classifier: bool) -> (Calibration, f
     best
 }
 
+/// Checks that every `parent` is the id of another theme that has no parent itself.
+pub fn check_parents(themes: &[ThemeDef]) -> Result<(), String> {
+    let by_id: BTreeMap<&str, &ThemeDef> = themes.iter().map(|t| (t.id.as_str(), t)).collect();
+    for t in themes {
+        let Some(p) = t.parent.as_deref() else {
+            continue;
+        };
+        match by_id.get(p) {
+            None => {
+                return Err(format!(
+                    "theme {:?} has parent {p:?}, which is not a theme id of this codebook; add a theme with id {p:?} or fix the parent",
+                    t.id
+                ))
+            }
+            Some(_) if p == t.id => return Err(format!("theme {:?} is its own parent", t.id)),
+            Some(pt) if pt.parent.is_some() => {
+                return Err(format!(
+                    "theme {:?} has parent {p:?}, which has a parent itself; the hierarchy is one level (parent -> children)",
+                    t.id
+                ))
+            }
+            Some(_) => {}
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
+    use super::ThemeDef;
+
+    fn def(id: &str, parent: Option<&str>) -> ThemeDef {
+        ThemeDef {
+            id: id.into(),
+            name: String::new(),
+            description: String::new(),
+            examples: vec![],
+            owner: None,
+            parent: parent.map(String::from),
+        }
+    }
+
+    #[test]
+    fn parents_must_be_themes_one_level_deep() {
+        assert!(check_parents(&[def("a", None), def("b", Some("a"))]).is_ok());
+        let missing = check_parents(&[def("b", Some("a"))]).unwrap_err();
+        assert!(missing.contains("not a theme id"), "{missing}");
+        let deep = check_parents(&[def("a", None), def("b", Some("a")), def("c", Some("b"))]);
+        assert!(deep.unwrap_err().contains("one level"));
+        assert!(check_parents(&[def("a", Some("a"))]).is_err());
+    }
+
     use super::*;
 
     #[test]

@@ -11,8 +11,9 @@
 use super::codebook::{train_theme_classifier, Calibration, Codebook, ThemeDef, ThemeModel};
 use super::mlp::Mlp;
 use super::stopwords::is_stopword;
+use crate::vector::ops::{nearest, spherical_kmeans, LanguageCenters, DISCOVERY_MIN_COUNT};
 use rand::seq::index::sample;
-use rand::{Rng, SeedableRng};
+use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
@@ -84,106 +85,9 @@ pub struct Discovery {
     pub classifier: Option<Mlp>,
 }
 
-fn dot(a: &[f32], b: &[f32]) -> f32 {
-    a.iter().zip(b).map(|(x, y)| x * y).sum()
-}
-
-fn normalize(v: &mut [f32]) {
-    let n = dot(v, v).sqrt().max(1e-12);
-    v.iter_mut().for_each(|x| *x /= n);
-}
-
-fn nearest(v: &[f32], centroids: &[Vec<f32>]) -> (usize, f32) {
-    centroids
-        .iter()
-        .enumerate()
-        .map(|(i, c)| (i, dot(v, c)))
-        .fold((0, f32::MIN), |a, b| if b.1 > a.1 { b } else { a })
-}
-
-/// Spherical k-means on `vectors` (seeded k-means++ then Lloyd); returns unit centroids.
-pub fn kmeans(vectors: &[&[f32]], k: usize, iterations: usize, seed: u64) -> Vec<Vec<f32>> {
-    let n = vectors.len();
-    if n == 0 || k == 0 {
-        return Vec::new();
-    }
-    let k = k.min(n);
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let mut centroids = vec![vectors[rng.gen_range(0..n)].to_vec()];
-    let mut dist: Vec<f32> = vectors
-        .iter()
-        .map(|v| 1.0 - dot(v, &centroids[0]))
-        .collect();
-    while centroids.len() < k {
-        let total: f32 = dist.iter().map(|d| d.max(0.0) * d.max(0.0)).sum();
-        let mut r = rng.gen::<f32>() * total;
-        let mut pick = n - 1;
-        for (i, d) in dist.iter().enumerate() {
-            r -= d.max(0.0) * d.max(0.0);
-            if r <= 0.0 {
-                pick = i;
-                break;
-            }
-        }
-        let c = vectors[pick].to_vec();
-        dist.iter_mut()
-            .zip(vectors)
-            .for_each(|(d, v)| *d = d.min(1.0 - dot(v, &c)));
-        centroids.push(c);
-    }
-    let dim = vectors[0].len();
-    for _ in 0..iterations {
-        let assign: Vec<usize> = vectors
-            .par_iter()
-            .map(|v| nearest(v, &centroids).0)
-            .collect();
-        let mut sums = vec![vec![0f32; dim]; centroids.len()];
-        let mut counts = vec![0usize; centroids.len()];
-        for (v, &a) in vectors.iter().zip(&assign) {
-            counts[a] += 1;
-            sums[a].iter_mut().zip(v.iter()).for_each(|(s, x)| *s += x);
-        }
-        let mut moved = false;
-        for (c, (mut s, n)) in sums.into_iter().zip(counts).enumerate() {
-            if n == 0 {
-                continue; // an empty cluster keeps its centroid
-            }
-            normalize(&mut s);
-            if dot(&s, &centroids[c]) < 0.999_999 {
-                moved = true;
-            }
-            centroids[c] = s;
-        }
-        if !moved {
-            break;
-        }
-    }
-    centroids
-}
-
-/// Lowercased word tokens of a sentence for keyphrases (letters and digits, ZWNJ kept inside
-/// Persian words), with Hebrew niqqud and Arabic tashkeel dropped.
-fn words(text: &str) -> Vec<String> {
-    let folded = crate::text::normalize::fold(text);
-    folded
-        .split(|c: char| !(c.is_alphanumeric() || c == '\u{200C}' || c == '\''))
-        .map(|w| w.trim_matches(|c| c == '\u{200C}' || c == '\''))
-        .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
-}
-
-/// Unigram and bigram terms of a sentence, stop words removed (a bigram may not start or end
-/// with one).
+/// Unigram and bigram terms of a sentence, stop words removed.
 fn terms(text: &str) -> Vec<String> {
-    let ws = words(text);
-    let mut out: Vec<String> = ws.iter().filter(|w| !is_stopword(w)).cloned().collect();
-    for pair in ws.windows(2) {
-        if !is_stopword(&pair[0]) && !is_stopword(&pair[1]) {
-            out.push(format!("{} {}", pair[0], pair[1]));
-        }
-    }
-    out
+    crate::text::words::terms(text, is_stopword)
 }
 
 fn slug(s: &str) -> String {
@@ -216,13 +120,15 @@ pub fn discover(items: &[DiscoveryItem], opts: &DiscoveryOptions) -> Discovery {
     // Multilingual embeddings carry the language as a strong direction: two different
     // Hebrew complaints are nearer than one complaint in Hebrew and English. Clustering
     // after subtracting each language's mean vector groups by meaning across languages.
-    let offsets = LanguageOffsets::of(items);
+    let mut centers = LanguageCenters::default();
+    items.iter().for_each(|it| centers.add(it.lang, it.vector));
+    let offsets = centers.table_min_count(DISCOVERY_MIN_COUNT);
     let centered_sample: Vec<Vec<f32>> = idx
         .iter()
-        .map(|&i| offsets.center(items[i].vector, items[i].lang))
+        .map(|&i| offsets.apply(items[i].lang, items[i].vector))
         .collect();
     let sample_vecs: Vec<&[f32]> = centered_sample.iter().map(Vec::as_slice).collect();
-    let mut centroids = kmeans(&sample_vecs, k, opts.iterations, opts.seed);
+    let mut centroids = spherical_kmeans(&sample_vecs, k, opts.iterations, opts.seed);
 
     // Dissolve clusters too small to act on, then assign everything.
     let min_size = ((opts.min_share * n as f32).ceil() as usize).max(2);
@@ -230,7 +136,7 @@ pub fn discover(items: &[DiscoveryItem], opts: &DiscoveryOptions) -> Discovery {
     loop {
         assign = items
             .par_iter()
-            .map(|it| nearest(&offsets.center(it.vector, it.lang), &centroids))
+            .map(|it| nearest(&offsets.apply(it.lang, it.vector), &centroids))
             .collect();
         let mut counts = vec![0usize; centroids.len()];
         assign.iter().for_each(|&(c, _)| counts[c] += 1);
@@ -361,52 +267,6 @@ pub fn discover(items: &[DiscoveryItem], opts: &DiscoveryOptions) -> Discovery {
     }
 }
 
-/// Mean embedding per language (and overall, for languages seen too rarely).
-struct LanguageOffsets {
-    means: HashMap<String, Vec<f32>>,
-    global: Vec<f32>,
-}
-
-impl LanguageOffsets {
-    /// Languages with fewer answers than this use the global mean.
-    const MIN_COUNT: usize = 10;
-
-    fn of(items: &[DiscoveryItem]) -> LanguageOffsets {
-        let dim = items.first().map_or(0, |i| i.vector.len());
-        let mut sums: HashMap<&str, (Vec<f64>, usize)> = HashMap::new();
-        let mut global = vec![0f64; dim];
-        for it in items {
-            let e = sums.entry(it.lang).or_insert_with(|| (vec![0.0; dim], 0));
-            for (j, &x) in it.vector.iter().enumerate() {
-                e.0[j] += x as f64;
-                global[j] += x as f64;
-            }
-            e.1 += 1;
-        }
-        let n = items.len().max(1) as f64;
-        LanguageOffsets {
-            means: sums
-                .into_iter()
-                .filter(|(_, (_, c))| *c >= Self::MIN_COUNT)
-                .map(|(l, (s, c))| {
-                    (
-                        l.to_string(),
-                        s.iter().map(|x| (x / c as f64) as f32).collect(),
-                    )
-                })
-                .collect(),
-            global: global.iter().map(|x| (x / n) as f32).collect(),
-        }
-    }
-
-    fn center(&self, v: &[f32], lang: &str) -> Vec<f32> {
-        let m = self.means.get(lang).unwrap_or(&self.global);
-        let mut out: Vec<f32> = v.iter().zip(m).map(|(a, b)| a - b).collect();
-        normalize(&mut out);
-        out
-    }
-}
-
 impl Discovery {
     /// The themes as an editable codebook (`--save-codebook`): ids stay, names and descriptions
     /// come from keyphrases, examples are the most central sentences.
@@ -454,6 +314,7 @@ impl Discovery {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vector::ops::normalize;
 
     fn blob(center: usize, i: usize) -> Vec<f32> {
         let mut v = vec![0.02 * ((i * 7 % 5) as f32); 8];

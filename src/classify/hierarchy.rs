@@ -2,39 +2,11 @@
 //! one level deep). An answer that raises a child theme also raises its parent, with the
 //! child's sentence and sentiment ([`roll_up`]), so everything counted per theme downstream
 //! (stats.json, NPS impact, drivers, search facets, `theme:` filters) rolls up to the parent
-//! without a second code path. [`tree_order`] lists themes with each parent followed by its
+//! without a second code path (the codebook checks the parents when it loads). [`tree_order`] lists themes with each parent followed by its
 //! children, for the report and the workspace.
 
-use super::codebook::ThemeDef;
 use crate::record::Response;
 use std::collections::BTreeMap;
-
-/// Checks that every `parent` is the id of another theme that has no parent itself.
-pub fn check_parents(themes: &[ThemeDef]) -> Result<(), String> {
-    let by_id: BTreeMap<&str, &ThemeDef> = themes.iter().map(|t| (t.id.as_str(), t)).collect();
-    for t in themes {
-        let Some(p) = t.parent.as_deref() else {
-            continue;
-        };
-        match by_id.get(p) {
-            None => {
-                return Err(format!(
-                    "theme {:?} has parent {p:?}, which is not a theme id of this codebook; add a theme with id {p:?} or fix the parent",
-                    t.id
-                ))
-            }
-            Some(_) if p == t.id => return Err(format!("theme {:?} is its own parent", t.id)),
-            Some(pt) if pt.parent.is_some() => {
-                return Err(format!(
-                    "theme {:?} has parent {p:?}, which has a parent itself; the hierarchy is one level (parent -> children)",
-                    t.id
-                ))
-            }
-            Some(_) => {}
-        }
-    }
-    Ok(())
-}
 
 /// Adds the parent of every raised child theme to the answer's mentions (strongest child
 /// mention's sentence, sentiment and score) and to the themes of the sentences that raise
@@ -110,27 +82,6 @@ pub fn tree_sorted<T>(
 mod tests {
     use super::*;
     use crate::record::{SentimentLabel, ThemeMention};
-
-    fn def(id: &str, parent: Option<&str>) -> ThemeDef {
-        ThemeDef {
-            id: id.into(),
-            name: String::new(),
-            description: String::new(),
-            examples: vec![],
-            owner: None,
-            parent: parent.map(String::from),
-        }
-    }
-
-    #[test]
-    fn parents_must_be_themes_one_level_deep() {
-        assert!(check_parents(&[def("a", None), def("b", Some("a"))]).is_ok());
-        let missing = check_parents(&[def("b", Some("a"))]).unwrap_err();
-        assert!(missing.contains("not a theme id"), "{missing}");
-        let deep = check_parents(&[def("a", None), def("b", Some("a")), def("c", Some("b"))]);
-        assert!(deep.unwrap_err().contains("one level"));
-        assert!(check_parents(&[def("a", Some("a"))]).is_err());
-    }
 
     #[test]
     fn tree_order_puts_children_under_parents() {

@@ -13,11 +13,27 @@ pub mod hierarchy;
 pub mod metrics;
 pub mod mlp;
 pub mod sentiment;
-pub mod stopwords;
+pub(crate) mod stopwords;
 pub mod train;
 pub mod zero_shot;
 
 use std::path::{Path, PathBuf};
+
+impl codebook::ThemeModel {
+    /// The codebook's theme model: trained on its examples and descriptions, or zero-shot
+    /// ([`zero_shot::build`]) when the codebook has no examples. Deterministic: a fixed seed,
+    /// and the same codebook gives the same weights.
+    pub fn build(
+        cb: &codebook::Codebook,
+        encoder: &dyn crate::encode::Encoder,
+    ) -> Result<codebook::ThemeModel, ClassifyError> {
+        if cb.is_zero_shot() {
+            zero_shot::build(cb, encoder)
+        } else {
+            codebook::ThemeModel::build_supervised(cb, encoder)
+        }
+    }
+}
 
 /// Errors of the classify stage.
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,7 @@
 //! Zero-shot codebook themes: a codebook whose themes have only an id, a name or a description
 //! works in every language with no examples.
 //!
-//! - Each theme's text ([`ThemeDef::text`]) is embedded the way e5 was trained for retrieval,
+//! - Each theme's text ([`ThemeDef::text`](super::codebook::ThemeDef::text)) is embedded the way e5 was trained for retrieval,
 //!   with the `query: ` prefix; answers, sentences and clauses are embedded with `passage: `, as
 //!   the pipeline embeds them for search and the sentiment head. A unit raises a theme when the
 //!   cosine clears a global threshold and is within a margin of the unit's best theme. The two
@@ -62,7 +62,7 @@ pub fn build(cb: &Codebook, encoder: &dyn Encoder) -> Result<ThemeModel, Classif
 }
 
 /// Self-training points: `(unit index, class)`, class `k` = no theme, most confident first
-/// within a class and at most [`MAX_PER_CLASS`] per class.
+/// within a class and at most `MAX_PER_CLASS` per class.
 pub fn confident_units(model: &ThemeModel, units: &[Vec<f32>]) -> Vec<(usize, usize)> {
     let k = model.ids().len();
     let cal = model.calibration;

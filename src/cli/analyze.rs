@@ -1,13 +1,11 @@
 //! `verbatim analyze`: a survey export in, a run folder out.
 
-use super::progress::bar;
-use indicatif::ProgressBar;
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use verbatim::classify::discovery::DiscoveryOptions;
 use verbatim::encode::{BertEncoder, EncoderOptions, Precision};
 use verbatim::ingest::{FieldLimits, IngestOptions};
-use verbatim::pipeline::{analyze, AnalyzeOptions, Progress, RunSummary, ThemeSource};
+use verbatim::pipeline::{analyze, AnalyzeOptions, RunSummary, ThemeSource};
+use verbatim::progress::{Progress, TerminalProgress};
 
 /// Output formats beside responses.jsonl.
 #[derive(Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -111,22 +109,6 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
     verbatim::run::shard::parse_arg(s).map(|s| (s.index, s.count))
 }
 
-struct Bar(Mutex<ProgressBar>);
-
-impl Progress for Bar {
-    fn stage(&self, name: &str, total: Option<u64>) {
-        if let Ok(mut b) = self.0.lock() {
-            b.finish_and_clear();
-            *b = bar(total.unwrap_or(0), name);
-        }
-    }
-    fn advance(&self, pos: u64) {
-        if let Ok(b) = self.0.lock() {
-            b.set_position(pos);
-        }
-    }
-}
-
 /// Runs the analysis and prints the summary.
 pub fn run(args: Args) -> anyhow::Result<()> {
     rayon::ThreadPoolBuilder::new()
@@ -178,7 +160,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         parquet: args.format == Format::Parquet,
         chunk: args.chunk,
     };
-    let progress = Bar(Mutex::new(ProgressBar::hidden()));
+    let progress = TerminalProgress::default();
     let s = analyze(&opts, &encoder, &progress)?;
     progress.stage("", None);
     print_summary(&s, &args.out);

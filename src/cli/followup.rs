@@ -4,8 +4,9 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use verbatim::analyze::followup::{followups_of_run, owners_of, run_codebook, write_csvs};
+use verbatim::analyze::followup::{owners_of, write_csvs};
 use verbatim::classify::codebook::Codebook;
+use verbatim::run::followup::{followups_of_run, run_codebook};
 
 /// Arguments of `verbatim followup`.
 #[derive(clap::Args)]

@@ -1,7 +1,7 @@
 //! `verbatim merge`: shard run folders in, one run folder out (exact statistics).
 
 use std::path::PathBuf;
-use verbatim::analyze::merge::{merge_runs_with, MergeOptions};
+use verbatim::run::merge::{merge_runs_with, MergeOptions};
 
 /// Arguments of `verbatim merge`.
 #[derive(clap::Args)]

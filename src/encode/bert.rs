@@ -5,7 +5,7 @@
 //! `rust_model.ot`), and optionally `verbatim_encoder.json` with E5-style prefixes. Embeddings
 //! are masked mean pooling of the last hidden layer, L2-normalized.
 //!
-//! By default the forward pass of BERT and XLM-R models is [`super::lean::LeanBert`] (fused
+//! By default the forward pass of BERT and XLM-R models is `lean::LeanBert` (fused
 //! ops over the same loaded weights); rust-bert's own `BertModel` runs DistilBERT, activations
 //! the lean forward lacks, and [`Engine::RustBert`] (the reference the tests compare against).
 //!
@@ -63,7 +63,7 @@ pub enum Precision {
 /// The forward pass of BERT and XLM-R/RoBERTa models (DistilBERT always runs on rust-bert).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Engine {
-    /// [`LeanBert`]: fused linear + bias, one GELU op, fused attention (the default).
+    /// `LeanBert`: fused linear + bias, one GELU op, fused attention (the default).
     #[default]
     Lean,
     /// rust-bert's `BertModel`, the reference implementation.
@@ -399,7 +399,7 @@ impl BertEncoder {
         let weights_bytes = std::fs::metadata(&weights).map(|m| m.len()).unwrap_or(0);
         let fingerprint = format!(
             "config.json sha256 {}, {} {weights_bytes} bytes",
-            crate::run::sha256_hex(config_text.as_bytes()),
+            sha256_hex(config_text.as_bytes()),
             weights.file_name().unwrap_or_default().to_string_lossy()
         );
         Ok(BertEncoder {
@@ -560,4 +560,11 @@ impl Encoder for BertEncoder {
         }
         Ok(out)
     }
+}
+
+/// Lowercase hex SHA-256 of `bytes` (the model fingerprint; the same digest as
+/// `run::sha256_hex`, computed here so the encoder does not depend on the run folder).
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    format!("{:x}", Sha256::digest(bytes))
 }

@@ -1,4 +1,4 @@
-//! [`LeanBert`]: a lean forward pass of a BERT or XLM-R/RoBERTa encoder on tch, over the same
+//! `LeanBert`: a lean forward pass of a BERT or XLM-R/RoBERTa encoder on tch, over the same
 //! weights rust-bert loads (the tensors of its `VarStore`, shared, never copied).
 //!
 //! rust-bert runs BERT as many small ops: GELU as five, every bias add apart from its matmul,

@@ -2,9 +2,8 @@
 
 use super::analyzer::{index_tokens, register};
 use super::error::IndexError;
-use super::schema::{schema, segment_term, Fields};
+use super::schema::{date_key, schema, segment_term, Fields};
 use crate::record::Response;
-use crate::retrieve::columns::date_key;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use tantivy::tokenizer::PreTokenizedString;
@@ -221,7 +220,7 @@ fn share_metadata(dir: &Path) -> Result<(), IndexError> {
         }
     }
     let Some(mode) = mode else { return Ok(()) };
-    for name in [crate::run::layout::INDEX_META, ".managed.json"] {
+    for name in [super::META_FILE, ".managed.json"] {
         let p = dir.join(name);
         if p.exists() {
             std::fs::set_permissions(&p, mode.clone()).map_err(io(&p))?;

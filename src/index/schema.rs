@@ -3,12 +3,23 @@
 //! Facet-like values (language, sentiment, NPS group, themes, segments) are raw-string fast
 //! fields: exact terms for filtering and per-document columns for exact facet counts. Score and
 //! date are u64 fast fields for range filters; the date is stored as `YYYYMMDD`, the key the
-//! semantic filters use ([`crate::retrieve::columns::date_key`]).
+//! semantic filters use ([`date_key`]).
 
 use super::analyzer::TOKENIZER;
 use tantivy::schema::{
     Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
 };
+
+/// `YYYY-MM-DD` (or a prefix `YYYY`, `YYYY-MM`) as a sortable number; 0 when unreadable.
+pub fn date_key(s: &str) -> u32 {
+    let digits: String = s.chars().filter(|c| c.is_ascii_digit()).take(8).collect();
+    match digits.len() {
+        8 => digits.parse().unwrap_or(0),
+        6 => digits.parse::<u32>().map_or(0, |v| v * 100),
+        4 => digits.parse::<u32>().map_or(0, |v| v * 10_000),
+        _ => 0,
+    }
+}
 
 /// Answer position in the run (u64, fast, stored).
 pub const SEQ: &str = "seq";

@@ -1,6 +1,6 @@
 //! The error type of the output writers.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Errors writing run files. Each names the file and what to check.
 #[derive(Debug, thiserror::Error)]
@@ -66,4 +66,12 @@ pub enum OutputError {
         /// The date as found.
         date: String,
     },
+}
+
+/// Maps a write error to [`OutputError::Write`] naming `path`.
+pub(crate) fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
+    move |source| OutputError::Write {
+        path: path.to_path_buf(),
+        source,
+    }
 }

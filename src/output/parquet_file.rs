@@ -17,7 +17,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 /// File name of the Parquet table inside a run folder.
-pub const PARQUET_FILE: &str = crate::run::layout::PARQUET;
+pub const PARQUET_FILE: &str = "responses.parquet";
 
 /// Rows buffered before a row group is written.
 pub const ROWS_PER_GROUP: usize = 32 * 1024;

@@ -1,12 +1,13 @@
 //! `rejects.csv`: one line per rejected input row (`row,column,reason`).
 
+use super::error::write_err;
 use super::{OutputError, SafeCsv};
 use crate::record::Reject;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// File name of the rejects list inside a run folder.
-pub const REJECTS_FILE: &str = crate::run::layout::REJECTS;
+pub const REJECTS_FILE: &str = "rejects.csv";
 
 /// Writes `RUN_DIR/rejects.csv`. The file and its header exist from `create` on, so an empty
 /// rejects list is a file with only the header.
@@ -31,10 +32,7 @@ impl RejectsWriter {
         };
         writer.record(["row", "column", "reason"])?;
         // Flushed at once so the header is on disk even if the run stops before finish.
-        writer.writer.flush().map_err(|source| OutputError::Write {
-            path: writer.path.clone(),
-            source,
-        })?;
+        writer.writer.flush().map_err(write_err(&writer.path))?;
         Ok(writer)
     }
 
@@ -60,10 +58,7 @@ impl RejectsWriter {
 
     /// Flushes the file; returns the number of rejects written.
     pub fn finish(mut self) -> Result<u64, OutputError> {
-        self.writer.flush().map_err(|source| OutputError::Write {
-            path: self.path.clone(),
-            source,
-        })?;
+        self.writer.flush().map_err(write_err(&self.path))?;
         Ok(self.count)
     }
 }

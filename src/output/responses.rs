@@ -1,5 +1,6 @@
 //! `responses.jsonl`: one serde_json [`Response`] per line, in `seq` order.
 
+use super::error::write_err;
 use super::OutputError;
 use crate::record::Response;
 use std::fs::File;
@@ -7,7 +8,7 @@ use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 /// File name of the analyzed answers inside a run folder.
-pub const RESPONSES_FILE: &str = crate::run::layout::RESPONSES;
+pub const RESPONSES_FILE: &str = "responses.jsonl";
 
 /// Writes `RUN_DIR/responses.jsonl`, buffered.
 pub struct ResponsesWriter {
@@ -47,10 +48,7 @@ impl ResponsesWriter {
         })?;
         self.writer
             .write_all(b"\n")
-            .map_err(|source| OutputError::Write {
-                path: self.path.clone(),
-                source,
-            })?;
+            .map_err(write_err(&self.path))?;
         self.count += 1;
         Ok(())
     }
@@ -62,10 +60,7 @@ impl ResponsesWriter {
 
     /// Flushes the file; returns the number of responses written.
     pub fn finish(mut self) -> Result<u64, OutputError> {
-        self.writer.flush().map_err(|source| OutputError::Write {
-            path: self.path.clone(),
-            source,
-        })?;
+        self.writer.flush().map_err(write_err(&self.path))?;
         Ok(self.count)
     }
 }

@@ -10,21 +10,8 @@ use crate::analyze::nps::{NpsEstimate, MIN_N_INTERVAL, Z95};
 use crate::analyze::themes::NpsRow;
 use std::fmt::Write;
 
-/// Escapes text for HTML element content and attribute values.
-pub fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            _ => out.push(c),
-        }
-    }
-    out
-}
+/// [`crate::html::escape`], the report's short name for it.
+pub use crate::html::escape as esc;
 
 const CSS: &str = r#"
 body{font-family:-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans Hebrew","Noto Sans Arabic",Arial,sans-serif;color:#2c3e50;margin:0;background:#f4f6f8}

@@ -1,12 +1,12 @@
 //! Report sections of the analyst's next questions: the NPS change waterfall (`report --compare`),
 //! the theme trend table with significance flags and new theme candidates, and the segments
-//! against the rest. Same rules as [`super::html`]: escaped data, `dir="auto"` on verbatims,
-//! inline SVG only.
+//! against the rest. Same rules as the rest of the report page: escaped data, `dir="auto"` on
+//! verbatims, inline SVG only.
 
-use super::html::esc;
 use crate::analyze::compare::{Comparison, Effect};
 use crate::analyze::segments::{SegmentTable, Versus};
 use crate::analyze::trends::{Candidates, Tested, Trends};
+use crate::html::escape as esc;
 use std::fmt::Write;
 
 const NEG: &str = "#c0392b";

@@ -3,7 +3,7 @@
 //!
 //! [`build`] gathers everything from a run folder: the numbers from `stats.json` (so a merged
 //! run reports exactly like one run), example verbatims from `responses.jsonl`, ideas from the
-//! suggestion sentences and their stored embeddings. [`write`] renders and saves.
+//! suggestion sentences and their stored embeddings. [`write()`] renders and saves.
 
 pub mod examples;
 pub mod html;
@@ -17,10 +17,10 @@ use crate::analyze::ideas::{run_ideas, IdeaOptions, IdeaReport};
 use crate::analyze::impact::ImpactOptions;
 use crate::analyze::period::Period;
 use crate::analyze::segments::{segment_table, SegmentOptions, SegmentTable};
-use crate::analyze::stats::RunStats;
 use crate::analyze::themes::{nps_tables, theme_table, NpsTables, ThemeRow};
 use crate::analyze::trends::{new_theme_candidates, trends, Candidates, TrendOptions, Trends};
 use crate::analyze::AnalyzeError;
+use crate::run::{layout, RunDir};
 use examples::ThemeExamples;
 use std::path::{Path, PathBuf};
 
@@ -113,9 +113,10 @@ pub struct ReportData {
 
 /// Gathers the report's numbers from a run folder.
 pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportError> {
-    let stats = RunStats::load(&run_dir.join("stats.json"))?;
-    let examples = examples::collect(&run_dir.join("responses.jsonl"), opts.examples_per_theme)?;
-    let ideas = if run_dir.join("embeddings/meta.json").exists() {
+    let run = RunDir::new(run_dir);
+    let stats = run.stats()?;
+    let examples = examples::collect(&run.file(layout::RESPONSES), opts.examples_per_theme)?;
+    let ideas = if run.has_store() {
         run_ideas(run_dir, &opts.ideas).map_err(|e| e.to_string())
     } else {
         Err("the run folder has no embeddings/ (needed to group ideas)".into())
@@ -149,7 +150,7 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
         themes: crate::classify::hierarchy::tree_sorted(
             theme_table(&stats, &opts.impact),
             |r| &r.theme,
-            &crate::analyze::followup::run_parents(run_dir),
+            &crate::run::followup::run_parents(run_dir),
         ),
         drivers: analyze_drivers(&stats, &opts.drivers),
         ideas,
@@ -161,20 +162,21 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
             _ => None,
         },
         followup: followup_counts(run_dir),
-        parents: crate::analyze::followup::run_parents(run_dir),
+        parents: crate::run::followup::run_parents(run_dir),
     })
 }
 
 /// Follow-up counts per owner, routed by the `owner:` fields of the run's codebook.
 fn followup_counts(run_dir: &Path) -> Result<Vec<(String, usize)>, String> {
     use crate::analyze::followup;
-    let owners = followup::run_codebook(run_dir)?
+    let owners = crate::run::followup::run_codebook(run_dir)?
         .map(|(_, cb)| followup::owners_of(&cb))
         .unwrap_or_default();
     if !run_dir.join(crate::run::layout::RESPONSES).exists() {
         return Err("the run folder has no responses.jsonl".into());
     }
-    let lists = followup::followups_of_run(run_dir, &owners).map_err(|e| e.to_string())?;
+    let lists =
+        crate::run::followup::followups_of_run(run_dir, &owners).map_err(|e| e.to_string())?;
     Ok(followup::counts(&lists))
 }
 

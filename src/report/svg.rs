@@ -2,9 +2,9 @@
 //! small stacked bar. Plain strings, no scripts and no external references, so the report
 //! renders offline in any browser.
 
-use super::html::esc;
 use crate::analyze::drivers::Driver;
 use crate::analyze::themes::NpsRow;
+use crate::html::escape as esc;
 use std::fmt::Write;
 
 const NEG: &str = "#c0392b";

@@ -105,16 +105,7 @@ struct Light {
     themes: Vec<LightTheme>,
 }
 
-/// `YYYY-MM-DD` (or a prefix `YYYY`, `YYYY-MM`) as a sortable number; 0 when unreadable.
-pub fn date_key(s: &str) -> u32 {
-    let digits: String = s.chars().filter(|c| c.is_ascii_digit()).take(8).collect();
-    match digits.len() {
-        8 => digits.parse().unwrap_or(0),
-        6 => digits.parse::<u32>().map_or(0, |v| v * 100),
-        4 => digits.parse::<u32>().map_or(0, |v| v * 10_000),
-        _ => 0,
-    }
-}
+pub use crate::index::schema::date_key;
 
 impl Columns {
     /// Reads `responses.jsonl` of a run.

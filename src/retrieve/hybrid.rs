@@ -5,6 +5,7 @@ use super::filter::{request_clauses, split_query, Clause, Cond, Filter};
 use super::keyword::{Keyword, KeywordPage};
 use super::relevance::{CUT_DEPTH, RELEVANCE_THRESHOLD};
 use super::snippet::{escape_html, marked};
+use super::types::sort_facet;
 use super::{FacetCounts, FacetValue, Hit, Mode, Query, Results, RetrieveError};
 use crate::encode::{Encoder, TextKind};
 use crate::record::{NpsGroup, Response, SentimentLabel};
@@ -489,11 +490,6 @@ impl HybridSearcher {
             facets,
         })
     }
-}
-
-/// Most frequent first, then by value.
-pub fn sort_facet(v: &mut [FacetValue]) {
-    v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
 }
 
 fn merge(into: &mut Vec<FacetValue>, add: &[FacetValue]) {

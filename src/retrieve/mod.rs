@@ -27,8 +27,8 @@ pub mod relevance;
 pub mod snippet;
 mod types;
 
-pub use hybrid::{sort_facet, HybridSearcher, RRF_K, SEMANTIC_DEPTH};
-pub use types::{FacetCounts, FacetValue, Hit, Mode, Query, Results};
+pub use hybrid::{HybridSearcher, RRF_K, SEMANTIC_DEPTH};
+pub use types::{sort_facet, FacetCounts, FacetValue, Hit, Mode, Query, Results};
 
 use std::path::PathBuf;
 

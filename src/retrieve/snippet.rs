@@ -1,26 +1,11 @@
 //! HTML snippets of semantic hits: the escaped answer with the sentence nearest to the query
 //! marked, so an analyst sees why a Hebrew answer matched an English query.
 
+pub use crate::html::escape as escape_html;
 use crate::record::Response;
 
 /// Longest snippet, in characters, before it is cut with an ellipsis.
 pub const MAX_CHARS: usize = 600;
-
-/// Escapes text for HTML element content and attribute values.
-pub fn escape_html(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 16);
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
 
 /// Cuts `s` to at most `max` characters (on a character boundary), adding `…` when cut.
 fn cut(s: &str, max: usize) -> (&str, bool) {

@@ -159,3 +159,8 @@ pub struct Results {
     /// Facet counts over the whole result set.
     pub facets: FacetCounts,
 }
+
+/// Most frequent first, then by value.
+pub fn sort_facet(v: &mut [FacetValue]) {
+    v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+}

@@ -1,16 +1,19 @@
 //! Every file name of a run folder, in one place (as tantivy's `META_FILEPATH`), and the test
 //! of whether a folder is a verbatim run.
 //!
-//! Commands join these names onto a run folder; nothing else spells them.
+//! Commands join these names onto a run folder; nothing else spells them. The files that a
+//! lower module writes on its own (the answers and rejects of [`crate::output`], tantivy's
+//! metadata in [`crate::index`]) are spelled there, where the writer needs them without
+//! depending on the run as a whole, and listed here by name.
 
 use std::path::Path;
 
 /// Analyzed answers, one JSON object per line, in `seq` order.
-pub const RESPONSES: &str = "responses.jsonl";
+pub const RESPONSES: &str = crate::output::RESPONSES_FILE;
 /// The same answers, flat, with `--format parquet`.
-pub const PARQUET: &str = "responses.parquet";
+pub const PARQUET: &str = crate::output::PARQUET_FILE;
 /// `row,column,reason` of every row not analyzed.
-pub const REJECTS: &str = "rejects.csv";
+pub const REJECTS: &str = crate::output::REJECTS_FILE;
 /// Headline numbers of the run.
 pub const SUMMARY: &str = "summary.json";
 /// Mergeable integer statistics.
@@ -20,7 +23,7 @@ pub const PROVENANCE: &str = "provenance.json";
 /// The tantivy keyword index (a folder).
 pub const INDEX_DIR: &str = "index";
 /// The tantivy index's own metadata file inside [`INDEX_DIR`].
-pub const INDEX_META: &str = "meta.json";
+pub const INDEX_META: &str = crate::index::META_FILE;
 /// Answer and sentence embeddings (a folder).
 pub const EMBEDDINGS_DIR: &str = "embeddings";
 /// The embedding store's metadata inside [`EMBEDDINGS_DIR`].

@@ -1,11 +1,19 @@
-//! The run folder as a whole: its file names ([`layout`]), writing it as a transaction that
+//! The run folder as a whole: its file names ([`layout`]), reading it ([`RunDir`], with
+//! [`RunSummary`]), merging shard runs ([`merge`]), writing it as a transaction that
 //! replaces an earlier run only when complete ([`RunTxn`]), what it was made from
 //! ([`Provenance`]) and the shard a job engine assigns ([`shard`]).
 
+mod dir;
+pub mod followup;
 pub mod layout;
+pub mod merge;
 mod provenance;
 pub mod shard;
+mod summary;
 mod txn;
+
+pub use dir::{Responses, RunDir};
+pub use summary::RunSummary;
 
 pub use provenance::{sha256_file, sha256_hex, FileHash, Provenance, ShardSpec};
 pub use txn::RunTxn;

@@ -104,8 +104,8 @@
 //!
 //! `GET /` the page; `GET /api/health` `{"ok": true, "answers": N}`.
 
-use super::http::Reply;
 use super::params::{parse_query, split_url, MAX_LIMIT};
+use super::reply::Reply;
 use super::themes::theme_table;
 use crate::retrieve::{HybridSearcher, Query, Results, RetrieveError};
 use serde_json::{json, Value};
@@ -256,10 +256,10 @@ impl App {
         let lists = self.followup.get_or_init(|| {
             use crate::analyze::followup;
             let run = self.searcher.run_dir();
-            let owners = followup::run_codebook(run)?
+            let owners = crate::run::followup::run_codebook(run)?
                 .map(|(_, cb)| followup::owners_of(&cb))
                 .unwrap_or_default();
-            followup::followups_of_run(run, &owners).map_err(|e| e.to_string())
+            crate::run::followup::followups_of_run(run, &owners).map_err(|e| e.to_string())
         });
         match lists {
             Ok(l) => Reply::json(200, &followup_json(l, limit)),

@@ -4,7 +4,7 @@
 //! - At most [`MAX_CONNECTIONS`] connections are open at once; beyond that a connection gets
 //!   a 503 at once and is closed.
 //! - A request head must arrive within [`HEAD_TIMEOUT`] and fit in
-//!   [`wire::MAX_HEAD`](super::wire::MAX_HEAD) bytes (414/431 otherwise); a request body is
+//!   [`wire::MAX_HEAD`] bytes (414/431 otherwise); a request body is
 //!   refused (413); a `Host` that does not name this machine is refused (403); see
 //!   [`super::wire`].
 //! - A reply must be taken by the client within [`WRITE_TIMEOUT`]: a client that never reads
@@ -14,6 +14,7 @@
 //!
 //! A panic inside a handler becomes a 500 reply; the server keeps serving.
 
+pub use super::reply::Reply;
 use super::wire::{self, HeadError};
 use super::ServeError;
 use std::io::BufReader;
@@ -32,50 +33,6 @@ pub const HEAD_TIMEOUT: Duration = Duration::from_secs(10);
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Time one blocked socket read or write may take.
 const IO_TIMEOUT: Duration = Duration::from_secs(5);
-
-/// A finished HTTP reply.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Reply {
-    /// Status code.
-    pub status: u16,
-    /// `Content-Type` header value.
-    pub content_type: &'static str,
-    /// Extra headers.
-    pub headers: Vec<(&'static str, String)>,
-    /// Body bytes.
-    pub body: Vec<u8>,
-}
-
-impl Reply {
-    /// A JSON reply. `<`, `>` and `&` are written as `\u003c`-style escapes (valid JSON, same
-    /// strings) so verbatim text can never be read as markup, whatever sniffs the body.
-    pub fn json(status: u16, value: &serde_json::Value) -> Reply {
-        let s = value.to_string();
-        let mut out = String::with_capacity(s.len());
-        for c in s.chars() {
-            match c {
-                '<' => out.push_str("\\u003c"),
-                '>' => out.push_str("\\u003e"),
-                '&' => out.push_str("\\u0026"),
-                c => out.push(c),
-            }
-        }
-        Reply {
-            status,
-            content_type: "application/json; charset=utf-8",
-            headers: Vec::new(),
-            body: out.into_bytes(),
-        }
-    }
-
-    /// A JSON error `{"error": message}`.
-    pub fn error(status: u16, message: impl Into<String>) -> Reply {
-        Reply::json(
-            status,
-            &serde_json::json!({ "error": message.into(), "status": status }),
-        )
-    }
-}
 
 /// Answers one request: `method` and the raw URL (path and query string).
 pub type Handler = dyn Fn(&str, &str) -> Reply + Send + Sync;

@@ -11,12 +11,14 @@ pub mod api;
 pub mod export;
 pub mod http;
 pub mod params;
+mod reply;
 pub mod segments;
 pub mod themes;
 pub mod wire;
 
 pub use api::App;
-pub use http::{Reply, Server};
+pub use http::Server;
+pub use reply::Reply;
 
 use std::sync::Arc;
 

@@ -4,20 +4,21 @@
 //! codebook named in `summary.json` when it can still be read.
 
 use crate::analyze::drivers::{analyze_drivers, DriverOptions};
-use crate::analyze::followup::run_parents;
 use crate::analyze::impact::ImpactOptions;
 use crate::analyze::stats::RunStats;
 use crate::analyze::themes::theme_table as analyze_theme_table;
 use crate::classify::codebook::Codebook;
 use crate::classify::hierarchy::tree_sorted;
 use crate::retrieve::{HybridSearcher, RetrieveError};
+use crate::run::followup::run_parents;
+use crate::run::{layout, RunDir};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The run's statistics and where they came from.
 pub(crate) fn run_stats(s: &HybridSearcher) -> Result<(RunStats, String), RetrieveError> {
-    let path = s.run_dir().join("stats.json");
+    let path = RunDir::new(s.run_dir()).file(layout::STATS);
     let mut note = String::new();
     if path.exists() {
         match RunStats::load(&path) {
@@ -36,13 +37,10 @@ pub(crate) fn run_stats(s: &HybridSearcher) -> Result<(RunStats, String), Retrie
 
 /// Display names by theme id from the codebook the run was analyzed with, if readable.
 pub(crate) fn theme_names(run_dir: &Path) -> BTreeMap<String, String> {
-    let summary = std::fs::read(run_dir.join("summary.json"))
-        .ok()
-        .and_then(|b| serde_json::from_slice::<Value>(&b).ok());
+    let summary = RunDir::new(run_dir).summary().ok();
     let Some(path) = summary
         .as_ref()
-        .and_then(|v| v["theme_source"].as_str())
-        .and_then(|s| s.strip_prefix("codebook:"))
+        .and_then(|s| s.theme_source.strip_prefix("codebook:"))
     else {
         return BTreeMap::new();
     };

@@ -7,7 +7,7 @@
 //! name this machine ([`host_allowed`]) or the request is refused with 403, which stops a web
 //! page on another site from reading the workspace through DNS rebinding.
 
-use super::http::Reply;
+use super::reply::Reply;
 use std::io::{BufRead, Write};
 use std::net::IpAddr;
 use std::time::Instant;

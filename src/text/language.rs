@@ -155,7 +155,7 @@ const LATIN: &[Lang] = &[
     Lang::Vie,
 ];
 
-/// Latin text: whatlang over [`LATIN`], the lexicon for short answers.
+/// Latin text: whatlang over `LATIN`, the lexicon for short answers.
 pub struct LatinRules;
 
 impl LanguageDetector for LatinRules {

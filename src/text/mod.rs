@@ -14,3 +14,4 @@ pub mod normalize;
 pub mod pii;
 pub mod script;
 pub mod segment;
+pub(crate) mod words;

@@ -137,28 +137,28 @@ impl Normalizer for UnifyLetters {
     }
 }
 
+/// NFKC, control characters removed, whitespace collapsed: the start of every pipeline.
+fn cleanup_steps() -> Vec<Box<dyn Normalizer>> {
+    vec![
+        Box::new(Nfkc),
+        Box::new(StripControls),
+        Box::new(CollapseWhitespace),
+    ]
+}
+
 fn model_pipeline() -> &'static Sequence {
     static P: OnceLock<Sequence> = OnceLock::new();
-    P.get_or_init(|| {
-        Sequence(vec![
-            Box::new(Nfkc),
-            Box::new(StripControls),
-            Box::new(CollapseWhitespace),
-        ])
-    })
+    P.get_or_init(|| Sequence(cleanup_steps()))
 }
 
 fn fold_pipeline() -> &'static Sequence {
     static P: OnceLock<Sequence> = OnceLock::new();
     P.get_or_init(|| {
-        Sequence(vec![
-            Box::new(Nfkc),
-            Box::new(StripControls),
-            Box::new(CollapseWhitespace),
-            Box::new(Lowercase),
-            Box::new(StripMarks),
-            Box::new(UnifyLetters),
-        ])
+        let mut steps = cleanup_steps();
+        steps.push(Box::new(Lowercase));
+        steps.push(Box::new(StripMarks));
+        steps.push(Box::new(UnifyLetters));
+        Sequence(steps)
     })
 }
 

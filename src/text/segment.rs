@@ -167,34 +167,39 @@ impl SentenceSplitter for RuleSplitter {
             i = end_k;
         }
         pieces.push(start..text.len());
-
-        let mut out: Vec<Range<usize>> = Vec::new();
-        // Start of leading content-free pieces, merged into the first real sentence.
-        let mut pending: Option<usize> = None;
-        for p in pieces {
-            let Some(mut r) = trimmed(text, p) else {
-                continue;
-            };
-            if !has_content(&text[r.clone()]) {
-                match out.last_mut() {
-                    Some(last) => last.end = r.end,
-                    None => {
-                        pending.get_or_insert(r.start);
-                    }
-                }
-                continue;
-            }
-            if let Some(s) = pending.take() {
-                r.start = s;
-            }
-            out.push(r);
-        }
-        if let Some(s) = pending {
-            // Nothing but punctuation: the whole trimmed text is the one sentence.
-            out.extend(trimmed(text, s..text.len()));
-        }
-        out
+        sentences_of(text, pieces)
     }
+}
+
+/// The trimmed, non-empty pieces of `text` as sentences: a content-free piece (punctuation,
+/// emoji) joins the sentence before it, or the first real sentence when it leads.
+fn sentences_of(text: &str, pieces: Vec<Range<usize>>) -> Vec<Range<usize>> {
+    let mut out: Vec<Range<usize>> = Vec::new();
+    // Start of leading content-free pieces, merged into the first real sentence.
+    let mut pending: Option<usize> = None;
+    for p in pieces {
+        let Some(mut r) = trimmed(text, p) else {
+            continue;
+        };
+        if !has_content(&text[r.clone()]) {
+            match out.last_mut() {
+                Some(last) => last.end = r.end,
+                None => {
+                    pending.get_or_insert(r.start);
+                }
+            }
+            continue;
+        }
+        if let Some(s) = pending.take() {
+            r.start = s;
+        }
+        out.push(r);
+    }
+    if let Some(s) = pending {
+        // Nothing but punctuation: the whole trimmed text is the one sentence.
+        out.extend(trimmed(text, s..text.len()));
+    }
+    out
 }
 
 /// Byte ranges of the sentences of `text` (trimmed, non-empty, into the original text), by

@@ -1,4 +1,6 @@
-//! Spherical k-means: the coarse quantizer of the IVF index.
+//! Spherical k-means: the coarse quantizer of the IVF index (flat row-major data, SIMD
+//! assignment, random-sample seeding, empty lists restarted; theme discovery's k-means++ on
+//! sentence vectors is [`super::ops::spherical_kmeans`]).
 //!
 //! Vectors are L2-normalized and searched by dot product, so centroids are kept normalized and
 //! points are assigned to the centroid with the largest dot product (cosine k-means). Training
@@ -6,6 +8,7 @@
 //! the parallel step (assignment) is per point, so thread scheduling cannot change the result.
 
 use super::kernel;
+use super::ops::normalize;
 use rand::seq::index::sample;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -53,13 +56,6 @@ pub fn argmax(v: &[f32]) -> usize {
         }
     }
     best
-}
-
-fn normalize(v: &mut [f32]) {
-    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
-    if n > 0.0 {
-        v.iter_mut().for_each(|x| *x /= n);
-    }
 }
 
 /// Trains `k` normalized centroids on the rows of `data` with `iters` Lloyd iterations.

@@ -18,8 +18,9 @@
 mod build;
 mod files;
 mod index;
-pub mod kernel;
+pub(crate) mod kernel;
 pub mod kmeans;
+pub mod ops;
 
 pub use build::BuildOptions;
 pub use index::{brute_force, VectorIndex};

@@ -1,8 +1,7 @@
 //! Exact facet counts over every answer a keyword query matches: a tantivy collector reading
 //! the raw-string fast fields (an ordinal lookup per matching answer and field).
 
-use super::super::hybrid::sort_facet;
-use super::super::{FacetCounts, FacetValue};
+use super::super::{sort_facet, FacetCounts, FacetValue};
 use crate::index::schema::{LANG, NPS, SEGMENT, SEGMENT_SEP, SENTIMENT, THEME};
 use std::collections::BTreeMap;
 use tantivy::collector::{Collector, SegmentCollector};

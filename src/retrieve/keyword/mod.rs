@@ -1,11 +1,11 @@
 //! Keyword retrieval: BM25 over a run's tantivy index ([`crate::index`]) with the query
-//! language of [`parse`], the request's facet filters, exact facet counts over all matches and
+//! language of `parse`, the request's facet filters, exact facet counts over all matches and
 //! highlighted snippets.
 
 mod compile;
 mod facets;
-pub mod highlight;
-pub mod parse;
+pub(crate) mod highlight;
+pub(crate) mod parse;
 
 use super::filter::request_clauses;
 use super::{FacetCounts, Query, RetrieveError};

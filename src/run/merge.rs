@@ -15,16 +15,39 @@
 //!   refused with a message naming the runs. The merged run is written like an analyze run:
 //!   into a temporary sibling renamed into place at the end.
 
-use super::stats::RunStats;
-use super::{io_err, AnalyzeError};
+use super::{layout, Provenance, Responses, RunDir, RunError, RunTxn, ShardSpec};
+use crate::analyze::stats::RunStats;
+use crate::analyze::{io_err, AnalyzeError};
 use crate::encode::store::{Store, StoreWriter};
 use crate::output::{RejectsWriter, ResponsesWriter};
 use crate::record::{Reject, Response};
-use crate::run::{layout, Provenance, RunTxn, ShardSpec};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::{BufRead, BufReader, Lines};
 use std::path::{Path, PathBuf};
+
+/// Errors of a merge: those of reading runs ([`AnalyzeError`]: i/o, a corrupt run file, runs
+/// that cannot be merged, a bad option) and of writing the merged run.
+#[derive(Debug, thiserror::Error)]
+pub enum MergeError {
+    /// Reading or checking the runs (i/o, corrupt files, mismatched runs, bad options).
+    #[error(transparent)]
+    Analyze(#[from] AnalyzeError),
+    /// The embedding store of a run.
+    #[error(transparent)]
+    Store(#[from] crate::encode::store::StoreError),
+    /// Writing run files.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+    /// The vector index of a run.
+    #[error(transparent)]
+    Vector(#[from] crate::vector::VectorError),
+    /// The search index of a run.
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
+    /// The run folder as a whole (provenance, replacing the output folder).
+    #[error(transparent)]
+    Run(#[from] RunError),
+}
 
 /// What a merge wrote.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -54,50 +77,32 @@ pub struct MergeOptions {
     pub allow_partial: bool,
 }
 
-/// Reads one run's `responses.jsonl` in order.
+/// One run's answers in order, with the next one not yet merged.
 struct Source {
     path: PathBuf,
-    lines: Lines<BufReader<std::fs::File>>,
-    line: usize,
+    answers: Responses,
     next: Option<(usize, Response)>,
 }
 
 impl Source {
-    fn open(run: &Path) -> Result<Source, AnalyzeError> {
-        let path = run.join(layout::RESPONSES);
-        let f = std::fs::File::open(&path).map_err(io_err(&path))?;
+    fn open(run: &Path) -> Result<Source, MergeError> {
+        let answers = RunDir::new(run).responses()?;
         let mut s = Source {
-            path,
-            lines: BufReader::new(f).lines(),
-            line: 0,
+            path: answers.path().to_path_buf(),
+            answers,
             next: None,
         };
         s.advance()?;
         Ok(s)
     }
 
-    /// Loads the next answer (with its 0-based index in the file) into `next`.
-    fn advance(&mut self) -> Result<(), AnalyzeError> {
-        self.next = None;
-        for line in self.lines.by_ref() {
-            let line = line.map_err(io_err(&self.path))?;
-            self.line += 1;
-            if line.trim().is_empty() {
-                continue;
-            }
-            let r: Response = serde_json::from_str(&line).map_err(|e| AnalyzeError::Corrupt {
-                path: self.path.clone(),
-                why: format!("line {}: {e}", self.line),
-            })?;
-            if r.seq as usize != self.line - 1 {
-                return Err(AnalyzeError::Corrupt {
-                    path: self.path.clone(),
-                    why: format!("line {} has seq {}", self.line, r.seq),
-                });
-            }
-            self.next = Some((self.line - 1, r));
-            break;
-        }
+    /// Loads the next answer (with its 0-based index in the file, its `seq`) into `next`.
+    fn advance(&mut self) -> Result<(), MergeError> {
+        self.next = self
+            .answers
+            .next()
+            .transpose()?
+            .map(|r| (r.seq as usize, r));
         Ok(())
     }
 }
@@ -136,7 +141,7 @@ pub fn merge_json(a: &mut Value, b: &Value) {
     }
 }
 
-fn read_rejects(run: &Path, out: &mut Vec<Reject>) -> Result<(), AnalyzeError> {
+fn read_rejects(run: &Path, out: &mut Vec<Reject>) -> Result<(), MergeError> {
     let path = run.join(layout::REJECTS);
     if !path.exists() {
         return Ok(());
@@ -168,7 +173,7 @@ fn read_rejects(run: &Path, out: &mut Vec<Reject>) -> Result<(), AnalyzeError> {
 
 /// Merges the run folders `inputs` into `out` with the default options (a new or empty `out`,
 /// every shard present).
-pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, AnalyzeError> {
+pub fn merge_runs(inputs: &[PathBuf], out: &Path) -> Result<MergeSummary, MergeError> {
     merge_runs_with(inputs, out, &MergeOptions::default())
 }
 
@@ -178,7 +183,7 @@ pub fn merge_runs_with(
     inputs: &[PathBuf],
     out: &Path,
     opts: &MergeOptions,
-) -> Result<MergeSummary, AnalyzeError> {
+) -> Result<MergeSummary, MergeError> {
     check_inputs(inputs, out)?;
     let provenances: Vec<Option<Provenance>> = inputs
         .iter()
@@ -196,36 +201,36 @@ pub fn merge_runs_with(
 }
 
 /// Refuses an empty list, a run named twice, a folder that is no run, and `out` among them.
-fn check_inputs(inputs: &[PathBuf], out: &Path) -> Result<(), AnalyzeError> {
+fn check_inputs(inputs: &[PathBuf], out: &Path) -> Result<(), MergeError> {
     if inputs.is_empty() {
-        return Err(AnalyzeError::Usage(
+        return Err(MergeError::Analyze(AnalyzeError::Usage(
             "name at least one run folder to merge".into(),
-        ));
+        )));
     }
     let out_canon = out.canonicalize().ok();
     let mut seen = Vec::new();
     for run in inputs {
         let c = run.canonicalize().map_err(io_err(run))?;
         if Some(&c) == out_canon.as_ref() {
-            return Err(AnalyzeError::Usage(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Usage(format!(
                 "--out {} is one of the runs to merge; write the merge to a new folder",
                 out.display()
-            )));
+            ))));
         }
         if seen.contains(&c) {
-            return Err(AnalyzeError::Usage(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Usage(format!(
                 "{} is named twice; merging a run with itself would count it twice",
                 run.display()
-            )));
+            ))));
         }
         if !layout::is_run(run) {
-            return Err(AnalyzeError::Usage(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Usage(format!(
                 "{} is not a verbatim run folder (no {} and {}); name folders written by \
                  `verbatim analyze` or `verbatim merge`",
                 run.display(),
                 layout::RESPONSES,
                 layout::STATS
-            )));
+            ))));
         }
         seen.push(c);
     }
@@ -246,7 +251,7 @@ fn check_provenance(
     inputs: &[PathBuf],
     provs: &[Option<Provenance>],
     allow_partial: bool,
-) -> Result<(Option<Provenance>, Vec<ShardSpec>), AnalyzeError> {
+) -> Result<(Option<Provenance>, Vec<ShardSpec>), MergeError> {
     let Some(all) = provs.iter().cloned().collect::<Option<Vec<Provenance>>>() else {
         return Ok((None, Vec::new()));
     };
@@ -254,7 +259,7 @@ fn check_provenance(
     let first = &all[0];
     for (k, p) in all.iter().enumerate().skip(1) {
         if (&p.model, &p.model_fingerprint) != (&first.model, &first.model_fingerprint) {
-            return Err(AnalyzeError::Mismatch(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
                 "{} was analyzed with model {} ({}) but {} with {} ({}); analyze every shard \
                  with the same --model",
                 name(0),
@@ -263,7 +268,7 @@ fn check_provenance(
                 name(k),
                 p.model,
                 p.model_fingerprint
-            )));
+            ))));
         }
         let cb = |p: &Provenance| p.codebook.as_ref().map(|c| c.sha256.clone());
         if cb(p) != cb(first) {
@@ -271,13 +276,13 @@ fn check_provenance(
                 Some(c) => format!("codebook {} (sha256 {:.12})", c.path, c.sha256),
                 None => "discovered themes".into(),
             };
-            return Err(AnalyzeError::Mismatch(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
                 "{} used {} but {} used {}; analyze every shard with the same --codebook",
                 name(0),
                 show(first),
                 name(k),
                 show(p)
-            )));
+            ))));
         }
     }
     let missing = check_shards(inputs, &all, allow_partial)?;
@@ -311,7 +316,7 @@ fn check_shards(
     inputs: &[PathBuf],
     all: &[Provenance],
     allow_partial: bool,
-) -> Result<Vec<ShardSpec>, AnalyzeError> {
+) -> Result<Vec<ShardSpec>, MergeError> {
     // Per export: shard -> run. A whole-export run counts as shard 0/1.
     let mut by_export: BTreeMap<String, BTreeMap<ShardSpec, usize>> = BTreeMap::new();
     for (k, p) in all.iter().enumerate() {
@@ -323,21 +328,21 @@ fn check_shards(
         let shards = by_export.entry(input.sha256.clone()).or_default();
         for s in covered {
             if let Some((other, j)) = shards.iter().find(|(o, _)| o.count != s.count) {
-                return Err(AnalyzeError::Mismatch(format!(
+                return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
                     "{} covers shard {other} but {} covers shard {s} of the same export {}; \
                      merge the shards of one --shard count",
                     inputs[*j].display(),
                     inputs[k].display(),
                     export_of(p)
-                )));
+                ))));
             }
             if let Some(j) = shards.insert(s, k) {
-                return Err(AnalyzeError::Mismatch(format!(
+                return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
                     "{} and {} both cover shard {s} of {}; merge each shard once",
                     inputs[j].display(),
                     inputs[k].display(),
                     export_of(p)
-                )));
+                ))));
             }
         }
     }
@@ -355,11 +360,11 @@ fn check_shards(
             .iter()
             .map(|s| format!("shard {s} missing"))
             .collect();
-        return Err(AnalyzeError::Usage(format!(
+        return Err(MergeError::Analyze(AnalyzeError::Usage(format!(
             "{}; analyze the missing shards and merge again, or pass --allow-partial to merge \
              what is there",
             list.join(", ")
-        )));
+        ))));
     }
     Ok(missing)
 }
@@ -372,35 +377,28 @@ struct Merged {
 }
 
 /// The embedding stores of the runs (all or none), checked to be of one model.
-fn open_stores(inputs: &[PathBuf]) -> Result<Vec<Store>, AnalyzeError> {
-    let with_store: Vec<bool> = inputs
-        .iter()
-        .map(|r| {
-            r.join(layout::EMBEDDINGS_DIR)
-                .join(layout::EMBEDDINGS_META)
-                .exists()
-        })
-        .collect();
+fn open_stores(inputs: &[PathBuf]) -> Result<Vec<Store>, MergeError> {
+    let with_store: Vec<bool> = inputs.iter().map(|r| RunDir::new(r).has_store()).collect();
     let embeddings = with_store.iter().all(|&b| b);
     if !embeddings && with_store.iter().any(|&b| b) {
-        return Err(AnalyzeError::Mismatch(
+        return Err(MergeError::Analyze(AnalyzeError::Mismatch(
             "some runs have an embeddings/ folder and some do not".into(),
-        ));
+        )));
     }
     if !embeddings {
         return Ok(Vec::new());
     }
     let stores: Vec<Store> = inputs
         .iter()
-        .map(|r| Store::open(&r.join(layout::EMBEDDINGS_DIR)))
+        .map(|r| RunDir::new(r).store())
         .collect::<Result<_, _>>()?;
     for s in stores.iter().skip(1) {
         if s.dim() != stores[0].dim() || s.meta().model != stores[0].meta().model {
-            return Err(AnalyzeError::Mismatch(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
                 "embeddings of different models ({} and {}); analyze every shard with the same --model",
                 stores[0].meta().model,
                 s.meta().model
-            )));
+            ))));
         }
     }
     Ok(stores)
@@ -411,11 +409,11 @@ fn write_merge(
     inputs: &[PathBuf],
     provenances: &[Option<Provenance>],
     out: &Path,
-) -> Result<MergeSummary, AnalyzeError> {
+) -> Result<MergeSummary, MergeError> {
     // Statistics first: a theme mismatch stops the merge before any file is written.
     let mut stats: Option<RunStats> = None;
     for run in inputs {
-        let s = RunStats::load(&run.join(layout::STATS))?;
+        let s = RunDir::new(run).stats()?;
         match &mut stats {
             None => stats = Some(s),
             Some(m) => m.merge(&s)?,
@@ -425,11 +423,11 @@ fn write_merge(
     let stores = open_stores(inputs)?;
     let m = merge_answers(inputs, &stores, out)?;
     if m.answers != stats.overall.answers() {
-        return Err(AnalyzeError::Mismatch(format!(
+        return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
             "the responses.jsonl files hold {} answers but the stats.json files count {}; a run folder is incomplete",
             m.answers,
             stats.overall.answers()
-        )));
+        ))));
     }
     stats.save(&out.join(layout::STATS))?;
     let rejects = merge_rejects(inputs, out)?;
@@ -455,7 +453,7 @@ fn write_merge(
 
 /// The k-way merge by source row of the runs' answers (with their vectors and index entries);
 /// refuses an id found in two runs.
-fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Merged, AnalyzeError> {
+fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Merged, MergeError> {
     let mut writer = match stores.first() {
         Some(s) => Some(StoreWriter::create(
             &out.join(layout::EMBEDDINGS_DIR),
@@ -486,13 +484,13 @@ fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Mer
             .take()
             .expect("picked a source with an answer");
         if let Some(j) = owner.insert(r.id.clone(), k).filter(|&j| j != k) {
-            return Err(AnalyzeError::Mismatch(format!(
+            return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
                 "id {} is in both {} and {}; the runs overlap (the same rows analyzed twice?); \
                  merge runs of different rows",
                 r.id,
                 inputs[j].display(),
                 inputs[k].display()
-            )));
+            ))));
         }
         if let (Some(w), Some(store)) = (&mut writer, stores.get(k)) {
             sentence_vectors += copy_vectors(store, line, w, &sources[k].path)?;
@@ -524,7 +522,7 @@ fn index_builder(
     inputs: &[PathBuf],
     sources: &[Source],
     out: &Path,
-) -> Result<Option<crate::index::IndexBuilder>, AnalyzeError> {
+) -> Result<Option<crate::index::IndexBuilder>, MergeError> {
     if !inputs.iter().all(|r| r.join(layout::INDEX_DIR).is_dir()) {
         return Ok(None);
     }
@@ -545,15 +543,15 @@ fn copy_vectors(
     line: usize,
     w: &mut StoreWriter,
     path: &Path,
-) -> Result<u64, AnalyzeError> {
+) -> Result<u64, MergeError> {
     if line >= store.len() {
-        return Err(AnalyzeError::Corrupt {
+        return Err(MergeError::Analyze(AnalyzeError::Corrupt {
             path: path.to_path_buf(),
             why: format!(
                 "more answers than its embedding store holds ({})",
                 store.len()
             ),
-        });
+        }));
     }
     let range = store.sentence_range(line);
     let n = range.len() as u64;
@@ -563,7 +561,7 @@ fn copy_vectors(
 }
 
 /// Writes all runs' rejects, by row; returns their count.
-fn merge_rejects(inputs: &[PathBuf], out: &Path) -> Result<u64, AnalyzeError> {
+fn merge_rejects(inputs: &[PathBuf], out: &Path) -> Result<u64, MergeError> {
     let mut rejects = Vec::new();
     for run in inputs {
         read_rejects(run, &mut rejects)?;
@@ -605,7 +603,7 @@ fn merge_summaries(
     provenances: &[Option<Provenance>],
     answers: u64,
     out: &Path,
-) -> Result<(), AnalyzeError> {
+) -> Result<(), MergeError> {
     let mut summary = Value::Null;
     let mut each = Vec::new();
     for (run, prov) in inputs.iter().zip(provenances) {
@@ -655,5 +653,6 @@ fn merge_summaries(
         path: p.clone(),
         why: e.to_string(),
     })?;
-    std::fs::write(&p, json).map_err(io_err(&p))
+    std::fs::write(&p, json).map_err(io_err(&p))?;
+    Ok(())
 }

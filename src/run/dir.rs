@@ -1,0 +1,216 @@
+//! [`RunDir`]: a run folder to read, with a typed reader for each of its files, so no command
+//! spells a file name or parses `responses.jsonl` or `summary.json` on its own.
+
+use super::layout;
+use super::{io_err, RunError, RunSummary};
+use crate::analyze::stats::RunStats;
+use crate::analyze::AnalyzeError;
+use crate::encode::store::{Store, StoreError};
+use crate::record::Response;
+use crate::vector::{VectorError, VectorIndex};
+use std::io::{BufRead, BufReader, Lines};
+use std::path::{Path, PathBuf};
+
+/// A run folder written by `verbatim analyze` or `verbatim merge`, opened for reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunDir {
+    path: PathBuf,
+}
+
+impl RunDir {
+    /// The run folder at `path` (not checked: each reader reports its own missing file).
+    pub fn new(path: impl Into<PathBuf>) -> RunDir {
+        RunDir { path: path.into() }
+    }
+
+    /// The run folder at `path`, refused unless it holds a run ([`layout::is_run`]).
+    pub fn open(path: impl Into<PathBuf>) -> Result<RunDir, RunError> {
+        let path = path.into();
+        if !layout::is_run(&path) {
+            return Err(RunError::Usage(format!(
+                "{} is not a run folder (no {} and {}); write one with `verbatim analyze`",
+                path.display(),
+                layout::RESPONSES,
+                layout::STATS
+            )));
+        }
+        Ok(RunDir { path })
+    }
+
+    /// The folder.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// `name` (one of the [`layout`] constants) inside the folder.
+    pub fn file(&self, name: &str) -> PathBuf {
+        self.path.join(name)
+    }
+
+    /// The analyzed answers of `responses.jsonl`, in order, each checked to carry its line's
+    /// `seq`.
+    pub fn responses(&self) -> Result<Responses, RunError> {
+        let path = self.file(layout::RESPONSES);
+        let f = std::fs::File::open(&path).map_err(io_err(&path))?;
+        Ok(Responses {
+            path,
+            lines: BufReader::new(f).lines(),
+            line: 0,
+        })
+    }
+
+    /// The mergeable statistics of `stats.json`.
+    pub fn stats(&self) -> Result<RunStats, AnalyzeError> {
+        RunStats::load(&self.file(layout::STATS))
+    }
+
+    /// The headline numbers of `summary.json`.
+    pub fn summary(&self) -> Result<RunSummary, RunError> {
+        let path = self.file(layout::SUMMARY);
+        let raw = std::fs::read(&path).map_err(io_err(&path))?;
+        serde_json::from_slice(&raw).map_err(|e| RunError::Corrupt {
+            path,
+            why: e.to_string(),
+        })
+    }
+
+    /// Whether the run has an embedding store (`embeddings/`).
+    pub fn has_store(&self) -> bool {
+        self.file(layout::EMBEDDINGS_DIR)
+            .join(layout::EMBEDDINGS_META)
+            .exists()
+    }
+
+    /// The answer and sentence embeddings (`embeddings/`).
+    pub fn store(&self) -> Result<Store, StoreError> {
+        Store::open(&self.file(layout::EMBEDDINGS_DIR))
+    }
+
+    /// The IVF vector index (`vectors/`).
+    pub fn vectors(&self) -> Result<VectorIndex, VectorError> {
+        VectorIndex::open(&self.file(layout::VECTORS_DIR))
+    }
+
+    /// The folder of the keyword index (`index/`), when the run has one.
+    pub fn index(&self) -> Option<PathBuf> {
+        let dir = self.file(layout::INDEX_DIR);
+        dir.join(layout::INDEX_META).is_file().then_some(dir)
+    }
+}
+
+/// The answers of a run's `responses.jsonl`, read one line at a time.
+pub struct Responses {
+    path: PathBuf,
+    lines: Lines<BufReader<std::fs::File>>,
+    line: usize,
+}
+
+impl Responses {
+    /// The file read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+impl Iterator for Responses {
+    type Item = Result<Response, RunError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        for line in self.lines.by_ref() {
+            self.line += 1;
+            let line = match line {
+                Ok(l) => l,
+                Err(e) => return Some(Err(io_err(&self.path)(e))),
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            let corrupt = |why: String| RunError::Corrupt {
+                path: self.path.clone(),
+                why,
+            };
+            return Some(match serde_json::from_str::<Response>(&line) {
+                Err(e) => Err(corrupt(format!("line {}: {e}", self.line))),
+                Ok(r) if r.seq as usize != self.line - 1 => {
+                    Err(corrupt(format!("line {} has seq {}", self.line, r.seq)))
+                }
+                Ok(r) => Ok(r),
+            });
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn line(seq: u64, text: &str) -> String {
+        format!(
+            r#"{{"seq":{seq},"row":{},"id":"R{seq}","text":"{text}","score":3,"nps_group":"detractor","date":null,"segments":{{}},"fields":{{}},"lang":"en","lang_confidence":0.9,"sentiment":{{"label":"negative","probs":[0.8,0.1,0.1]}},"mixed":false,"themes":[],"sentences":[]}}"#,
+            seq + 1
+        )
+    }
+
+    #[test]
+    fn responses_come_in_order_and_a_wrong_seq_names_its_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let body = [
+            line(0, "late"),
+            String::new(),
+            line(2, "slow"),
+            line(7, "bad"),
+        ]
+        .join("\n");
+        std::fs::write(dir.path().join(layout::RESPONSES), body).unwrap();
+        let run = RunDir::new(dir.path());
+        let mut it = run.responses().unwrap();
+        assert_eq!(it.next().unwrap().unwrap().text, "late");
+        // The blank line 2 is skipped but counted: line 3 must carry seq 2.
+        assert_eq!(it.next().unwrap().unwrap().text, "slow");
+        let err = it.next().unwrap().unwrap_err().to_string();
+        assert!(err.contains("line 4 has seq 7"), "{err}");
+        assert!(err.contains(layout::RESPONSES), "{err}");
+        assert!(it.next().is_none());
+    }
+
+    #[test]
+    fn summary_reads_back_and_tolerates_missing_fields() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::new(dir.path());
+        let written = RunSummary {
+            analyzed: 12,
+            theme_source: "codebook:themes.yaml".into(),
+            languages: [("he".to_string(), 7)].into(),
+            ..Default::default()
+        };
+        let p = run.file(layout::SUMMARY);
+        std::fs::write(&p, serde_json::to_vec_pretty(&written).unwrap()).unwrap();
+        let read = run.summary().unwrap();
+        assert_eq!(read.analyzed, 12);
+        assert_eq!(read.languages, written.languages);
+        assert_eq!(read.theme_source, "codebook:themes.yaml");
+        // A hand-written or older summary with only some fields still reads.
+        std::fs::write(&p, r#"{"theme_source":"discovered","runs":["a","b"]}"#).unwrap();
+        let read = run.summary().unwrap();
+        assert_eq!(
+            (read.theme_source.as_str(), read.analyzed),
+            ("discovered", 0)
+        );
+        std::fs::write(&p, "{not json").unwrap();
+        let err = run.summary().unwrap_err().to_string();
+        assert!(err.contains("re-run `verbatim analyze`"), "{err}");
+    }
+
+    #[test]
+    fn open_refuses_a_folder_that_is_not_a_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = RunDir::open(dir.path()).unwrap_err().to_string();
+        assert!(err.contains("is not a run folder"), "{err}");
+        std::fs::write(dir.path().join(layout::RESPONSES), "").unwrap();
+        std::fs::write(dir.path().join(layout::STATS), "{}").unwrap();
+        let run = RunDir::open(dir.path()).unwrap();
+        assert_eq!(run.path(), dir.path());
+        assert!(!run.has_store() && run.index().is_none());
+    }
+}

@@ -1,0 +1,61 @@
+//! [`RunSummary`]: the headline numbers of a run, `summary.json`.
+
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The run's headline numbers, written to `summary.json`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct RunSummary {
+    /// The export read.
+    pub input: String,
+    /// Its format.
+    pub format: String,
+    /// Data rows read (in this shard).
+    pub rows_read: u64,
+    /// Rows analyzed: lines of responses.jsonl.
+    pub analyzed: u64,
+    /// Rows rejected: lines of rejects.csv.
+    pub rejected: u64,
+    /// Rejected rows per reason kind (the reason text up to its first colon or quote).
+    pub reject_reasons: BTreeMap<String, u64>,
+    /// Rows skipped because they belong to another shard.
+    pub other_shards: u64,
+    /// Text encoding of the export (`UTF-8`, `windows-1255`, ...; none for spreadsheets).
+    pub encoding: Option<String>,
+    /// Analyzed answers without a score (blank, `N/A`, `-`) when a score column is given.
+    pub no_score: u64,
+    /// Content-free answers (`...`, emoji only, a bare link): kept as rows, given no theme.
+    pub non_answers: u64,
+    /// Answers whose embedded units were capped ([`MAX_EMBED_SENTENCES`](crate::pipeline::MAX_EMBED_SENTENCES) sentences,
+    /// [`MAX_EMBED_CHARS`](crate::pipeline::MAX_EMBED_CHARS) characters of sentences, [`MAX_UNIT_CHARS`](crate::pipeline::MAX_UNIT_CHARS) characters per unit);
+    /// their full text is still in the outputs.
+    pub capped: u64,
+    /// Personal data redacted at ingest, per kind (`email`, `phone`, `card`, `iban`,
+    /// `israeli_id`, `iranian_national_code`); empty with `--keep-pii`.
+    pub pii: BTreeMap<String, u64>,
+    /// Personal data was kept (`--keep-pii`).
+    pub keep_pii: bool,
+    /// `i/n` when sharded.
+    pub shard: Option<String>,
+    /// Answers per language.
+    pub languages: BTreeMap<String, u64>,
+    /// Answers per sentiment.
+    pub sentiment: BTreeMap<String, u64>,
+    /// Answers per theme.
+    pub themes: BTreeMap<String, u64>,
+    /// Answers flagged mixed.
+    pub mixed: u64,
+    /// Answers with at least one suggestion.
+    pub suggestions: u64,
+    /// Sentences analyzed.
+    pub sentences: u64,
+    /// Encoder used.
+    pub model: String,
+    /// `"codebook:<path>"` or `"discovered"`.
+    pub theme_source: String,
+    /// Wall time in seconds.
+    pub seconds: f64,
+    /// Answers per second over the whole run.
+    pub answers_per_second: f64,
+}
