@@ -8,5 +8,6 @@ pub mod merge;
 pub mod progress;
 pub mod report;
 pub mod search;
+pub mod sentiment_model;
 pub mod serve;
 pub mod train;
