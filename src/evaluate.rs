@@ -21,6 +21,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct SliceScores {
     /// Sentiment accuracy and macro-F1, when the slice has sentiment labels.
     pub sentiment: Option<LabelScores>,
+    /// F1 of the neutral class alone, when the slice has sentiment labels.
+    pub neutral_f1: Option<f64>,
     /// Theme micro/macro F1, when the slice has theme labels and a codebook was given.
     pub themes: Option<MultiLabelScores>,
 }
@@ -240,8 +242,15 @@ pub fn evaluate_embedded(
             .filter(|(it, _)| keep(it))
             .filter_map(|(it, p)| Some((it.themes.clone()?.into_iter().collect(), p.clone())))
             .collect();
+        let neutral = |f: &dyn Fn(&(SentimentLabel, SentimentLabel)) -> bool| {
+            s.iter().filter(|p| f(p)).count()
+        };
+        let n = SentimentLabel::Neutral;
+        let tp = neutral(&|&(g, p)| g == n && p == n);
+        let wrong = neutral(&|&(g, p)| (g == n) != (p == n));
         SliceScores {
             sentiment: (!s.is_empty()).then(|| label_scores(&s)),
+            neutral_f1: (!s.is_empty()).then(|| 2.0 * tp as f64 / (2 * tp + wrong).max(1) as f64),
             themes: (themes.is_some() && !t.is_empty()).then(|| multilabel_scores(&t)),
         }
     };

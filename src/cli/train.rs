@@ -61,6 +61,12 @@ pub struct Args {
     /// Most fine-tuning examples per language and class.
     #[arg(long, default_value_t = 300, requires = "fine_tune")]
     tune_max_per_class: usize,
+    /// AdamW step size of the tuned layers.
+    #[arg(long, default_value_t = 5e-5, requires = "fine_tune")]
+    tune_lr: f64,
+    /// AdamW step size of the classifier.
+    #[arg(long, default_value_t = 1e-3, requires = "fine_tune")]
+    tune_lr_classifier: f64,
     /// Where to write the tuned weights (fp16 safetensors; provenance next to it as .json).
     #[arg(long, default_value = "models/heads/sentiment-tuned.safetensors")]
     tuned_out: PathBuf,
@@ -80,6 +86,8 @@ fn fine_tune(args: &Args, data: &[Labeled], opts: SentimentTraining) -> anyhow::
     let tune = TuneOptions {
         layers: args.layers,
         epochs: args.tune_epochs,
+        lr: args.tune_lr,
+        lr_classifier: args.tune_lr_classifier,
         seed: args.seed,
         ..Default::default()
     };

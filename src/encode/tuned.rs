@@ -10,7 +10,8 @@
 //! states in memory as fp16, then trains only the top layers over them with tch autograd and
 //! AdamW. The classifier starts from the linear head's weights (the same softmax over the
 //! L2-normalized mean of the last hidden states), so step 0 is exactly the linear head. No
-//! dropout and a seeded shuffle: the same seed gives the same weights.
+//! dropout and a seeded shuffle: the same seed gives the same weights up to float rounding of
+//! libtorch's CPU kernels (measured: at most ~4e-6 apart, against ~1e-2 for another seed).
 
 use super::lean::{LeanBert, Vars};
 use super::EncodeError;
