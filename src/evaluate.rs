@@ -2,6 +2,7 @@
 //! and per language, and calibrates theme thresholds on a dev file. Texts go through the same
 //! text stage and encoder calls as `analyze`, so the scores are those of the product.
 
+pub mod public;
 pub mod theme_bench;
 
 use crate::classify::codebook::{calibrate, Calibration, CalibrationItem, Clause, ThemeModel};
@@ -20,6 +21,8 @@ use std::collections::{BTreeMap, BTreeSet};
 pub struct SliceScores {
     /// Sentiment accuracy and macro-F1, when the slice has sentiment labels.
     pub sentiment: Option<LabelScores>,
+    /// F1 of the neutral class alone, when the slice has sentiment labels.
+    pub neutral_f1: Option<f64>,
     /// Theme micro/macro F1, when the slice has theme labels and a codebook was given.
     pub themes: Option<MultiLabelScores>,
 }
@@ -43,6 +46,9 @@ pub struct Embedded {
     pub sentences: Vec<Vec<Vec<f32>>>,
     /// Clause vectors per text, with the index of their sentence.
     pub clauses: Vec<Vec<(usize, Vec<f32>)>>,
+    /// The tuned sentiment top's probabilities per answer, when the encoder has one (themes'
+    /// sentence sentiments still come from the linear head; they do not enter the scores).
+    pub answer_probs: Option<Vec<[f32; 3]>>,
 }
 
 /// Embeds texts the way `analyze` does: the normalized answer, its sentences when it has
@@ -75,13 +81,18 @@ pub fn embed_labeled(items: &[Labeled], encoder: &dyn Encoder) -> Result<Embedde
         spans.push((n, clause_of));
     }
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let vecs = encoder.embed(&refs, TextKind::Passage)?;
+    let encoded = encoder.encode(&refs, TextKind::Passage)?;
+    let vecs = encoded.vectors;
+    let mut answer_probs = encoded.sentiment.as_ref().map(|_| Vec::new());
     let mut answers = Vec::with_capacity(items.len());
     let mut sentences = Vec::with_capacity(items.len());
     let mut clauses = Vec::with_capacity(items.len());
     let mut at = 0;
     for (n, clause_of) in spans {
         let a = vecs[at].clone();
+        if let (Some(out), Some(p)) = (answer_probs.as_mut(), encoded.sentiment.as_ref()) {
+            out.push(p[at]);
+        }
         at += 1;
         if n == 0 {
             sentences.push(vec![a.clone()]);
@@ -104,6 +115,7 @@ pub fn embed_labeled(items: &[Labeled], encoder: &dyn Encoder) -> Result<Embedde
         answers,
         sentences,
         clauses,
+        answer_probs,
     })
 }
 
@@ -184,7 +196,13 @@ pub fn evaluate_embedded(
     head: &SentimentHead,
     themes: Option<&ThemeModel>,
 ) -> EvalReport {
-    let sentiments = head.predict(&emb.answers);
+    let sentiments = match &emb.answer_probs {
+        Some(p) => p
+            .iter()
+            .map(|&p| crate::classify::sentiment::to_sentiment(p))
+            .collect(),
+        None => head.predict(&emb.answers),
+    };
     let predicted_themes: Vec<BTreeSet<String>> = match themes {
         Some(m) => (0..items.len())
             .map(|i| {
@@ -224,8 +242,15 @@ pub fn evaluate_embedded(
             .filter(|(it, _)| keep(it))
             .filter_map(|(it, p)| Some((it.themes.clone()?.into_iter().collect(), p.clone())))
             .collect();
+        let neutral = |f: &dyn Fn(&(SentimentLabel, SentimentLabel)) -> bool| {
+            s.iter().filter(|p| f(p)).count()
+        };
+        let n = SentimentLabel::Neutral;
+        let tp = neutral(&|&(g, p)| g == n && p == n);
+        let wrong = neutral(&|&(g, p)| (g == n) != (p == n));
         SliceScores {
             sentiment: (!s.is_empty()).then(|| label_scores(&s)),
+            neutral_f1: (!s.is_empty()).then(|| 2.0 * tp as f64 / (2 * tp + wrong).max(1) as f64),
             themes: (themes.is_some() && !t.is_empty()).then(|| multilabel_scores(&t)),
         }
     };

@@ -238,8 +238,10 @@ fn encode_chunk(
         }
         texts.extend(p.clauses.iter().map(|(_, t)| t.as_str()));
     }
-    let vectors = encoder.embed(&texts, TextKind::Passage)?;
-    let sentiments = head.predict(&vectors);
+    // With a tuned sentiment top the same pass classifies the units (shared lower layers).
+    let encoded = encoder.encode(&texts, TextKind::Passage)?;
+    let sentiments = crate::classify::sentiment::sentiments(&encoded, head);
+    let vectors = encoded.vectors;
     let mut at = 0;
     let mut out = Vec::with_capacity(prepared.len());
     for p in prepared {

@@ -269,55 +269,154 @@ const SOURCES: &[CsvSource] = &[
     },
 ];
 
+/// Reads one public CSV source under `data_dir` (empty when the file is absent), naming its
+/// rows' source `name`; `split` overrides the source's own split (a file that is all test).
+fn read_source(
+    data_dir: &Path,
+    src: &CsvSource,
+    name: &str,
+    split: Option<Split>,
+) -> Result<Vec<Labeled>, ClassifyError> {
+    let path = data_dir.join(src.file);
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let ti = header_index(&path, src.delimiter, src.text)?;
+    let li = header_index(&path, src.delimiter, src.label)?;
+    let col = |c: Option<&str>| c.map(|c| header_index(&path, src.delimiter, c)).transpose();
+    let (langi, si) = (col(src.lang)?, col(src.split)?);
+    let mut out = Vec::new();
+    for r in read_csv(&path, src.delimiter)? {
+        let (Some(text), Some(label)) = (r.get(ti), r.get(li)) else {
+            continue;
+        };
+        let Some(sentiment) = (src.map)(label) else {
+            continue;
+        };
+        let text = text.trim();
+        if text.is_empty() {
+            continue;
+        }
+        let split = split.unwrap_or_else(|| match si.and_then(|i| r.get(i)) {
+            Some(s) if s.starts_with("test") => Split::Test,
+            Some(_) => Split::Train,
+            None => hash_split(text),
+        });
+        out.push(Labeled {
+            id: None,
+            text: text.to_string(),
+            lang: langi
+                .and_then(|i| r.get(i))
+                .unwrap_or(src.fixed_lang)
+                .to_string(),
+            sentiment: Some(sentiment),
+            themes: None,
+            source: name.to_string(),
+            split,
+        });
+    }
+    Ok(out)
+}
+
 /// Reads every sentiment-labeled public set under `data_dir` (usually `../shared/data`).
 /// Sets that are absent are skipped; the returned list says per source what was read.
 pub fn shared_sentiment(data_dir: &Path) -> Result<Vec<Labeled>, ClassifyError> {
     let mut out = Vec::new();
     for src in SOURCES {
-        let path = data_dir.join(src.file);
-        if !path.exists() {
-            continue;
-        }
-        let ti = header_index(&path, src.delimiter, src.text)?;
-        let li = header_index(&path, src.delimiter, src.label)?;
-        let langi = src
-            .lang
-            .map(|c| header_index(&path, src.delimiter, c))
-            .transpose()?;
-        let si = src
-            .split
-            .map(|c| header_index(&path, src.delimiter, c))
-            .transpose()?;
-        let name = src.file.split('/').next().unwrap_or(src.file).to_string();
-        for r in read_csv(&path, src.delimiter)? {
-            let (Some(text), Some(label)) = (r.get(ti), r.get(li)) else {
-                continue;
-            };
-            let Some(sentiment) = (src.map)(label) else {
-                continue;
-            };
-            let text = text.trim();
-            if text.is_empty() {
-                continue;
-            }
-            let split = match si.and_then(|i| r.get(i)) {
-                Some(s) if s.starts_with("test") => Split::Test,
-                Some(_) => Split::Train,
-                None => hash_split(text),
-            };
-            out.push(Labeled {
-                id: None,
-                text: text.to_string(),
-                lang: langi
-                    .and_then(|i| r.get(i))
-                    .unwrap_or(src.fixed_lang)
-                    .to_string(),
-                sentiment: Some(sentiment),
-                themes: None,
-                source: name.clone(),
-                split,
-            });
-        }
+        let name = src.file.split('/').next().unwrap_or(src.file);
+        out.extend(read_source(data_dir, src, name, None)?);
     }
     Ok(out)
+}
+
+/// SnappFood's test file: never read by [`shared_sentiment`], so never trained on.
+const SNAPPFOOD_TEST: CsvSource = CsvSource {
+    file: "persian-snappfood/test.csv",
+    delimiter: b'\t',
+    text: "comment",
+    label: "label",
+    lang: None,
+    fixed_lang: "fa",
+    split: None,
+    map: words,
+};
+
+/// Public test sets for `verbatim eval --public`: rows that [`shared_sentiment`] puts in its test
+/// split (so `train-sentiment` never fits them), SnappFood's test file, and the original Hebrew
+/// benchmark's test rows that occur in neither its own train file nor OnlpLab's train/dev rows.
+/// Each row's `source` names its set (e.g. `arabic-reviews/PROD`).
+pub fn public_tests(data_dir: &Path) -> Result<Vec<Labeled>, ClassifyError> {
+    let mut out = Vec::new();
+    let mut he_train = std::collections::HashSet::new();
+    for src in SOURCES.iter().filter(|s| !s.file.starts_with("chinese")) {
+        let name = match src.file {
+            f if f.starts_with("arabic-reviews/") => f.trim_end_matches(".csv").to_string(),
+            f if f.starts_with("persian-sentipers") => continue,
+            f => f.split('/').next().unwrap_or(f).to_string(),
+        };
+        for l in read_source(data_dir, src, &name, None)? {
+            match l.split {
+                Split::Test => out.push(l),
+                Split::Train if l.lang == "he" => {
+                    he_train.insert(l.text);
+                }
+                Split::Train => {}
+            }
+        }
+    }
+    out.extend(read_source(
+        data_dir,
+        &SNAPPFOOD_TEST,
+        "persian-snappfood/test",
+        Some(Split::Test),
+    )?);
+    out.extend(hebrew_benchmark_test(data_dir, &he_train)?);
+    Ok(out)
+}
+
+/// Rows of a headerless `text<TAB>label` file of the original Hebrew benchmark (0 positive,
+/// 1 negative, 2 off-topic, read as neutral).
+fn hebrew_tsv(path: &Path) -> Result<Vec<(String, SentimentLabel)>, ClassifyError> {
+    let raw = std::fs::read_to_string(path).map_err(|e| ClassifyError::io(path, e))?;
+    Ok(raw
+        .lines()
+        .filter_map(|l| {
+            let (text, label) = l.rsplit_once('\t')?;
+            let s = match label.trim() {
+                "0" => SentimentLabel::Positive,
+                "1" => SentimentLabel::Negative,
+                "2" => SentimentLabel::Neutral,
+                _ => return None,
+            };
+            Some((text.trim().to_string(), s))
+        })
+        .filter(|(t, _)| !t.is_empty())
+        .collect())
+}
+
+/// The original Hebrew benchmark's test rows not in its train file nor in `trained` texts.
+fn hebrew_benchmark_test(
+    data_dir: &Path,
+    trained: &std::collections::HashSet<String>,
+) -> Result<Vec<Labeled>, ClassifyError> {
+    let dir = data_dir.join("hebrew-sentiment");
+    let (train, test) = (dir.join("token_train.tsv"), dir.join("token_test.tsv"));
+    if !train.exists() || !test.exists() {
+        return Ok(Vec::new());
+    }
+    let seen: std::collections::HashSet<String> =
+        hebrew_tsv(&train)?.into_iter().map(|r| r.0).collect();
+    Ok(hebrew_tsv(&test)?
+        .into_iter()
+        .filter(|(t, _)| !seen.contains(t) && !trained.contains(t))
+        .map(|(text, s)| Labeled {
+            id: None,
+            text,
+            lang: "he".into(),
+            sentiment: Some(s),
+            themes: None,
+            source: "hebrew-sentiment".into(),
+            split: Split::Test,
+        })
+        .collect())
 }

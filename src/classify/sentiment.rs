@@ -56,6 +56,15 @@ impl SentimentHead {
     }
 }
 
+/// Sentiment of each encoded text: the tuned top's probabilities when the encoder has one
+/// (`Encoded::sentiment`), else the linear head over the vectors.
+pub fn sentiments(encoded: &crate::encode::Encoded, head: &SentimentHead) -> Vec<Sentiment> {
+    match &encoded.sentiment {
+        Some(p) => p.iter().map(|&p| to_sentiment(p)).collect(),
+        None => head.predict(&encoded.vectors),
+    }
+}
+
 /// Builds a [`Sentiment`] from `[negative, neutral, positive]` probabilities.
 pub fn to_sentiment(probs: [f32; 3]) -> Sentiment {
     let best = (0..3)

@@ -112,6 +112,90 @@ fn embed_all(
     Ok(out)
 }
 
+/// Example weights (mean 1): every language weighs the same in total, and within a language
+/// every class does (a language with 3,000 examples must not drown one with 60); a source in
+/// `source_weight` counts that many times more.
+pub fn balanced_weights(train: &[Labeled], source_weight: &BTreeMap<String, f32>) -> Vec<f32> {
+    let mut counts: BTreeMap<(&str, SentimentLabel), usize> = BTreeMap::new();
+    let mut lang_classes: BTreeMap<&str, usize> = BTreeMap::new();
+    for l in train {
+        let s = l.sentiment.expect("sampled examples are labeled");
+        if *counts.entry((l.lang.as_str(), s)).or_default() == 0 {
+            *lang_classes.entry(l.lang.as_str()).or_default() += 1;
+        }
+        *counts
+            .get_mut(&(l.lang.as_str(), s))
+            .expect("just inserted") += 1;
+    }
+    let weights: Vec<f32> = train
+        .iter()
+        .map(|l| {
+            let s = l.sentiment.expect("labeled");
+            let boost = source_weight.get(&l.source).copied().unwrap_or(1.0);
+            boost / (counts[&(l.lang.as_str(), s)] as f32 * lang_classes[l.lang.as_str()] as f32)
+        })
+        .collect();
+    let mean_w = weights.iter().sum::<f32>() / weights.len().max(1) as f32;
+    weights.iter().map(|w| w / mean_w).collect()
+}
+
+/// Fine-tunes the encoder's top layers and a classifier started from `head` on a balanced,
+/// seeded sample of the train split of `data` (see [`crate::encode::tuned`]). Returns the
+/// tuned tensors and the examples used per source/language and class.
+pub fn fine_tune_sentiment(
+    data: &[Labeled],
+    encoder: &crate::encode::BertEncoder,
+    head: &SentimentHead,
+    opts: &SentimentTraining,
+    tune: &crate::encode::tuned::TuneOptions,
+    progress: &dyn Fn(&str, usize, usize),
+) -> Result<(Vec<(String, tch::Tensor)>, serde_json::Value), ClassifyError> {
+    if head.mlp.hidden.is_some() {
+        return Err(ClassifyError::Format {
+            path: "models/heads/sentiment.json".into(),
+            why: "fine-tuning starts from a linear head (train it with --hidden 0)".into(),
+        });
+    }
+    let train = sample(data, Split::Train, opts.max_per_class, tune.seed);
+    let weights = balanced_weights(&train, &opts.source_weight);
+    let texts: Vec<String> = train
+        .iter()
+        .map(|l| crate::text::normalize::for_model(&l.text))
+        .collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let tokens = encoder.tokenize(&refs, TextKind::Passage)?;
+    let examples: Vec<crate::encode::tuned::TuneExample> = tokens
+        .into_iter()
+        .zip(&train)
+        .zip(&weights)
+        .map(|((ids, l), &weight)| crate::encode::tuned::TuneExample {
+            ids,
+            label: l.sentiment.expect("labeled").index() as i64,
+            weight,
+        })
+        .collect();
+    let (w, b) = &head.mlp.out;
+    let w: Vec<f32> = w.iter().copied().collect();
+    let b: Vec<f32> = b.iter().copied().collect();
+    let tensors = encoder.fine_tune(&examples, (&w, &b), tune, progress)?;
+    let mut per_source: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
+    for l in &train {
+        *per_source
+            .entry(format!("{}/{}", l.source, l.lang))
+            .or_default()
+            .entry(l.sentiment.expect("labeled").as_str())
+            .or_default() += 1;
+    }
+    let provenance = serde_json::json!({
+        "encoder": encoder.name(),
+        "options": tune,
+        "max_per_class": opts.max_per_class,
+        "source_weight": opts.source_weight,
+        "train_examples": per_source,
+    });
+    Ok((tensors, provenance))
+}
+
 /// Trains a head on the train split of `data` and scores it on the test split.
 pub fn train_sentiment(
     data: &[Labeled],
@@ -126,33 +210,11 @@ pub fn train_sentiment(
     let xv = embed_all(encoder, &train, &|d, _| progress(d, total))?;
     let tv = embed_all(encoder, &test, &|d, _| progress(train.len() + d, total))?;
 
-    // Every language weighs the same in total, and within a language every class does: a
-    // language with 3,000 examples must not drown one with 60.
-    let mut counts: BTreeMap<(&str, SentimentLabel), usize> = BTreeMap::new();
-    let mut lang_classes: BTreeMap<&str, usize> = BTreeMap::new();
-    for l in &train {
-        let s = l.sentiment.expect("sampled examples are labeled");
-        if *counts.entry((l.lang.as_str(), s)).or_default() == 0 {
-            *lang_classes.entry(l.lang.as_str()).or_default() += 1;
-        }
-        *counts
-            .get_mut(&(l.lang.as_str(), s))
-            .expect("just inserted") += 1;
-    }
     let y: Vec<usize> = train
         .iter()
         .map(|l| l.sentiment.expect("labeled").index())
         .collect();
-    let weights: Vec<f32> = train
-        .iter()
-        .map(|l| {
-            let s = l.sentiment.expect("labeled");
-            let boost = opts.source_weight.get(&l.source).copied().unwrap_or(1.0);
-            boost / (counts[&(l.lang.as_str(), s)] as f32 * lang_classes[l.lang.as_str()] as f32)
-        })
-        .collect();
-    let mean_w = weights.iter().sum::<f32>() / weights.len().max(1) as f32;
-    let weights: Vec<f32> = weights.iter().map(|w| w / mean_w).collect();
+    let weights = balanced_weights(&train, &opts.source_weight);
     let mlp = Mlp::train(
         stack(&xv, encoder.dim()).view(),
         &y,

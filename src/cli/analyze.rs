@@ -65,6 +65,8 @@ pub struct Args {
     /// Sentiment head trained for the model.
     #[arg(long, default_value = "models/heads/sentiment.json")]
     sentiment_head: PathBuf,
+    #[command(flatten)]
+    sentiment: super::sentiment_model::SentimentArgs,
     /// Threads for the encoder and the text stage.
     #[arg(long, default_value_t = 2)]
     threads: usize,
@@ -115,7 +117,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .num_threads(args.threads.max(1))
         .build_global()
         .ok(); // already built (tests): keep the existing pool
-    let encoder = BertEncoder::load(
+    let mut encoder = BertEncoder::load(
         &args.model,
         EncoderOptions {
             threads: args.threads,
@@ -123,6 +125,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ..Default::default()
         },
     )?;
+    args.sentiment.apply(&mut encoder)?;
     let opts = AnalyzeOptions {
         input: args.export,
         ingest: IngestOptions {

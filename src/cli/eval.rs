@@ -10,6 +10,7 @@ use verbatim::classify::sentiment::SentimentHead;
 use verbatim::classify::zero_shot;
 use verbatim::encode::Encoder;
 use verbatim::encode::{BertEncoder, EncoderOptions, Precision};
+use verbatim::evaluate::public::{run_public, PublicScores};
 use verbatim::evaluate::{
     calibration_items, embed_labeled, evaluate_embedded, theme_bench, unit_vectors, SliceScores,
 };
@@ -18,7 +19,15 @@ use verbatim::evaluate::{
 #[derive(clap::Args)]
 pub struct Args {
     /// Labeled JSONL: text, lang, and gold sentiment and/or themes per line.
-    labeled: PathBuf,
+    #[arg(required_unless_present = "public")]
+    labeled: Option<PathBuf>,
+    /// Also score sentiment on the public test splits in this folder (e.g. ../shared/data):
+    /// rows `train-sentiment` never trains on, per set and language, with confusion matrices.
+    #[arg(long)]
+    public: Option<PathBuf>,
+    /// Rows per public set and language (the first N after a shuffle seeded by --seed).
+    #[arg(long, default_value_t = 500)]
+    public_rows: usize,
     /// Codebook to score themes with.
     #[arg(long)]
     codebook: Option<PathBuf>,
@@ -34,6 +43,8 @@ pub struct Args {
     /// Sentiment head.
     #[arg(long, default_value = "models/heads/sentiment.json")]
     sentiment_head: PathBuf,
+    #[command(flatten)]
+    sentiment: super::sentiment_model::SentimentArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -109,10 +120,36 @@ fn calibrate(
     Ok(cal)
 }
 
+/// Mean macro-F1 over the XLM-T tweet languages.
+fn xlmt_mean(public: &[PublicScores]) -> Option<f64> {
+    let x: Vec<f64> = public
+        .iter()
+        .filter(|p| p.set.starts_with("xlmt"))
+        .map(|p| p.macro_f1)
+        .collect();
+    (!x.is_empty()).then(|| x.iter().sum::<f64>() / x.len() as f64)
+}
+
+/// Prints the public test splits as a table.
+fn print_public(public: &[PublicScores]) {
+    println!(
+        "{:<28} {:<4} {:>5} {:>6} {:>6} {:>6}  confusion (gold neg/neu/pos x predicted)",
+        "public test split", "lang", "n", "acc", "mF1", "bin"
+    );
+    for p in public {
+        println!(
+            "{:<28} {:<4} {:>5} {:>6.3} {:>6.3} {:>6.3}  {:?}",
+            p.set, p.lang, p.rows_used, p.accuracy, p.macro_f1, p.binary_accuracy, p.confusion
+        );
+    }
+    if let Some(m) = xlmt_mean(public) {
+        println!("XLM-T tweets: mean macro-F1 over languages {m:.3}");
+    }
+}
+
 /// Runs the evaluation.
 pub fn run(args: Args) -> anyhow::Result<()> {
-    let items = read_jsonl(&args.labeled, Split::Test)?;
-    let encoder = BertEncoder::load(
+    let mut encoder = BertEncoder::load(
         &args.model,
         EncoderOptions {
             threads: args.threads,
@@ -120,7 +157,26 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             ..Default::default()
         },
     )?;
+    args.sentiment.apply(&mut encoder)?;
     let head = SentimentHead::load(&args.sentiment_head)?;
+    let public = match &args.public {
+        Some(dir) => run_public(dir, args.public_rows, args.seed, &encoder, &head)?,
+        None => Vec::new(),
+    };
+    let public_json = serde_json::json!({
+        "sentiment": format!("{:?}", args.sentiment.sentiment).to_lowercase(),
+        "sets": public,
+        "xlmt_mean_macro_f1": xlmt_mean(&public),
+    });
+    let Some(labeled) = &args.labeled else {
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&public_json)?);
+        } else {
+            print_public(&public);
+        }
+        return Ok(());
+    };
+    let items = read_jsonl(labeled, Split::Test)?;
     let emb = embed_labeled(&items, &encoder)?;
     let model = match &args.codebook {
         Some(p) => {
@@ -144,11 +200,14 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     };
     if args.json {
         // The report as before; with benchmarks, both under named keys.
-        let out = if benches.is_empty() {
+        let mut out = if benches.is_empty() {
             serde_json::to_value(&report)?
         } else {
             serde_json::json!({"report": report, "theme_benchmarks": benches})
         };
+        if !public.is_empty() {
+            out["public"] = public_json;
+        }
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
@@ -161,6 +220,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     }
     println!("{:<8} {}", "overall", fmt(&report.overall));
     println!("(s = sentiment accuracy / macro-F1; t = themes micro / macro F1)");
+    if !public.is_empty() {
+        print_public(&public);
+    }
     for b in &benches {
         println!(
             "zero-shot {}: {} {:.3} (n {}, {} category names; rows: {})",

@@ -10,6 +10,7 @@ pub mod merge;
 pub mod progress;
 pub mod report;
 pub mod search;
+pub mod sentiment_model;
 pub mod serve;
 pub mod train;
 pub mod trends;

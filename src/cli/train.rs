@@ -1,11 +1,14 @@
 //! `verbatim train-sentiment`: trains the sentiment head on labeled multilingual data and
-//! reports held-out scores per language.
+//! reports held-out scores per language; `--fine-tune` tunes the encoder's top layers instead.
 
 use super::progress::bar;
 use std::path::PathBuf;
-use verbatim::classify::datasets::{read_jsonl, shared_sentiment, Split};
+use verbatim::classify::datasets::{read_jsonl, shared_sentiment, Labeled, Split};
 use verbatim::classify::mlp::TrainConfig;
+use verbatim::classify::sentiment::SentimentHead;
+use verbatim::classify::train::fine_tune_sentiment;
 use verbatim::classify::train::{train_sentiment, SentimentTraining};
+use verbatim::encode::tuned::TuneOptions;
 use verbatim::encode::{BertEncoder, CachedEncoder, EncoderOptions};
 
 /// Arguments of `verbatim train-sentiment`.
@@ -45,6 +48,73 @@ pub struct Args {
     /// Encoder threads.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// Fine-tune the encoder's top layers + a classifier (started from the linear head in
+    /// --out) instead of training the linear head; writes --tuned-out.
+    #[arg(long)]
+    fine_tune: bool,
+    /// Top transformer layers to fine-tune.
+    #[arg(long, default_value_t = 1, requires = "fine_tune")]
+    layers: usize,
+    /// Passes over the fine-tuning sample.
+    #[arg(long, default_value_t = 3, requires = "fine_tune")]
+    tune_epochs: usize,
+    /// Most fine-tuning examples per language and class.
+    #[arg(long, default_value_t = 300, requires = "fine_tune")]
+    tune_max_per_class: usize,
+    /// AdamW step size of the tuned layers.
+    #[arg(long, default_value_t = 5e-5, requires = "fine_tune")]
+    tune_lr: f64,
+    /// AdamW step size of the classifier.
+    #[arg(long, default_value_t = 1e-3, requires = "fine_tune")]
+    tune_lr_classifier: f64,
+    /// Where to write the tuned weights (fp16 safetensors; provenance next to it as .json).
+    #[arg(long, default_value = "models/heads/sentiment-tuned.safetensors")]
+    tuned_out: PathBuf,
+}
+
+/// `--fine-tune`: trains the top layers and writes the weights and their provenance.
+fn fine_tune(args: &Args, data: &[Labeled], opts: SentimentTraining) -> anyhow::Result<()> {
+    let encoder = BertEncoder::load(
+        &args.model,
+        EncoderOptions {
+            threads: args.threads,
+            max_tokens: Some(128),
+            ..Default::default()
+        },
+    )?;
+    let head = SentimentHead::load(&args.out)?;
+    let tune = TuneOptions {
+        layers: args.layers,
+        epochs: args.tune_epochs,
+        lr: args.tune_lr,
+        lr_classifier: args.tune_lr_classifier,
+        seed: args.seed,
+        ..Default::default()
+    };
+    let opts = SentimentTraining {
+        max_per_class: args.tune_max_per_class,
+        ..opts
+    };
+    let pb = bar(0, "fine-tuning");
+    let started = std::time::Instant::now();
+    let (tensors, mut provenance) =
+        fine_tune_sentiment(data, &encoder, &head, &opts, &tune, &|what, done, total| {
+            pb.set_message(what.to_string());
+            pb.set_length(total as u64);
+            pb.set_position(done as u64);
+        })?;
+    pb.finish_and_clear();
+    verbatim::encode::tuned::save(&tensors, &args.tuned_out)?;
+    provenance["seconds"] = serde_json::json!(started.elapsed().as_secs());
+    let meta = args.tuned_out.with_extension("json");
+    std::fs::write(&meta, serde_json::to_string_pretty(&provenance)?)?;
+    eprintln!(
+        "wrote {} and {} ({} s); score it with `verbatim eval corpora/dev/labeled.jsonl`",
+        args.tuned_out.display(),
+        meta.display(),
+        started.elapsed().as_secs()
+    );
+    Ok(())
 }
 
 /// Runs training.
@@ -63,15 +133,6 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.data.display()
         );
     }
-    let encoder = BertEncoder::load(
-        &args.model,
-        EncoderOptions {
-            threads: args.threads,
-            max_tokens: Some(128),
-            ..Default::default()
-        },
-    )?;
-    let cached = CachedEncoder::open(&encoder, &args.cache)?;
     let opts = SentimentTraining {
         max_per_class: args.max_per_class,
         source_weight: args
@@ -88,6 +149,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         ..Default::default()
     };
+    if args.fine_tune {
+        return fine_tune(&args, &data, opts);
+    }
+    let encoder = BertEncoder::load(
+        &args.model,
+        EncoderOptions {
+            threads: args.threads,
+            max_tokens: Some(128),
+            ..Default::default()
+        },
+    )?;
+    let cached = CachedEncoder::open(&encoder, &args.cache)?;
     let pb = bar(0, "embedding");
     let (head, report) = train_sentiment(&data, &cached, &opts, &|done, total| {
         pb.set_length(total as u64);

@@ -14,7 +14,8 @@
 //! longest answer of the export.
 
 use super::lean::{Activation, LeanBert, LeanConfig, Positions};
-use super::{EncodeError, Encoder, TextKind};
+use super::tuned::{self, TuneExample, TuneOptions, TunedTop};
+use super::{EncodeError, Encoded, Encoder, TextKind};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_bert::distilbert::{DistilBertConfig, DistilBertModel};
 use rust_bert::roberta::RobertaEmbeddings;
@@ -140,11 +141,17 @@ impl Backbone {
     }
 }
 
-/// The vectors of one batch, with the batch's first position in the sorted order.
-type Embedded = (usize, Vec<Vec<f32>>);
+/// The vectors (and tuned sentiment probabilities) of one batch, with the batch's first
+/// position in the sorted order.
+type Embedded = (usize, Batch);
+
+/// Vectors of one batch and, with a tuned sentiment top, their class probabilities.
+type Batch = (Vec<Vec<f32>>, Option<Vec<[f32; 3]>>);
 
 struct Loaded {
     model: Backbone,
+    /// The tuned sentiment top, when attached (its tensors shared between replicas).
+    tuned: Option<TunedTop>,
     // Kept alive: the model's tensors live in this store (lean replicas hold handles to them).
     _vs: Option<nn::VarStore>,
 }
@@ -161,6 +168,10 @@ pub struct BertEncoder {
     dim: usize,
     pad_id: i64,
     opts: EncoderOptions,
+    /// Prefix of the encoder's tensor names in the weights file ("" or e.g. "bert.").
+    var_prefix: String,
+    /// Path of the attached tuned sentiment file, if any.
+    tuned_path: Option<PathBuf>,
 }
 
 fn model_err(dir: &Path, why: impl Into<String>) -> EncodeError {
@@ -230,6 +241,7 @@ fn lean_replicas(
         }
         replicas.push(Mutex::new(Loaded {
             model: Backbone::Lean(model),
+            tuned: None,
             _vs: None,
         }));
     }
@@ -351,6 +363,7 @@ impl BertEncoder {
             let shared = vs.variables();
             let mut replicas = vec![Mutex::new(Loaded {
                 model,
+                tuned: None,
                 _vs: Some(vs),
             })];
             for _ in 1..workers {
@@ -369,6 +382,7 @@ impl BertEncoder {
                 }
                 replicas.push(Mutex::new(Loaded {
                     model,
+                    tuned: None,
                     _vs: Some(vs),
                 }));
             }
@@ -411,6 +425,8 @@ impl BertEncoder {
             dim,
             pad_id,
             opts,
+            var_prefix: prefix.map(|p| format!("{p}.")).unwrap_or_default(),
+            tuned_path: None,
         })
     }
 
@@ -431,40 +447,97 @@ impl BertEncoder {
         }
     }
 
-    /// Embeds already tokenized texts, one batch, on replica `replica`.
-    fn forward(&self, replica: usize, batch: &[&[u32]]) -> Result<Vec<Vec<f32>>, EncodeError> {
-        let len = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
-        let mut ids = Vec::with_capacity(batch.len() * len);
-        let mut mask = Vec::with_capacity(batch.len() * len);
-        for t in batch {
-            ids.extend(t.iter().map(|&x| x as i64));
-            ids.extend(std::iter::repeat_n(self.pad_id, len - t.len()));
-            mask.extend(std::iter::repeat_n(1i64, t.len()));
-            mask.extend(std::iter::repeat_n(0i64, len - t.len()));
-        }
-        let b = batch.len() as i64;
-        let ids = Tensor::from_slice(&ids).view([b, len as i64]);
-        let mask = Tensor::from_slice(&mask).view([b, len as i64]);
+    /// Embeds already tokenized texts, one batch, on replica `replica`; with a tuned sentiment
+    /// top the lower layers run once and feed both the base top (vectors) and the tuned one.
+    fn forward(&self, replica: usize, batch: &[&[u32]]) -> Result<Batch, EncodeError> {
+        let (ids, mask) = super::lean::pad_batch(batch, self.pad_id);
         let loaded = self.replicas[replica]
             .lock()
             .map_err(|_| EncodeError::Torch("encoder poisoned by an earlier panic".into()))?;
-        let pooled = tch::no_grad(|| -> Result<Tensor, EncodeError> {
-            let hidden = loaded.model.hidden(&ids, &mask)?;
-            let m = mask.unsqueeze(-1).to_kind(Kind::Float);
-            let sum = (hidden * &m).sum_dim_intlist([1i64].as_slice(), false, Kind::Float);
-            let count = m
-                .sum_dim_intlist([1i64].as_slice(), false, Kind::Float)
-                .clamp_min(1e-9);
-            let mean = sum / count;
-            let norm = mean
-                .norm_scalaropt_dim(2, [1i64].as_slice(), true)
-                .clamp_min(1e-12);
-            Ok((mean / norm).contiguous())
+        let (pooled, probs) = tch::no_grad(|| -> Result<(Tensor, Option<Tensor>), EncodeError> {
+            Ok(match (&loaded.model, &loaded.tuned) {
+                (Backbone::Lean(m), Some(t)) => {
+                    let keys = LeanBert::keys(&mask);
+                    let low = m.lower(&ids, &keys, t.first);
+                    let probs = t.logits(m, &low, &mask, &keys).softmax(-1, Kind::Float);
+                    let top = m.upper(low, &keys, t.first);
+                    (tuned::pool(&top, &mask), Some(probs))
+                }
+                (model, _) => (tuned::pool(&model.hidden(&ids, &mask)?, &mask), None),
+            })
         })?;
         drop(loaded);
-        let flat: Vec<f32> = Vec::<f32>::try_from(pooled.view([-1]))
-            .map_err(|e| EncodeError::Torch(e.to_string()))?;
-        Ok(flat.chunks(self.dim).map(|c| c.to_vec()).collect())
+        let flat = |t: Tensor| -> Result<Vec<f32>, EncodeError> {
+            Vec::<f32>::try_from(t.contiguous().view([-1]))
+                .map_err(|e| EncodeError::Torch(e.to_string()))
+        };
+        let vectors = flat(pooled)?.chunks(self.dim).map(|c| c.to_vec()).collect();
+        let probs = match probs {
+            Some(p) => Some(flat(p)?.chunks(3).map(|c| [c[0], c[1], c[2]]).collect()),
+            None => None,
+        };
+        Ok((vectors, probs))
+    }
+
+    /// Attaches a tuned sentiment top (`train-sentiment --fine-tune`'s safetensors file): from
+    /// now on [`Encoder::encode`] also returns its class probabilities.
+    pub fn attach_sentiment(&mut self, path: &Path) -> Result<(), EncodeError> {
+        let vars = tuned::read_file(path)?;
+        for r in &mut self.replicas {
+            let loaded = r
+                .get_mut()
+                .map_err(|_| EncodeError::Torch("encoder poisoned by an earlier panic".into()))?;
+            let Backbone::Lean(m) = &loaded.model else {
+                return Err(model_err(
+                    path,
+                    "a tuned sentiment top needs the lean forward (a BERT or XLM-R model); use --sentiment linear",
+                ));
+            };
+            loaded.tuned = Some(TunedTop::from_vars(&vars, m.depth())?);
+        }
+        self.tuned_path = Some(path.to_path_buf());
+        Ok(())
+    }
+
+    /// Token ids of `texts` (prefix and special tokens included, truncated as configured).
+    pub fn tokenize(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<u32>>, EncodeError> {
+        let prefix = self.prefix(kind);
+        let inputs: Vec<String> = texts.iter().map(|t| format!("{prefix}{t}")).collect();
+        let encodings = self
+            .tokenizer
+            .encode_batch(inputs, true)
+            .map_err(|e| EncodeError::Tokenizer(e.to_string()))?;
+        Ok(encodings.iter().map(|e| e.get_ids().to_vec()).collect())
+    }
+
+    /// Fine-tunes the top `opts.layers` layers and a 3-class classifier (started from the
+    /// linear head's `[hidden, 3]` weights and bias `init`) on `examples`; see [`tuned`].
+    pub fn fine_tune(
+        &self,
+        examples: &[TuneExample],
+        init: (&[f32], &[f32]),
+        opts: &TuneOptions,
+        progress: &dyn Fn(&str, usize, usize),
+    ) -> Result<Vec<(String, Tensor)>, EncodeError> {
+        let loaded = self.replicas[0]
+            .lock()
+            .map_err(|_| EncodeError::Torch("encoder poisoned by an earlier panic".into()))?;
+        let (Backbone::Lean(m), Some(vs)) = (&loaded.model, &loaded._vs) else {
+            return Err(EncodeError::Torch(
+                "fine-tuning needs the lean forward of a BERT or XLM-R model".into(),
+            ));
+        };
+        let vars = vs.variables();
+        tuned::fine_tune(
+            m,
+            &vars,
+            &self.var_prefix,
+            self.pad_id,
+            examples,
+            init,
+            opts,
+            progress,
+        )
     }
 }
 
@@ -478,17 +551,19 @@ impl Encoder for BertEncoder {
     }
 
     fn fingerprint(&self) -> String {
-        self.fingerprint.clone()
+        match &self.tuned_path {
+            Some(p) => format!("{}, tuned sentiment {}", self.fingerprint, p.display()),
+            None => self.fingerprint.clone(),
+        }
     }
 
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError> {
-        let prefix = self.prefix(kind);
-        let inputs: Vec<String> = texts.iter().map(|t| format!("{prefix}{t}")).collect();
-        let encodings = self
-            .tokenizer
-            .encode_batch(inputs, true)
-            .map_err(|e| EncodeError::Tokenizer(e.to_string()))?;
-        let ids: Vec<&[u32]> = encodings.iter().map(|e| e.get_ids()).collect();
+        Ok(self.encode(texts, kind)?.vectors)
+    }
+
+    fn encode(&self, texts: &[&str], kind: TextKind) -> Result<Encoded, EncodeError> {
+        let tokens = self.tokenize(texts, kind)?;
+        let ids: Vec<&[u32]> = tokens.iter().map(Vec::as_slice).collect();
         let mut order: Vec<usize> = (0..ids.len()).collect();
         if self.opts.sort_by_length {
             order.sort_by_key(|&i| ids[i].len());
@@ -513,9 +588,13 @@ impl Encoder for BertEncoder {
             self.forward(replica, &batch).map(|v| (start, v))
         };
         let mut out: Vec<Vec<f32>> = vec![Vec::new(); ids.len()];
-        let mut place = |start: usize, vectors: Vec<Vec<f32>>| {
+        let mut probs: Option<Vec<[f32; 3]>> = None;
+        let mut place = |start: usize, (vectors, p): Batch| {
             for (k, v) in vectors.into_iter().enumerate() {
                 out[order[start + k]] = v;
+            }
+            for (k, p) in p.into_iter().flatten().enumerate() {
+                probs.get_or_insert_with(|| vec![[0.0; 3]; ids.len()])[order[start + k]] = p;
             }
         };
         let workers = self.replicas.len().min(batches.len());
@@ -558,7 +637,10 @@ impl Encoder for BertEncoder {
                 }
             }
         }
-        Ok(out)
+        Ok(Encoded {
+            vectors: out,
+            sentiment: probs,
+        })
     }
 }
 

@@ -9,7 +9,7 @@
 //! one becomes the older. So frequently repeated texts stay, memory stays under `capacity`
 //! vectors (about `capacity` x (dim x 4 + text length) bytes), and the cost is O(1) per text.
 
-use super::{EncodeError, Encoder, TextKind};
+use super::{EncodeError, Encoded, Encoder, TextKind};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -18,16 +18,19 @@ pub const DEFAULT_CAPACITY: usize = 32_768;
 
 type Key = (TextKind, String);
 
+/// A text's vector and, from a tuned sentiment top, its class probabilities.
+type Unit = (Vec<f32>, Option<[f32; 3]>);
+
 #[derive(Default)]
 struct Memo {
-    current: HashMap<Key, Vec<f32>>,
-    older: HashMap<Key, Vec<f32>>,
+    current: HashMap<Key, Unit>,
+    older: HashMap<Key, Unit>,
     stats: DedupStats,
 }
 
 impl Memo {
     /// The vector of `key`, promoting it to the current generation on an older hit.
-    fn get(&mut self, key: &Key) -> Option<Vec<f32>> {
+    fn get(&mut self, key: &Key) -> Option<Unit> {
         if let Some(v) = self.current.get(key) {
             return Some(v.clone());
         }
@@ -36,7 +39,7 @@ impl Memo {
         Some(v)
     }
 
-    fn insert(&mut self, key: Key, v: Vec<f32>, capacity: usize) {
+    fn insert(&mut self, key: Key, v: Unit, capacity: usize) {
         if capacity == 0 {
             return;
         }
@@ -106,8 +109,12 @@ impl Encoder for DedupEncoder<'_> {
     }
 
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError> {
-        // Each text's vector, or the index of its distinct text in `todo`.
-        let mut out: Vec<Result<Vec<f32>, usize>> = Vec::with_capacity(texts.len());
+        Ok(self.encode(texts, kind)?.vectors)
+    }
+
+    fn encode(&self, texts: &[&str], kind: TextKind) -> Result<Encoded, EncodeError> {
+        // Each text's unit, or the index of its distinct text in `todo`.
+        let mut out: Vec<Result<Unit, usize>> = Vec::with_capacity(texts.len());
         let mut todo: Vec<&str> = Vec::new();
         let mut first: HashMap<&str, usize> = HashMap::new();
         {
@@ -122,20 +129,33 @@ impl Encoder for DedupEncoder<'_> {
                 }
             }
         }
-        let vectors = if todo.is_empty() {
-            Vec::new()
+        let fresh = if todo.is_empty() {
+            Encoded::default()
         } else {
-            self.inner.embed(&todo, kind)?
+            self.inner.encode(&todo, kind)?
+        };
+        let unit = |i: usize| -> Unit {
+            (
+                fresh.vectors[i].clone(),
+                fresh.sentiment.as_ref().map(|p| p[i]),
+            )
         };
         let mut memo = self.memo.lock().map_err(poisoned)?;
         memo.stats.texts += texts.len() as u64;
         memo.stats.encoded += todo.len() as u64;
-        for (t, v) in todo.iter().zip(&vectors) {
-            memo.insert((kind, t.to_string()), v.clone(), self.capacity);
+        for (i, t) in todo.iter().enumerate() {
+            memo.insert((kind, t.to_string()), unit(i), self.capacity);
         }
-        Ok(out
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|i| vectors[i].clone()))
-            .collect())
+        drop(memo);
+        let units: Vec<Unit> = out.into_iter().map(|r| r.unwrap_or_else(unit)).collect();
+        let sentiment = units
+            .iter()
+            .map(|u| u.1)
+            .collect::<Option<Vec<[f32; 3]>>>()
+            .filter(|_| !units.is_empty());
+        Ok(Encoded {
+            vectors: units.into_iter().map(|u| u.0).collect(),
+            sentiment,
+        })
     }
 }

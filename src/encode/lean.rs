@@ -155,7 +155,8 @@ struct Norm {
     b: Tensor,
 }
 
-struct Layer {
+/// One transformer layer's weights.
+pub(crate) struct Layer {
     q: Linear,
     k: Linear,
     v: Linear,
@@ -177,9 +178,9 @@ pub(crate) struct LeanBert {
 }
 
 /// Looks up the loaded tensors by their Hugging Face names under `prefix` ("" or "bert.").
-struct Vars<'a> {
-    vars: &'a HashMap<String, Tensor>,
-    prefix: &'a str,
+pub(crate) struct Vars<'a> {
+    pub vars: &'a HashMap<String, Tensor>,
+    pub prefix: &'a str,
 }
 
 impl Vars<'_> {
@@ -208,7 +209,8 @@ impl Vars<'_> {
         })
     }
 
-    fn layer(&self, i: usize) -> Result<Layer, EncodeError> {
+    /// Layer `i` (`encoder.layer.{i}.*`).
+    pub(crate) fn layer(&self, i: usize) -> Result<Layer, EncodeError> {
         let p = format!("encoder.layer.{i}");
         Ok(Layer {
             q: self.linear(&format!("{p}.attention.self.query"))?,
@@ -283,8 +285,9 @@ impl LeanBert {
         self.norm(&x, &self.emb_norm)
     }
 
-    /// One transformer layer (post-LayerNorm, as BERT).
-    fn layer(&self, x: &Tensor, l: &Layer, mask: &Tensor) -> Tensor {
+    /// One transformer layer (post-LayerNorm, as BERT): `l` may be one of this model's layers
+    /// or a tuned copy of one (see [`super::tuned`]); `mask` comes from [`LeanBert::keys`].
+    pub(crate) fn layer(&self, x: &Tensor, l: &Layer, mask: &Tensor) -> Tensor {
         let (b, n, h) = x.size3().expect("hidden states are [batch, len, hidden]");
         let heads = |t: Tensor| t.view([b, n, self.cfg.heads, -1]).transpose(1, 2);
         let (q, k, v) = (
@@ -302,17 +305,60 @@ impl LeanBert {
         self.norm(&(ff + &x), &l.out_norm)
     }
 
-    /// Last hidden states `[batch, len, hidden]` of `ids` `[batch, len]` under `mask`
-    /// `[batch, len]` (1 = token, 0 = padding).
-    pub(crate) fn hidden(&self, ids: &Tensor, mask: &Tensor) -> Tensor {
-        // Built once per batch: which keys each query may attend to, [batch, 1, 1, len].
-        let keys = mask.ne(0).unsqueeze(1).unsqueeze(1);
+    /// Which keys each query may attend to, `[batch, 1, 1, len]`, from `mask` `[batch, len]`
+    /// (1 = token, 0 = padding). Built once per batch.
+    pub(crate) fn keys(mask: &Tensor) -> Tensor {
+        mask.ne(0).unsqueeze(1).unsqueeze(1)
+    }
+
+    /// Number of transformer layers.
+    pub(crate) fn depth(&self) -> usize {
+        self.layers.len()
+    }
+
+    /// Hidden states after the first `upto` layers (0 = the embeddings).
+    pub(crate) fn lower(&self, ids: &Tensor, keys: &Tensor, upto: usize) -> Tensor {
         let mut x = self.embed(ids);
-        for l in &self.layers {
-            x = self.layer(&x, l, &keys);
+        for l in &self.layers[..upto] {
+            x = self.layer(&x, l, keys);
         }
         x
     }
+
+    /// Runs layers `from..` over hidden states `x` of layer `from`.
+    pub(crate) fn upper(&self, x: Tensor, keys: &Tensor, from: usize) -> Tensor {
+        let mut x = x;
+        for l in &self.layers[from..] {
+            x = self.layer(&x, l, keys);
+        }
+        x
+    }
+
+    /// Last hidden states `[batch, len, hidden]` of `ids` `[batch, len]` under `mask`
+    /// `[batch, len]` (1 = token, 0 = padding).
+    pub(crate) fn hidden(&self, ids: &Tensor, mask: &Tensor) -> Tensor {
+        let keys = Self::keys(mask);
+        let x = self.lower(ids, &keys, 0);
+        self.upper(x, &keys, 0)
+    }
+}
+
+/// Token ids `[batch, len]` padded with `pad_id`, and the mask (1 = token, 0 = padding).
+pub(crate) fn pad_batch(batch: &[&[u32]], pad_id: i64) -> (Tensor, Tensor) {
+    let len = batch.iter().map(|ids| ids.len()).max().unwrap_or(0).max(1);
+    let mut ids = Vec::with_capacity(batch.len() * len);
+    let mut mask = Vec::with_capacity(batch.len() * len);
+    for t in batch {
+        ids.extend(t.iter().map(|&x| x as i64));
+        ids.extend(std::iter::repeat_n(pad_id, len - t.len()));
+        mask.extend(std::iter::repeat_n(1i64, t.len()));
+        mask.extend(std::iter::repeat_n(0i64, len - t.len()));
+    }
+    let b = batch.len() as i64;
+    (
+        Tensor::from_slice(&ids).view([b, len as i64]),
+        Tensor::from_slice(&mask).view([b, len as i64]),
+    )
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ pub mod dedup;
 pub mod import_e5;
 pub mod lean;
 pub mod store;
+pub mod tuned;
 
 pub use bert::{BertEncoder, EncoderOptions, Engine, Precision};
 pub use cache::CachedEncoder;
@@ -45,6 +46,16 @@ pub enum EncodeError {
     Torch(String),
 }
 
+/// What one encoder call returns: a vector per text and, when a tuned sentiment top is attached
+/// ([`BertEncoder::attach_sentiment`]), `[negative, neutral, positive]` probabilities per text.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Encoded {
+    /// L2-normalized embedding per text, in input order.
+    pub vectors: Vec<Vec<f32>>,
+    /// Tuned sentiment probabilities per text, in input order.
+    pub sentiment: Option<Vec<[f32; 3]>>,
+}
+
 /// Turns texts into L2-normalized embedding vectors (cosine similarity = dot product).
 pub trait Encoder: Send + Sync {
     /// Vector dimension.
@@ -58,4 +69,12 @@ pub trait Encoder: Send + Sync {
     }
     /// Embeds `texts`, one vector per text, in input order.
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError>;
+    /// Embeds `texts` and, where the encoder has a tuned sentiment top, classifies them in the
+    /// same pass (the lower layers run once for both).
+    fn encode(&self, texts: &[&str], kind: TextKind) -> Result<Encoded, EncodeError> {
+        Ok(Encoded {
+            vectors: self.embed(texts, kind)?,
+            sentiment: None,
+        })
+    }
 }
