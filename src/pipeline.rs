@@ -18,7 +18,7 @@ use crate::index::IndexBuilder;
 use crate::ingest::{Ingest, IngestOptions, RowOutcome};
 use crate::output::{ParquetWriter, RejectsWriter, ResponsesWriter};
 pub use crate::progress::{NoProgress, Progress};
-use crate::record::{NpsGroup, Record, Response, SentenceResult};
+use crate::record::{NpsGroup, Record, Response, SentenceResult, Sentiment};
 pub use crate::run::RunSummary;
 use crate::run::{layout, FileHash, Provenance, RunTxn, ShardSpec};
 use crate::text;
@@ -228,101 +228,160 @@ fn encode_chunk(
     head: &SentimentHead,
 ) -> Result<Vec<Encoded>, PipelineError> {
     let prepared: Vec<Prepared> = chunk.into_par_iter().map(prepare).collect();
-    // One encoder call per chunk: answers, plus sentences of multi-sentence answers (a
-    // one-sentence answer's sentence vector is its answer vector).
-    let mut texts: Vec<&str> = Vec::new();
-    for p in &prepared {
-        texts.push(&p.model_text);
-        if p.sentences.len() > 1 {
-            texts.extend(p.sentences.iter().map(|(_, t)| t.as_str()));
-        }
-        texts.extend(p.clauses.iter().map(|(_, t)| t.as_str()));
-    }
+    // One encoder call per chunk.
+    let mut plan = EmbedPlan::default();
+    let spans: Vec<Span> = prepared.iter().map(|p| plan.push(p)).collect();
     // With a tuned sentiment top the same pass classifies the units (shared lower layers).
-    let encoded = encoder.encode(&texts, TextKind::Passage)?;
+    let encoded = encoder.encode(&plan.texts, TextKind::Passage)?;
     let sentiments = crate::classify::sentiment::sentiments(&encoded, head);
-    let vectors = encoded.vectors;
-    let mut at = 0;
-    let mut out = Vec::with_capacity(prepared.len());
-    for p in prepared {
-        let answer = vectors[at].clone();
-        let answer_sentiment = sentiments[at];
-        at += 1;
-        let (svecs, ssent) = if p.sentences.len() > 1 {
-            let n = p.sentences.len();
-            let r = (
-                vectors[at..at + n].to_vec(),
-                sentiments[at..at + n].to_vec(),
-            );
+    Ok(prepared
+        .into_iter()
+        .zip(spans)
+        .map(|(p, span)| {
+            let units = span.unpack(&p, &encoded.vectors, &sentiments);
+            assemble(p, units)
+        })
+        .collect())
+}
+
+/// The units of a chunk's answers laid out for one encoder call: per answer its text, then its
+/// sentences if it has more than one (a one-sentence answer's sentence vector is its answer
+/// vector), then its clauses. Each [`EmbedPlan::push`] returns the [`Span`] that finds the
+/// answer's rows in the output again.
+#[derive(Default)]
+struct EmbedPlan<'a> {
+    texts: Vec<&'a str>,
+}
+
+/// Where one answer's units sit in an [`EmbedPlan`]'s texts.
+struct Span {
+    /// Row of the answer; its own sentences and then its clauses follow.
+    at: usize,
+    /// Number of sentences.
+    sentences: usize,
+    /// The sentences have rows of their own (more than one sentence).
+    own_sentences: bool,
+}
+
+impl<'a> EmbedPlan<'a> {
+    fn push(&mut self, p: &'a Prepared) -> Span {
+        let span = Span {
+            at: self.texts.len(),
+            sentences: p.sentences.len(),
+            own_sentences: p.sentences.len() > 1,
+        };
+        self.texts.push(&p.model_text);
+        if span.own_sentences {
+            self.texts
+                .extend(p.sentences.iter().map(|(_, t)| t.as_str()));
+        }
+        self.texts.extend(p.clauses.iter().map(|(_, t)| t.as_str()));
+        span
+    }
+}
+
+/// One answer's vectors and sentiments, taken out of the encoder's output.
+struct Unpacked {
+    answer: Vec<f32>,
+    answer_sentiment: Sentiment,
+    sentences: Vec<Vec<f32>>,
+    sentence_sentiment: Vec<Sentiment>,
+    clauses: Vec<Clause>,
+}
+
+impl Span {
+    /// The rows of answer `p` in `vectors` and `sentiments` (in [`EmbedPlan`] order).
+    fn unpack(&self, p: &Prepared, vectors: &[Vec<f32>], sentiments: &[Sentiment]) -> Unpacked {
+        let answer = vectors[self.at].clone();
+        let answer_sentiment = sentiments[self.at];
+        let mut at = self.at + 1;
+        let (sentences, sentence_sentiment) = if self.own_sentences {
+            let n = self.sentences;
             at += n;
-            r
+            (
+                vectors[at - n..at].to_vec(),
+                sentiments[at - n..at].to_vec(),
+            )
         } else {
             (
-                vec![answer.clone(); p.sentences.len()],
-                vec![answer_sentiment; p.sentences.len()],
+                vec![answer.clone(); self.sentences],
+                vec![answer_sentiment; self.sentences],
             )
         };
-        let clauses: Vec<Clause> = p
+        let clauses = p
             .clauses
             .iter()
-            .map(|(si, _)| {
-                at += 1;
-                Clause {
-                    sentence: *si,
-                    vector: vectors[at - 1].clone(),
-                    sentiment: sentiments[at - 1],
-                }
+            .zip(at..)
+            .map(|((si, _), row)| Clause {
+                sentence: *si,
+                vector: vectors[row].clone(),
+                sentiment: sentiments[row],
             })
             .collect();
-        let sentences: Vec<SentenceResult> = p
-            .sentences
-            .iter()
-            .zip(&ssent)
-            .map(|((range, _), s)| {
-                let t = &p.record.text[range.clone()];
-                SentenceResult {
-                    text: t.to_string(),
-                    start: range.start,
-                    end: range.end,
-                    sentiment: *s,
-                    themes: Vec::new(),
-                    suggestion: is_suggestion(t, &p.lang),
-                }
-            })
-            .collect();
-        let r = p.record;
-        out.push(Encoded {
-            response: Response {
-                seq: 0,
-                row: r.row,
-                id: r.id,
-                nps_group: r.score.map(NpsGroup::of),
-                text: r.text,
-                score: r.score,
-                date: r.date,
-                segments: r.segments,
-                fields: r.fields,
-                lang: p.lang,
-                lang_confidence: p.lang_confidence,
-                sentiment: answer_sentiment,
-                // Sentences or clauses that disagree ("great staff but the delivery was late").
-                mixed: is_mixed(
-                    &ssent
-                        .iter()
-                        .chain(clauses.iter().map(|c| &c.sentiment))
-                        .copied()
-                        .collect::<Vec<_>>(),
-                ),
-                themes: Vec::new(),
-                sentences,
-            },
+        Unpacked {
             answer,
-            sentences: svecs,
+            answer_sentiment,
+            sentences,
+            sentence_sentiment,
             clauses,
-            capped: p.capped,
-        });
+        }
     }
-    Ok(out)
+}
+
+/// The answer `p` with its vectors and sentiments `u`, before themes.
+fn assemble(p: Prepared, u: Unpacked) -> Encoded {
+    let sentences = sentence_results(&p, &u.sentence_sentiment);
+    // Sentences or clauses that disagree ("great staff but the delivery was late").
+    let mixed = is_mixed(
+        &u.sentence_sentiment
+            .iter()
+            .chain(u.clauses.iter().map(|c| &c.sentiment))
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    let r = p.record;
+    Encoded {
+        response: Response {
+            seq: 0,
+            row: r.row,
+            id: r.id,
+            nps_group: r.score.map(NpsGroup::of),
+            text: r.text,
+            score: r.score,
+            date: r.date,
+            segments: r.segments,
+            fields: r.fields,
+            lang: p.lang,
+            lang_confidence: p.lang_confidence,
+            sentiment: u.answer_sentiment,
+            mixed,
+            themes: Vec::new(),
+            sentences,
+        },
+        answer: u.answer,
+        sentences: u.sentences,
+        clauses: u.clauses,
+        capped: p.capped,
+    }
+}
+
+/// Sentence results of `p` (without themes), given each sentence's sentiment.
+fn sentence_results(p: &Prepared, sentiments: &[Sentiment]) -> Vec<SentenceResult> {
+    p.sentences
+        .iter()
+        .zip(sentiments)
+        .map(|((range, _), s)| {
+            let t = &p.record.text[range.clone()];
+            SentenceResult {
+                text: t.to_string(),
+                start: range.start,
+                end: range.end,
+                sentiment: *s,
+                themes: Vec::new(),
+                suggestion: is_suggestion(t, &p.lang),
+            }
+        })
+        .collect()
 }
 
 /// Most unit vectors self-training reads from the store (every k-th answer and sentence
