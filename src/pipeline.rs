@@ -12,13 +12,13 @@ use crate::analyze::suggestion::is_suggestion;
 use crate::classify::codebook::{Clause, Codebook, ThemeModel, Units};
 use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
 use crate::classify::sentiment::{is_mixed, SentimentHead};
-use crate::encode::store::{Store, StoreWriter};
+use crate::encode::store::{Store, StoreMeta, StoreWriter};
 use crate::encode::{DedupEncoder, Encoder, TextKind};
 use crate::index::IndexBuilder;
 use crate::ingest::{Ingest, IngestOptions, RowOutcome};
 use crate::output::{ParquetWriter, RejectsWriter, ResponsesWriter};
 pub use crate::progress::{NoProgress, Progress};
-use crate::record::{NpsGroup, Record, Response, SentenceResult};
+use crate::record::{NpsGroup, Record, Response, SentenceResult, Sentiment};
 pub use crate::run::RunSummary;
 use crate::run::{layout, FileHash, Provenance, RunTxn, ShardSpec};
 use crate::text;
@@ -228,101 +228,160 @@ fn encode_chunk(
     head: &SentimentHead,
 ) -> Result<Vec<Encoded>, PipelineError> {
     let prepared: Vec<Prepared> = chunk.into_par_iter().map(prepare).collect();
-    // One encoder call per chunk: answers, plus sentences of multi-sentence answers (a
-    // one-sentence answer's sentence vector is its answer vector).
-    let mut texts: Vec<&str> = Vec::new();
-    for p in &prepared {
-        texts.push(&p.model_text);
-        if p.sentences.len() > 1 {
-            texts.extend(p.sentences.iter().map(|(_, t)| t.as_str()));
-        }
-        texts.extend(p.clauses.iter().map(|(_, t)| t.as_str()));
-    }
+    // One encoder call per chunk.
+    let mut plan = EmbedPlan::default();
+    let spans: Vec<Span> = prepared.iter().map(|p| plan.push(p)).collect();
     // With a tuned sentiment top the same pass classifies the units (shared lower layers).
-    let encoded = encoder.encode(&texts, TextKind::Passage)?;
+    let encoded = encoder.encode(&plan.texts, TextKind::Passage)?;
     let sentiments = crate::classify::sentiment::sentiments(&encoded, head);
-    let vectors = encoded.vectors;
-    let mut at = 0;
-    let mut out = Vec::with_capacity(prepared.len());
-    for p in prepared {
-        let answer = vectors[at].clone();
-        let answer_sentiment = sentiments[at];
-        at += 1;
-        let (svecs, ssent) = if p.sentences.len() > 1 {
-            let n = p.sentences.len();
-            let r = (
-                vectors[at..at + n].to_vec(),
-                sentiments[at..at + n].to_vec(),
-            );
+    Ok(prepared
+        .into_iter()
+        .zip(spans)
+        .map(|(p, span)| {
+            let units = span.unpack(&p, &encoded.vectors, &sentiments);
+            assemble(p, units)
+        })
+        .collect())
+}
+
+/// The units of a chunk's answers laid out for one encoder call: per answer its text, then its
+/// sentences if it has more than one (a one-sentence answer's sentence vector is its answer
+/// vector), then its clauses. Each [`EmbedPlan::push`] returns the [`Span`] that finds the
+/// answer's rows in the output again.
+#[derive(Default)]
+struct EmbedPlan<'a> {
+    texts: Vec<&'a str>,
+}
+
+/// Where one answer's units sit in an [`EmbedPlan`]'s texts.
+struct Span {
+    /// Row of the answer; its own sentences and then its clauses follow.
+    at: usize,
+    /// Number of sentences.
+    sentences: usize,
+    /// The sentences have rows of their own (more than one sentence).
+    own_sentences: bool,
+}
+
+impl<'a> EmbedPlan<'a> {
+    fn push(&mut self, p: &'a Prepared) -> Span {
+        let span = Span {
+            at: self.texts.len(),
+            sentences: p.sentences.len(),
+            own_sentences: p.sentences.len() > 1,
+        };
+        self.texts.push(&p.model_text);
+        if span.own_sentences {
+            self.texts
+                .extend(p.sentences.iter().map(|(_, t)| t.as_str()));
+        }
+        self.texts.extend(p.clauses.iter().map(|(_, t)| t.as_str()));
+        span
+    }
+}
+
+/// One answer's vectors and sentiments, taken out of the encoder's output.
+struct Unpacked {
+    answer: Vec<f32>,
+    answer_sentiment: Sentiment,
+    sentences: Vec<Vec<f32>>,
+    sentence_sentiment: Vec<Sentiment>,
+    clauses: Vec<Clause>,
+}
+
+impl Span {
+    /// The rows of answer `p` in `vectors` and `sentiments` (in [`EmbedPlan`] order).
+    fn unpack(&self, p: &Prepared, vectors: &[Vec<f32>], sentiments: &[Sentiment]) -> Unpacked {
+        let answer = vectors[self.at].clone();
+        let answer_sentiment = sentiments[self.at];
+        let mut at = self.at + 1;
+        let (sentences, sentence_sentiment) = if self.own_sentences {
+            let n = self.sentences;
             at += n;
-            r
+            (
+                vectors[at - n..at].to_vec(),
+                sentiments[at - n..at].to_vec(),
+            )
         } else {
             (
-                vec![answer.clone(); p.sentences.len()],
-                vec![answer_sentiment; p.sentences.len()],
+                vec![answer.clone(); self.sentences],
+                vec![answer_sentiment; self.sentences],
             )
         };
-        let clauses: Vec<Clause> = p
+        let clauses = p
             .clauses
             .iter()
-            .map(|(si, _)| {
-                at += 1;
-                Clause {
-                    sentence: *si,
-                    vector: vectors[at - 1].clone(),
-                    sentiment: sentiments[at - 1],
-                }
+            .zip(at..)
+            .map(|((si, _), row)| Clause {
+                sentence: *si,
+                vector: vectors[row].clone(),
+                sentiment: sentiments[row],
             })
             .collect();
-        let sentences: Vec<SentenceResult> = p
-            .sentences
-            .iter()
-            .zip(&ssent)
-            .map(|((range, _), s)| {
-                let t = &p.record.text[range.clone()];
-                SentenceResult {
-                    text: t.to_string(),
-                    start: range.start,
-                    end: range.end,
-                    sentiment: *s,
-                    themes: Vec::new(),
-                    suggestion: is_suggestion(t, &p.lang),
-                }
-            })
-            .collect();
-        let r = p.record;
-        out.push(Encoded {
-            response: Response {
-                seq: 0,
-                row: r.row,
-                id: r.id,
-                nps_group: r.score.map(NpsGroup::of),
-                text: r.text,
-                score: r.score,
-                date: r.date,
-                segments: r.segments,
-                fields: r.fields,
-                lang: p.lang,
-                lang_confidence: p.lang_confidence,
-                sentiment: answer_sentiment,
-                // Sentences or clauses that disagree ("great staff but the delivery was late").
-                mixed: is_mixed(
-                    &ssent
-                        .iter()
-                        .chain(clauses.iter().map(|c| &c.sentiment))
-                        .copied()
-                        .collect::<Vec<_>>(),
-                ),
-                themes: Vec::new(),
-                sentences,
-            },
+        Unpacked {
             answer,
-            sentences: svecs,
+            answer_sentiment,
+            sentences,
+            sentence_sentiment,
             clauses,
-            capped: p.capped,
-        });
+        }
     }
-    Ok(out)
+}
+
+/// The answer `p` with its vectors and sentiments `u`, before themes.
+fn assemble(p: Prepared, u: Unpacked) -> Encoded {
+    let sentences = sentence_results(&p, &u.sentence_sentiment);
+    // Sentences or clauses that disagree ("great staff but the delivery was late").
+    let mixed = is_mixed(
+        &u.sentence_sentiment
+            .iter()
+            .chain(u.clauses.iter().map(|c| &c.sentiment))
+            .copied()
+            .collect::<Vec<_>>(),
+    );
+    let r = p.record;
+    Encoded {
+        response: Response {
+            seq: 0,
+            row: r.row,
+            id: r.id,
+            nps_group: r.score.map(NpsGroup::of),
+            text: r.text,
+            score: r.score,
+            date: r.date,
+            segments: r.segments,
+            fields: r.fields,
+            lang: p.lang,
+            lang_confidence: p.lang_confidence,
+            sentiment: u.answer_sentiment,
+            mixed,
+            themes: Vec::new(),
+            sentences,
+        },
+        answer: u.answer,
+        sentences: u.sentences,
+        clauses: u.clauses,
+        capped: p.capped,
+    }
+}
+
+/// Sentence results of `p` (without themes), given each sentence's sentiment.
+fn sentence_results(p: &Prepared, sentiments: &[Sentiment]) -> Vec<SentenceResult> {
+    p.sentences
+        .iter()
+        .zip(sentiments)
+        .map(|((range, _), s)| {
+            let t = &p.record.text[range.clone()];
+            SentenceResult {
+                text: t.to_string(),
+                start: range.start,
+                end: range.end,
+                sentiment: *s,
+                themes: Vec::new(),
+                suggestion: is_suggestion(t, &p.lang),
+            }
+        })
+        .collect()
 }
 
 /// Most unit vectors self-training reads from the store (every k-th answer and sentence
@@ -395,6 +454,27 @@ struct Sinks {
 }
 
 impl Sinks {
+    /// Creates the output writers in `out` (responses.parquet only with `parquet`).
+    fn create(
+        out: &Path,
+        parquet: bool,
+        segment_keys: &[String],
+        theme_ids: &[String],
+        summary: RunSummary,
+    ) -> Result<Sinks, PipelineError> {
+        Ok(Sinks {
+            responses: ResponsesWriter::create(out)?,
+            parquet: if parquet {
+                Some(ParquetWriter::create(out, segment_keys)?)
+            } else {
+                None
+            },
+            index: IndexBuilder::create(&out.join(layout::INDEX_DIR), segment_keys)?,
+            stats: RunStats::new(theme_ids),
+            summary,
+        })
+    }
+
     fn write(&mut self, r: &Response) -> Result<(), PipelineError> {
         self.responses.write(r)?;
         if let Some(p) = &mut self.parquet {
@@ -487,7 +567,8 @@ pub fn analyze(
     Ok(summary)
 }
 
-/// Writes the run into the (new, empty) folder `out`.
+/// Writes the run into the (new, empty) folder `out`: pass one, then (when themes come later)
+/// building the theme model and pass two, then the finished outputs.
 fn analyze_into(
     opts: &AnalyzeOptions,
     out: &Path,
@@ -495,7 +576,59 @@ fn analyze_into(
     progress: &dyn Progress,
     started: Instant,
 ) -> Result<RunSummary, PipelineError> {
-    let mut ingest = Ingest::open(&opts.input, &opts.ingest)?;
+    let ingest = Ingest::open(&opts.input, &opts.ingest)?;
+    let head = load_head(opts, encoder)?;
+    let segment_keys: Vec<String> = ingest.segment_columns().to_vec();
+    let (pass, parents) = theme_pass(opts, encoder)?;
+    let rejects = RejectsWriter::create(out)?;
+    let store = StoreWriter::create(
+        &out.join(layout::EMBEDDINGS_DIR),
+        encoder.dim(),
+        encoder.name(),
+    )?;
+    let summary = initial_summary(opts, &ingest, encoder);
+    let new_sinks = |theme_ids: &[String], summary: RunSummary| {
+        Sinks::create(out, opts.parquet, &segment_keys, theme_ids, summary)
+    };
+    let one = PassOne {
+        opts,
+        ingest,
+        encoder,
+        head: &head,
+        progress,
+        rejects,
+        store,
+        counts: summary.clone(),
+    };
+    let sinks = match &pass {
+        // With a codebook the sinks get finished answers in pass one.
+        ThemePass::Codebook(model) => {
+            let mut sinks = new_sinks(model.ids(), summary)?;
+            let (counts, _) = one.run(|e| {
+                apply_themes(e, model, &parents);
+                sinks.write(&e.response)
+            })?;
+            take_row_counts(&mut sinks.summary, counts);
+            sinks
+        }
+        // Otherwise a work file gets answers without themes, and pass two assigns them.
+        ThemePass::Discover(later) => {
+            let mut work = WorkFile::create(out)?;
+            let (counts, store_meta) = one.run(|e| work.write(&e.response))?;
+            let work_path = work.finish()?;
+            let store = Store::open(&out.join(layout::EMBEDDINGS_DIR))?;
+            let model = later.build(encoder, &work_path, &store, progress)?;
+            let sinks = new_sinks(model.ids(), counts)?;
+            progress.stage("assigning themes", Some(store_meta.answers));
+            pass_two(&work_path, &store, &model, &parents, sinks, progress)?
+        }
+    };
+    progress.stage("indexing", None);
+    finish_outputs(sinks, out, started)
+}
+
+/// The sentiment head of `opts`, refused when it was trained on another encoder.
+fn load_head(opts: &AnalyzeOptions, encoder: &dyn Encoder) -> Result<SentimentHead, PipelineError> {
     let head = SentimentHead::load(&opts.sentiment_head)?;
     if head.encoder != encoder.name() {
         return Err(PipelineError::Usage(format!(
@@ -505,32 +638,100 @@ fn analyze_into(
             encoder.name()
         )));
     }
-    let segment_keys: Vec<String> = ingest.segment_columns().to_vec();
+    Ok(head)
+}
 
-    let codebook_model = match &opts.themes {
-        ThemeSource::Codebook(p) | ThemeSource::SelfTrainedCodebook { path: p, .. } => {
-            Some((Codebook::load(p)?, p.clone()))
+/// When themes are assigned.
+enum ThemePass<'a> {
+    /// In pass one, as each chunk is encoded, with a codebook's model.
+    Codebook(ThemeModel),
+    /// In pass two, with a model built from pass one's stored vectors.
+    Discover(LaterThemes<'a>),
+}
+
+/// How pass two's theme model is built.
+enum LaterThemes<'a> {
+    /// Self-training a zero-shot codebook (`--self-train`).
+    SelfTrain {
+        /// The zero-shot codebook.
+        codebook: Codebook,
+        /// Seed of self-training.
+        seed: u64,
+    },
+    /// Clustering the sentence vectors.
+    Cluster {
+        /// Discovery settings.
+        options: &'a DiscoveryOptions,
+        /// Where to write the discovered codebook (`--save-codebook`).
+        save_codebook: Option<&'a Path>,
+    },
+}
+
+/// The theme pass of `opts`, with the codebook's child-to-parent theme map (empty when
+/// discovering).
+fn theme_pass<'a>(
+    opts: &'a AnalyzeOptions,
+    encoder: &dyn Encoder,
+) -> Result<(ThemePass<'a>, BTreeMap<String, String>), PipelineError> {
+    Ok(match &opts.themes {
+        ThemeSource::Codebook(p) => {
+            let cb = Codebook::load(p)?;
+            let parents = cb.parents();
+            (
+                ThemePass::Codebook(ThemeModel::build(&cb, encoder)?),
+                parents,
+            )
         }
-        ThemeSource::Discover { .. } => None,
-    };
-    let parents = codebook_model
-        .as_ref()
-        .map(|(cb, _)| cb.parents())
-        .unwrap_or_default();
-    // A self-trained codebook, like discovery, assigns themes in a second pass.
-    let theme_model = match (&codebook_model, &opts.themes) {
-        (_, ThemeSource::SelfTrainedCodebook { .. }) => None,
-        (Some((cb, _)), _) => Some(ThemeModel::build(cb, encoder)?),
-        (None, _) => None,
-    };
+        // A self-trained codebook, like discovery, assigns themes in a second pass.
+        ThemeSource::SelfTrainedCodebook { path, seed } => {
+            let codebook = Codebook::load(path)?;
+            let parents = codebook.parents();
+            let seed = *seed;
+            let later = LaterThemes::SelfTrain { codebook, seed };
+            (ThemePass::Discover(later), parents)
+        }
+        ThemeSource::Discover {
+            options,
+            save_codebook,
+        } => {
+            let save_codebook = save_codebook.as_deref();
+            let later = LaterThemes::Cluster {
+                options,
+                save_codebook,
+            };
+            (ThemePass::Discover(later), BTreeMap::new())
+        }
+    })
+}
 
-    let mut rejects = RejectsWriter::create(out)?;
-    let mut store = StoreWriter::create(
-        &out.join(layout::EMBEDDINGS_DIR),
-        encoder.dim(),
-        encoder.name(),
-    )?;
-    let summary = RunSummary {
+impl LaterThemes<'_> {
+    /// The theme model of pass two, from pass one's `store` and work file.
+    fn build(
+        &self,
+        encoder: &dyn Encoder,
+        work_path: &Path,
+        store: &Store,
+        progress: &dyn Progress,
+    ) -> Result<ThemeModel, PipelineError> {
+        match self {
+            LaterThemes::SelfTrain { codebook, seed } => {
+                progress.stage("self-training themes", None);
+                self_train_on_store(codebook, encoder, store, *seed)
+            }
+            LaterThemes::Cluster {
+                options,
+                save_codebook,
+            } => {
+                progress.stage("discovering themes", None);
+                discover_themes(work_path, store, options, *save_codebook)
+            }
+        }
+    }
+}
+
+/// The run summary before any row is read.
+fn initial_summary(opts: &AnalyzeOptions, ingest: &Ingest, encoder: &dyn Encoder) -> RunSummary {
+    RunSummary {
         input: opts.input.display().to_string(),
         format: ingest.format().to_string(),
         rows_read: 0,
@@ -552,182 +753,206 @@ fn analyze_into(
         suggestions: 0,
         sentences: 0,
         model: encoder.name().to_string(),
-        theme_source: match &codebook_model {
-            Some((_, p)) => match opts.themes {
-                ThemeSource::SelfTrainedCodebook { seed, .. } => {
-                    format!("codebook:{} (self-trained, seed {seed})", p.display())
-                }
-                _ => format!("codebook:{}", p.display()),
-            },
-            None => "discovered".into(),
-        },
+        theme_source: theme_source(&opts.themes),
         seconds: 0.0,
         answers_per_second: 0.0,
-    };
-    let make_sinks = |theme_ids: &[String], summary: RunSummary| -> Result<Sinks, PipelineError> {
-        Ok(Sinks {
-            responses: ResponsesWriter::create(out)?,
-            parquet: if opts.parquet {
-                Some(ParquetWriter::create(out, &segment_keys)?)
-            } else {
-                None
-            },
-            index: IndexBuilder::create(&out.join(layout::INDEX_DIR), &segment_keys)?,
-            stats: RunStats::new(theme_ids),
-            summary,
-        })
-    };
-    // Pass one. With a codebook the sinks get finished answers; without, a work file gets
-    // answers without themes.
-    let mut sinks = match &theme_model {
-        Some(m) => Some(make_sinks(m.ids(), summary.clone())?),
-        None => None,
-    };
-    let work_path = out.join(layout::WORK_PASS1);
-    let mut work = match sinks {
-        Some(_) => None,
-        None => Some(std::io::BufWriter::new(
-            std::fs::File::create(&work_path).map_err(io(&work_path))?,
-        )),
-    };
-    let mut counts = summary;
-    let mut seq = 0u64;
-    progress.stage("analyzing", ingest.bytes_total());
-    let mut pending: Vec<Record> = Vec::with_capacity(opts.chunk);
-    let mut done = false;
-    while !done {
-        pending.clear();
-        while pending.len() < opts.chunk.max(1) {
-            match ingest.next() {
-                None => {
-                    done = true;
-                    break;
+    }
+}
+
+/// `theme_source` of the summary: `codebook:<path>` (with the seed when self-trained) or
+/// `discovered`.
+fn theme_source(themes: &ThemeSource) -> String {
+    match themes {
+        ThemeSource::Codebook(p) => format!("codebook:{}", p.display()),
+        ThemeSource::SelfTrainedCodebook { path, seed } => {
+            format!("codebook:{} (self-trained, seed {seed})", path.display())
+        }
+        ThemeSource::Discover { .. } => "discovered".into(),
+    }
+}
+
+/// Copies pass one's row counts into `s`, the summary of sinks that counted the answers.
+fn take_row_counts(s: &mut RunSummary, counts: RunSummary) {
+    s.rows_read = counts.rows_read;
+    s.rejected = counts.rejected;
+    s.reject_reasons = counts.reject_reasons;
+    s.other_shards = counts.other_shards;
+    s.no_score = counts.no_score;
+    s.capped = counts.capped;
+    s.pii = counts.pii;
+}
+
+/// Whether export row `row` (1-based) belongs to `shard` (`--shard i/n`: `(row - 1) % n == i`).
+fn in_shard(row: u64, shard: Option<(u64, u64)>) -> bool {
+    match shard {
+        Some((i, n)) => row.saturating_sub(1) % n == i,
+        None => true,
+    }
+}
+
+/// Pass one: reads the export chunk by chunk, encodes each chunk, stores the vectors and hands
+/// each answer on; counts rows, rejects and capped answers on the way.
+struct PassOne<'a> {
+    opts: &'a AnalyzeOptions,
+    ingest: Ingest,
+    encoder: &'a dyn Encoder,
+    head: &'a SentimentHead,
+    progress: &'a dyn Progress,
+    rejects: RejectsWriter,
+    store: StoreWriter,
+    counts: RunSummary,
+}
+
+impl PassOne<'_> {
+    /// Runs the pass, giving each encoded answer (numbered, its vectors stored) to `emit`;
+    /// returns the row counts and the finished store's metadata.
+    fn run(
+        mut self,
+        mut emit: impl FnMut(&mut Encoded) -> Result<(), PipelineError>,
+    ) -> Result<(RunSummary, StoreMeta), PipelineError> {
+        self.progress.stage("analyzing", self.ingest.bytes_total());
+        let mut seq = 0u64;
+        let mut pending: Vec<Record> = Vec::with_capacity(self.opts.chunk);
+        let mut done = false;
+        while !done {
+            pending.clear();
+            done = self.fill(&mut pending)?;
+            if let Some(e) = self.ingest.error() {
+                return Err(PipelineError::Usage(e.to_string()));
+            }
+            if pending.is_empty() {
+                continue;
+            }
+            let chunk = std::mem::take(&mut pending);
+            for mut e in encode_chunk(chunk, self.encoder, self.head)? {
+                self.counts.capped += e.capped as u64;
+                e.response.seq = seq;
+                seq += 1;
+                self.store.push(&e.answer, &e.sentences)?;
+                emit(&mut e)?;
+            }
+            self.progress.advance(self.ingest.bytes_read());
+        }
+        self.finish()
+    }
+
+    /// Fills `pending` with up to a chunk of this shard's records, counting and writing
+    /// rejects on the way; true at the end of the export.
+    fn fill(&mut self, pending: &mut Vec<Record>) -> Result<bool, PipelineError> {
+        while pending.len() < self.opts.chunk.max(1) {
+            let Some(outcome) = self.ingest.next() else {
+                return Ok(true);
+            };
+            self.counts.rows_read += 1;
+            let row = match &outcome {
+                RowOutcome::Rejected(r) => r.row,
+                RowOutcome::Record(r) => r.row,
+            };
+            // A rejected row belongs to one shard like any other, so merged shard runs
+            // count it once.
+            if !in_shard(row, self.opts.shard) {
+                self.counts.other_shards += 1;
+                continue;
+            }
+            match outcome {
+                RowOutcome::Rejected(r) => {
+                    self.counts.rejected += 1;
+                    let kind = reason_kind(&r.reason);
+                    *self.counts.reject_reasons.entry(kind).or_default() += 1;
+                    self.rejects.write(&r)?;
                 }
-                Some(RowOutcome::Rejected(r)) => {
-                    counts.rows_read += 1;
-                    // A rejected row belongs to one shard like any other, so merged shard
-                    // runs count it once.
-                    if let Some((i, n)) = opts.shard {
-                        if r.row.saturating_sub(1) % n != i {
-                            counts.other_shards += 1;
-                            continue;
-                        }
-                    }
-                    counts.rejected += 1;
-                    *counts
-                        .reject_reasons
-                        .entry(reason_kind(&r.reason))
-                        .or_default() += 1;
-                    rejects.write(&r)?;
-                }
-                Some(RowOutcome::Record(r)) => {
-                    counts.rows_read += 1;
-                    if let Some((i, n)) = opts.shard {
-                        if (r.row - 1) % n != i {
-                            counts.other_shards += 1;
-                            continue;
-                        }
-                    }
-                    counts.no_score +=
-                        (opts.ingest.score_col.is_some() && r.score.is_none()) as u64;
+                RowOutcome::Record(r) => {
+                    let no_score = self.opts.ingest.score_col.is_some() && r.score.is_none();
+                    self.counts.no_score += no_score as u64;
                     pending.push(r);
                 }
             }
         }
-        if let Some(e) = ingest.error() {
-            return Err(PipelineError::Usage(e.to_string()));
-        }
-        if pending.is_empty() {
-            continue;
-        }
-        let mut encoded = encode_chunk(std::mem::take(&mut pending), encoder, &head)?;
-        for e in &mut encoded {
-            counts.capped += e.capped as u64;
-            e.response.seq = seq;
-            seq += 1;
-            store.push(&e.answer, &e.sentences)?;
-            match (&theme_model, &mut sinks, &mut work) {
-                (Some(m), Some(s), _) => {
-                    apply_themes(e, m, &parents);
-                    s.write(&e.response)?;
-                }
-                (_, _, Some(w)) => {
-                    serde_json::to_writer(&mut *w, &e.response)
-                        .map_err(|e| io(&work_path)(e.into()))?;
-                    w.write_all(b"\n").map_err(io(&work_path))?;
-                }
-                _ => unreachable!("either sinks or a work file exist"),
-            }
-        }
-        progress.advance(ingest.bytes_read());
+        Ok(false)
     }
-    if !opts.ingest.keep_pii {
-        counts.pii = ingest.pii_counts().by_name();
-    }
-    rejects.finish()?;
-    let store_meta = store.finish()?;
 
-    let mut sinks = match sinks {
-        Some(mut s) => {
-            s.summary.rows_read = counts.rows_read;
-            s.summary.rejected = counts.rejected;
-            s.summary.reject_reasons = counts.reject_reasons.clone();
-            s.summary.other_shards = counts.other_shards;
-            s.summary.no_score = counts.no_score;
-            s.summary.capped = counts.capped;
-            s.summary.pii = counts.pii.clone();
-            s
+    /// Counts PII (unless kept) and finishes the rejects and the store.
+    fn finish(mut self) -> Result<(RunSummary, StoreMeta), PipelineError> {
+        if !self.opts.ingest.keep_pii {
+            self.counts.pii = self.ingest.pii_counts().by_name();
         }
-        None => {
-            let w = work.take().expect("work file in discovery mode");
-            w.into_inner()
-                .map_err(|e| io(&work_path)(e.into_error()))?
-                .sync_all()
-                .map_err(io(&work_path))?;
-            let store = Store::open(&out.join(layout::EMBEDDINGS_DIR))?;
-            let model = match (&opts.themes, &codebook_model) {
-                (ThemeSource::SelfTrainedCodebook { seed, .. }, Some((cb, _))) => {
-                    progress.stage("self-training themes", None);
-                    self_train_on_store(cb, encoder, &store, *seed)?
-                }
-                (
-                    ThemeSource::Discover {
-                        options,
-                        save_codebook,
-                    },
-                    _,
-                ) => {
-                    progress.stage("discovering themes", None);
-                    discover_themes(&work_path, &store, options, save_codebook.as_deref())?
-                }
-                _ => unreachable!("a plain codebook assigns themes in pass one"),
-            };
-            let mut s = make_sinks(model.ids(), counts)?;
-            progress.stage("assigning themes", Some(store_meta.answers));
-            let f = std::fs::File::open(&work_path).map_err(io(&work_path))?;
-            for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-                let line = line.map_err(io(&work_path))?;
-                let response: Response =
-                    serde_json::from_str(&line).map_err(|e| io(&work_path)(e.into()))?;
-                let range = store.sentence_range(i);
-                let mut e = Encoded {
-                    answer: store.answer(i).to_vec(),
-                    sentences: range.map(|j| store.sentence(j).to_vec()).collect(),
-                    clauses: Vec::new(),
-                    capped: false,
-                    response,
-                };
-                apply_themes(&mut e, &model, &parents);
-                s.write(&e.response)?;
-                if i % 1024 == 0 {
-                    progress.advance(i as u64);
-                }
-            }
-            std::fs::remove_file(&work_path).map_err(io(&work_path))?;
-            s
+        self.rejects.finish()?;
+        let meta = self.store.finish()?;
+        Ok((self.counts, meta))
+    }
+}
+
+/// Pass one's answers without themes ([`layout::WORK_PASS1`]), one JSON line each.
+struct WorkFile {
+    path: PathBuf,
+    w: std::io::BufWriter<std::fs::File>,
+}
+
+impl WorkFile {
+    fn create(out: &Path) -> Result<WorkFile, PipelineError> {
+        let path = out.join(layout::WORK_PASS1);
+        let f = std::fs::File::create(&path).map_err(io(&path))?;
+        let w = std::io::BufWriter::new(f);
+        Ok(WorkFile { path, w })
+    }
+
+    fn write(&mut self, r: &Response) -> Result<(), PipelineError> {
+        serde_json::to_writer(&mut self.w, r).map_err(|e| io(&self.path)(e.into()))?;
+        self.w.write_all(b"\n").map_err(io(&self.path))
+    }
+
+    /// Flushes and syncs the file; returns its path.
+    fn finish(self) -> Result<PathBuf, PipelineError> {
+        let path = self.path;
+        self.w
+            .into_inner()
+            .map_err(|e| io(&path)(e.into_error()))?
+            .sync_all()
+            .map_err(io(&path))?;
+        Ok(path)
+    }
+}
+
+/// Pass two: gives pass one's answers in the work file their vectors from `store` and the
+/// themes of `model`, writes them to `sinks` and removes the work file.
+fn pass_two(
+    work_path: &Path,
+    store: &Store,
+    model: &ThemeModel,
+    parents: &BTreeMap<String, String>,
+    mut sinks: Sinks,
+    progress: &dyn Progress,
+) -> Result<Sinks, PipelineError> {
+    let f = std::fs::File::open(work_path).map_err(io(work_path))?;
+    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
+        let line = line.map_err(io(work_path))?;
+        let response: Response =
+            serde_json::from_str(&line).map_err(|e| io(work_path)(e.into()))?;
+        let range = store.sentence_range(i);
+        let mut e = Encoded {
+            answer: store.answer(i).to_vec(),
+            sentences: range.map(|j| store.sentence(j).to_vec()).collect(),
+            clauses: Vec::new(),
+            capped: false,
+            response,
+        };
+        apply_themes(&mut e, model, parents);
+        sinks.write(&e.response)?;
+        if i % 1024 == 0 {
+            progress.advance(i as u64);
         }
-    };
-    progress.stage("indexing", None);
+    }
+    std::fs::remove_file(work_path).map_err(io(work_path))?;
+    Ok(sinks)
+}
+
+/// Finishes the run files: responses, parquet, the search index, stats, the vector index and
+/// `summary.json` (with the time taken since `started`).
+fn finish_outputs(
+    mut sinks: Sinks,
+    out: &Path,
+    started: Instant,
+) -> Result<RunSummary, PipelineError> {
     sinks.responses.finish()?;
     if let Some(p) = sinks.parquet.take() {
         p.finish()?;
