@@ -110,6 +110,9 @@ fn dequant_q4(bytes: &[u8], count: usize) -> Vec<f32> {
 /// A named fp32 tensor with its shape, as written to model.safetensors.
 type NamedTensor = (String, Vec<usize>, Vec<f32>);
 
+/// Tokenizer pieces with their scores.
+type Vocab = Vec<(String, f32)>;
+
 /// The model dimensions of the file header.
 struct Header {
     h: usize,
@@ -146,7 +149,7 @@ fn read_header(c: &mut Cursor) -> Result<Header, EncodeError> {
 
 /// Reads the tokenizer pieces with their scores and the special ids (bos, eos, pad, unk),
 /// skipping the normalization map.
-fn read_vocab(c: &mut Cursor) -> Result<(Vec<(String, f32)>, [usize; 4]), EncodeError> {
+fn read_vocab(c: &mut Cursor) -> Result<(Vocab, [usize; 4]), EncodeError> {
     let n_pieces = c.usize()?;
     let specials = [c.usize()?, c.usize()?, c.usize()?, c.usize()?]; // bos, eos, pad, unk
     let blob_len = c.u64()? as usize;
