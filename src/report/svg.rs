@@ -23,11 +23,68 @@ fn nice_step(span: f64, ticks: f64) -> f64 {
         .unwrap_or(10.0 * mag)
 }
 
-/// The NPS per period as a line with the 95% interval as a band. Periods without scored
-/// answers are left out.
-pub fn trend_chart(rows: &[NpsRow]) -> String {
-    let pts: Vec<(&str, f64, f64, f64, u64)> = rows
-        .iter()
+/// One period of the trend: key, NPS, 95% interval low and high, answers.
+type TrendPoint<'a> = (&'a str, f64, f64, f64, u64);
+
+/// Plot area and scales of the trend chart: point `i` of `n` on x, NPS `y0..=y1` on y.
+struct TrendFrame {
+    w: f64,
+    h: f64,
+    l: f64,
+    r: f64,
+    t: f64,
+    b: f64,
+    y0: f64,
+    y1: f64,
+    n: usize,
+}
+
+impl TrendFrame {
+    /// Fits the y range to the intervals, in round steps; returns the frame and the step.
+    fn fit(pts: &[TrendPoint]) -> (TrendFrame, f64) {
+        let (w, h) = (880.0, 280.0);
+        // The right margin leaves room for half of the last period's label.
+        let (l, r, t, b) = (56.0, 40.0, 16.0, 44.0);
+        let lo = pts.iter().map(|p| p.2).fold(0.0f64, f64::min);
+        let hi = pts.iter().map(|p| p.3).fold(0.0f64, f64::max);
+        let step = nice_step((hi - lo).max(10.0), 5.0);
+        let y0 = ((lo / step).floor() * step).max(-100.0);
+        let y1 = ((hi / step).ceil() * step).min(100.0);
+        let y1 = if y1 <= y0 { y0 + step } else { y1 };
+        let n = pts.len();
+        (
+            TrendFrame {
+                w,
+                h,
+                l,
+                r,
+                t,
+                b,
+                y0,
+                y1,
+                n,
+            },
+            step,
+        )
+    }
+
+    fn sx(&self, i: usize) -> f64 {
+        let (l, r, w) = (self.l, self.r, self.w);
+        if self.n == 1 {
+            l + (w - l - r) / 2.0
+        } else {
+            l + (w - l - r) * i as f64 / (self.n - 1) as f64
+        }
+    }
+
+    fn sy(&self, v: f64) -> f64 {
+        self.t + (self.h - self.t - self.b) * (self.y1 - v) / (self.y1 - self.y0)
+    }
+}
+
+/// The periods with an NPS estimate, as points.
+fn trend_points(rows: &[NpsRow]) -> Vec<TrendPoint<'_>> {
+    rows.iter()
         .filter_map(|r| {
             r.estimate.map(|e| {
                 // A period too small for an interval gets no band.
@@ -35,35 +92,15 @@ pub fn trend_chart(rows: &[NpsRow]) -> String {
                 (r.key.as_str(), e.nps, low, high, e.n)
             })
         })
-        .collect();
-    if pts.is_empty() {
-        return "<p class=\"note\">No dated, scored answers: no trend.</p>".into();
-    }
-    let (w, h) = (880.0, 280.0);
-    // The right margin leaves room for half of the last period's label.
-    let (l, r, t, b) = (56.0, 40.0, 16.0, 44.0);
-    let lo = pts.iter().map(|p| p.2).fold(0.0f64, f64::min);
-    let hi = pts.iter().map(|p| p.3).fold(0.0f64, f64::max);
-    let step = nice_step((hi - lo).max(10.0), 5.0);
-    let y0 = ((lo / step).floor() * step).max(-100.0);
-    let y1 = ((hi / step).ceil() * step).min(100.0);
-    let y1 = if y1 <= y0 { y0 + step } else { y1 };
-    let sx = |i: usize| {
-        if pts.len() == 1 {
-            l + (w - l - r) / 2.0
-        } else {
-            l + (w - l - r) * i as f64 / (pts.len() - 1) as f64
-        }
-    };
-    let sy = |v: f64| t + (h - t - b) * (y1 - v) / (y1 - y0);
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"NPS trend\">"
-    );
-    let mut v = y0;
-    while v <= y1 + 1e-9 {
-        let y = sy(v);
+        .collect()
+}
+
+/// Horizontal grid lines with their NPS labels, the zero line darker.
+fn trend_grid(s: &mut String, f: &TrendFrame, step: f64) {
+    let (w, l, r) = (f.w, f.l, f.r);
+    let mut v = f.y0;
+    while v <= f.y1 + 1e-9 {
+        let y = f.sy(v);
         let stroke = if v.abs() < 1e-9 { "#7f8c8d" } else { GRID };
         let _ = write!(
             s,
@@ -74,16 +111,20 @@ pub fn trend_chart(rows: &[NpsRow]) -> String {
         );
         v += step;
     }
+}
+
+/// The 95% band as a polygon and the NPS as a line over it.
+fn trend_band_and_line(s: &mut String, f: &TrendFrame, pts: &[TrendPoint]) {
     let upper: Vec<String> = pts
         .iter()
         .enumerate()
-        .map(|(i, p)| format!("{:.1},{:.1}", sx(i), sy(p.3)))
+        .map(|(i, p)| format!("{:.1},{:.1}", f.sx(i), f.sy(p.3)))
         .collect();
     let lower: Vec<String> = pts
         .iter()
         .enumerate()
         .rev()
-        .map(|(i, p)| format!("{:.1},{:.1}", sx(i), sy(p.2)))
+        .map(|(i, p)| format!("{:.1},{:.1}", f.sx(i), f.sy(p.2)))
         .collect();
     let _ = write!(
         s,
@@ -94,16 +135,21 @@ pub fn trend_chart(rows: &[NpsRow]) -> String {
     let line: Vec<String> = pts
         .iter()
         .enumerate()
-        .map(|(i, p)| format!("{:.1},{:.1}", sx(i), sy(p.1)))
+        .map(|(i, p)| format!("{:.1},{:.1}", f.sx(i), f.sy(p.1)))
         .collect();
     let _ = write!(
         s,
         "<polyline points=\"{}\" fill=\"none\" stroke=\"#2471a3\" stroke-width=\"2.5\"/>",
         line.join(" ")
     );
+}
+
+/// A dot per period with its tooltip, value labels while they fit, and period labels on x.
+fn trend_dots_and_labels(s: &mut String, f: &TrendFrame, pts: &[TrendPoint]) {
+    let (h, b) = (f.h, f.b);
     let every = pts.len().div_ceil(14).max(1); // at most ~14 x labels
     for (i, p) in pts.iter().enumerate() {
-        let (x, y) = (sx(i), sy(p.1));
+        let (x, y) = (f.sx(i), f.sy(p.1));
         let _ = write!(
             s,
             "<circle cx=\"{x:.1}\" cy=\"{y:.1}\" r=\"4\" fill=\"#2471a3\"><title>{}: NPS {:+.1} (95% CI {:+.1} to {:+.1}), n = {}</title></circle>",
@@ -133,6 +179,25 @@ pub fn trend_chart(rows: &[NpsRow]) -> String {
             );
         }
     }
+}
+
+/// The NPS per period as a line with the 95% interval as a band. Periods without scored
+/// answers are left out.
+pub fn trend_chart(rows: &[NpsRow]) -> String {
+    let pts = trend_points(rows);
+    if pts.is_empty() {
+        return "<p class=\"note\">No dated, scored answers: no trend.</p>".into();
+    }
+    let (f, step) = TrendFrame::fit(&pts);
+    let (w, h) = (f.w, f.h);
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"NPS trend\">"
+    );
+    trend_grid(&mut s, &f, step);
+    trend_band_and_line(&mut s, &f, &pts);
+    trend_dots_and_labels(&mut s, &f, &pts);
     s.push_str("</svg>");
     s
 }
@@ -148,31 +213,55 @@ impl Placed {
     }
 }
 
-/// Driver quadrant: frequency (share of scored answers with the feature) on x, signed relative
-/// weight on y; the vertical rule is the mean share, the horizontal one is zero.
-pub fn driver_chart(drivers: &[Driver]) -> String {
-    if drivers.is_empty() {
-        return "<p class=\"note\">No driver model (see the notes below).</p>".into();
+/// Plot area and scales of the driver chart: share `0..xmax` on x, weight `-ymax..ymax` on y.
+struct DriverFrame {
+    w: f64,
+    h: f64,
+    l: f64,
+    r: f64,
+    t: f64,
+    b: f64,
+    xmax: f64,
+    ymax: f64,
+}
+
+impl DriverFrame {
+    /// Fits both axes to the drivers with some headroom.
+    fn fit(drivers: &[Driver]) -> DriverFrame {
+        let (w, h) = (880.0, 440.0);
+        let (l, r, t, b) = (64.0, 24.0, 28.0, 48.0);
+        let xmax = drivers.iter().map(|d| d.share).fold(0.0f64, f64::max) * 1.12;
+        let xmax = if xmax > 0.0 { xmax } else { 1.0 };
+        let ymax = drivers
+            .iter()
+            .map(|d| d.signed_percent.abs())
+            .fold(0.0f64, f64::max)
+            * 1.15;
+        let ymax = if ymax > 0.0 { ymax } else { 1.0 };
+        DriverFrame {
+            w,
+            h,
+            l,
+            r,
+            t,
+            b,
+            xmax,
+            ymax,
+        }
     }
-    let (w, h) = (880.0, 440.0);
-    let (l, r, t, b) = (64.0, 24.0, 28.0, 48.0);
-    let xmax = drivers.iter().map(|d| d.share).fold(0.0f64, f64::max) * 1.12;
-    let xmax = if xmax > 0.0 { xmax } else { 1.0 };
-    let ymax = drivers
-        .iter()
-        .map(|d| d.signed_percent.abs())
-        .fold(0.0f64, f64::max)
-        * 1.15;
-    let ymax = if ymax > 0.0 { ymax } else { 1.0 };
-    let sx = |v: f64| l + (w - l - r) * v / xmax;
-    let sy = |v: f64| t + (h - t - b) * (ymax - v) / (2.0 * ymax);
-    let mean_share = drivers.iter().map(|d| d.share).sum::<f64>() / drivers.len() as f64;
-    let mut s = String::new();
-    let _ = write!(
-        s,
-        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Key drivers\">"
-    );
-    let (qx, qy) = (sx(mean_share), sy(0.0));
+
+    fn sx(&self, v: f64) -> f64 {
+        self.l + (self.w - self.l - self.r) * v / self.xmax
+    }
+
+    fn sy(&self, v: f64) -> f64 {
+        self.t + (self.h - self.t - self.b) * (self.ymax - v) / (2.0 * self.ymax)
+    }
+}
+
+/// The tinted strengths and priorities quadrants right of the mean share.
+fn driver_quadrants(s: &mut String, f: &DriverFrame, qx: f64, qy: f64) {
+    let (w, h, r, t, b) = (f.w, f.h, f.r, f.t, f.b);
     let _ = write!(
         s,
         "<rect x=\"{qx:.1}\" y=\"{qy:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{NEG}\" fill-opacity=\"0.06\"/><rect x=\"{qx:.1}\" y=\"{t}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{POS}\" fill-opacity=\"0.06\"/>",
@@ -181,6 +270,12 @@ pub fn driver_chart(drivers: &[Driver]) -> String {
         w - r - qx,
         qy - t
     );
+}
+
+/// Grid lines with their labels: weights on y, shares on x.
+fn driver_grid(s: &mut String, f: &DriverFrame) {
+    let (w, h, l, r, t, b) = (f.w, f.h, f.l, f.r, f.t, f.b);
+    let ymax = f.ymax;
     let step = nice_step(2.0 * ymax, 6.0);
     let mut v = -(ymax / step).floor() * step;
     while v <= ymax {
@@ -189,24 +284,29 @@ pub fn driver_chart(drivers: &[Driver]) -> String {
             "<line x1=\"{l}\" x2=\"{}\" y1=\"{y:.1}\" y2=\"{y:.1}\" stroke=\"{GRID}\"/><text x=\"{}\" y=\"{:.1}\" text-anchor=\"end\" class=\"tick\">{v:+.0}%</text>",
             w - r,
             l - 6.0,
-            sy(v) + 4.0,
-            y = sy(v)
+            f.sy(v) + 4.0,
+            y = f.sy(v)
         );
         v += step;
     }
-    let xstep = nice_step(xmax * 100.0, 6.0) / 100.0;
+    let xstep = nice_step(f.xmax * 100.0, 6.0) / 100.0;
     let mut v = 0.0;
-    while v <= xmax + 1e-12 {
+    while v <= f.xmax + 1e-12 {
         let _ = write!(
             s,
             "<line x1=\"{x:.1}\" x2=\"{x:.1}\" y1=\"{t}\" y2=\"{}\" stroke=\"{GRID}\"/><text x=\"{x:.1}\" y=\"{:.1}\" text-anchor=\"middle\" class=\"tick\">{:.0}%</text>",
             h - b,
             h - b + 16.0,
             v * 100.0,
-            x = sx(v)
+            x = f.sx(v)
         );
         v += xstep;
     }
+}
+
+/// The zero and mean-share rules, the quadrant names and the axis titles.
+fn driver_axes(s: &mut String, f: &DriverFrame, qx: f64, qy: f64) {
+    let (w, h, l, r, t, b) = (f.w, f.h, f.l, f.r, f.t, f.b);
     let _ = write!(
         s,
         "<line x1=\"{l}\" x2=\"{}\" y1=\"{qy:.1}\" y2=\"{qy:.1}\" stroke=\"#7f8c8d\"/><line x1=\"{qx:.1}\" x2=\"{qx:.1}\" y1=\"{t}\" y2=\"{}\" stroke=\"#7f8c8d\" stroke-dasharray=\"4 3\"/>",
@@ -243,18 +343,11 @@ pub fn driver_chart(drivers: &[Driver]) -> String {
         h - 8.0,
         (t + h - b) / 2.0
     );
-    // Points first, as obstacles for every label; then each label takes the first free slot
-    // right or left of its point, moving up or down in steps, with a leader line when moved.
-    let pos: Vec<(f64, f64)> = drivers
-        .iter()
-        .map(|d| (sx(d.share), sy(d.signed_percent)))
-        .collect();
-    let mut placed = Placed(
-        pos.iter()
-            .map(|&(x, y)| (x - 6.0, y - 6.0, x + 6.0, y + 6.0))
-            .collect(),
-    );
-    for (d, &(x, y)) in drivers.iter().zip(&pos) {
+}
+
+/// A dot per driver with its tooltip.
+fn driver_dots(s: &mut String, drivers: &[Driver], pos: &[(f64, f64)]) {
+    for (d, &(x, y)) in drivers.iter().zip(pos) {
         let color = if d.signed_percent < 0.0 { NEG } else { POS };
         let _ = write!(
             s,
@@ -266,6 +359,41 @@ pub fn driver_chart(drivers: &[Driver]) -> String {
             d.mean_score
         );
     }
+}
+
+/// The first free slot for a label `tw` wide at point `(x, y)`: right or left of it, moving up
+/// or down in steps; `(x0, x1, baseline, right)`, or right of the point when none is free.
+fn label_slot(f: &DriverFrame, placed: &Placed, x: f64, y: f64, tw: f64) -> (f64, f64, f64, bool) {
+    let (w, h, l, r, t, b) = (f.w, f.h, f.l, f.r, f.t, f.b);
+    let fits_right = x + 8.0 + tw < w - r;
+    let fits_left = x - 8.0 - tw > l;
+    for dy in [0.0, -14.0, 14.0, -28.0, 28.0, -42.0, 42.0] {
+        for right in [true, false] {
+            if (right && !fits_right) || (!right && !fits_left) {
+                continue;
+            }
+            let (bx0, bx1) = if right {
+                (x + 8.0, x + 8.0 + tw)
+            } else {
+                (x - 8.0 - tw, x - 8.0)
+            };
+            let by = y + dy;
+            if by - 9.0 > t && by + 3.0 < h - b && placed.free(bx0, by - 9.0, bx1, by + 3.0) {
+                return (bx0, bx1, by, right);
+            }
+        }
+    }
+    (x + 8.0, x + 8.0 + tw, y, fits_right)
+}
+
+/// The labels, heaviest drivers first, each in the first free slot (points are obstacles for
+/// all of them), with a leader line when moved off its point.
+fn driver_labels(s: &mut String, f: &DriverFrame, drivers: &[Driver], pos: &[(f64, f64)]) {
+    let mut placed = Placed(
+        pos.iter()
+            .map(|&(x, y)| (x - 6.0, y - 6.0, x + 6.0, y + 6.0))
+            .collect(),
+    );
     let mut order: Vec<usize> = (0..drivers.len()).collect();
     order.sort_by(|&a, &b| {
         drivers[b]
@@ -277,27 +405,7 @@ pub fn driver_chart(drivers: &[Driver]) -> String {
         let d = &drivers[k];
         let (x, y) = pos[k];
         let tw = 6.4 * d.feature.chars().count() as f64;
-        let fits_right = x + 8.0 + tw < w - r;
-        let fits_left = x - 8.0 - tw > l;
-        let mut slot = None;
-        'search: for dy in [0.0, -14.0, 14.0, -28.0, 28.0, -42.0, 42.0] {
-            for right in [true, false] {
-                if (right && !fits_right) || (!right && !fits_left) {
-                    continue;
-                }
-                let (bx0, bx1) = if right {
-                    (x + 8.0, x + 8.0 + tw)
-                } else {
-                    (x - 8.0 - tw, x - 8.0)
-                };
-                let by = y + dy;
-                if by - 9.0 > t && by + 3.0 < h - b && placed.free(bx0, by - 9.0, bx1, by + 3.0) {
-                    slot = Some((bx0, bx1, by, right));
-                    break 'search;
-                }
-            }
-        }
-        let (bx0, bx1, by, right) = slot.unwrap_or((x + 8.0, x + 8.0 + tw, y, fits_right));
+        let (bx0, bx1, by, right) = label_slot(f, &placed, x, y, tw);
         placed.0.push((bx0, by - 9.0, bx1, by + 3.0));
         if (by - y).abs() > 0.5 {
             let lx = if right { bx0 - 1.0 } else { bx1 + 1.0 };
@@ -316,6 +424,33 @@ pub fn driver_chart(drivers: &[Driver]) -> String {
             esc(&d.feature)
         );
     }
+}
+
+/// Driver quadrant: frequency (share of scored answers with the feature) on x, signed relative
+/// weight on y; the vertical rule is the mean share, the horizontal one is zero.
+pub fn driver_chart(drivers: &[Driver]) -> String {
+    if drivers.is_empty() {
+        return "<p class=\"note\">No driver model (see the notes below).</p>".into();
+    }
+    let f = DriverFrame::fit(drivers);
+    let (w, h) = (f.w, f.h);
+    let mean_share = drivers.iter().map(|d| d.share).sum::<f64>() / drivers.len() as f64;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        "<svg class=\"chart\" viewBox=\"0 0 {w} {h}\" width=\"{w}\" height=\"{h}\" role=\"img\" aria-label=\"Key drivers\">"
+    );
+    let (qx, qy) = (f.sx(mean_share), f.sy(0.0));
+    driver_quadrants(&mut s, &f, qx, qy);
+    driver_grid(&mut s, &f);
+    driver_axes(&mut s, &f, qx, qy);
+    // Points first, as obstacles for every label; then the labels.
+    let pos: Vec<(f64, f64)> = drivers
+        .iter()
+        .map(|d| (f.sx(d.share), f.sy(d.signed_percent)))
+        .collect();
+    driver_dots(&mut s, drivers, &pos);
+    driver_labels(&mut s, &f, drivers, &pos);
     s.push_str("</svg>");
     s
 }
