@@ -72,16 +72,21 @@ pub struct Args {
     tuned_out: PathBuf,
 }
 
-/// `--fine-tune`: trains the top layers and writes the weights and their provenance.
-fn fine_tune(args: &Args, data: &[Labeled], opts: SentimentTraining) -> anyhow::Result<()> {
-    let encoder = BertEncoder::load(
+/// The encoder both trainings embed with (texts cut to 128 tokens).
+fn training_encoder(args: &Args) -> anyhow::Result<BertEncoder> {
+    Ok(BertEncoder::load(
         &args.model,
         EncoderOptions {
             threads: args.threads,
             max_tokens: Some(128),
             ..Default::default()
         },
-    )?;
+    )?)
+}
+
+/// `--fine-tune`: trains the top layers and writes the weights and their provenance.
+fn fine_tune(args: &Args, data: &[Labeled], opts: SentimentTraining) -> anyhow::Result<()> {
+    let encoder = training_encoder(args)?;
     let head = SentimentHead::load(&args.out)?;
     let tune = TuneOptions {
         layers: args.layers,
@@ -152,14 +157,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.fine_tune {
         return fine_tune(&args, &data, opts);
     }
-    let encoder = BertEncoder::load(
-        &args.model,
-        EncoderOptions {
-            threads: args.threads,
-            max_tokens: Some(128),
-            ..Default::default()
-        },
-    )?;
+    let encoder = training_encoder(&args)?;
     let cached = CachedEncoder::open(&encoder, &args.cache)?;
     let pb = bar(0, "embedding");
     let (head, report) = train_sentiment(&data, &cached, &opts, &|done, total| {

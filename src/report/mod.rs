@@ -20,6 +20,7 @@ use crate::analyze::segments::{segment_table, SegmentOptions, SegmentTable};
 use crate::analyze::themes::{nps_tables, theme_table, NpsTables, ThemeRow};
 use crate::analyze::trends::{new_theme_candidates, trends, Candidates, TrendOptions, Trends};
 use crate::analyze::AnalyzeError;
+use crate::classify::codebook::Codebook;
 use crate::run::{layout, RunDir};
 use examples::ThemeExamples;
 use std::path::{Path, PathBuf};
@@ -129,12 +130,18 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
         period: opts.period,
         ..Default::default()
     };
-    let candidates = if !run_dir.join("embeddings/meta.json").exists() {
+    let candidates = if !run.has_store() {
         Err("the run folder has no embeddings/ (needed to cluster answers)".into())
     } else if stats.days.is_empty() {
         Err("no dated answers".into())
     } else {
         new_theme_candidates(run_dir, &stats, &topts).map_err(|e| e.to_string())
+    };
+    // One read of the run's codebook serves the theme tree and the follow-up owners.
+    let codebook = crate::run::followup::run_codebook(run_dir);
+    let parents = match &codebook {
+        Ok(Some((_, cb))) => cb.parents(),
+        _ => Default::default(),
     };
     Ok(ReportData {
         comparison,
@@ -150,7 +157,7 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
         themes: crate::classify::hierarchy::tree_sorted(
             theme_table(&stats, &opts.impact),
             |r| &r.theme,
-            &crate::run::followup::run_parents(run_dir),
+            &parents,
         ),
         drivers: analyze_drivers(&stats, &opts.drivers),
         ideas,
@@ -161,22 +168,30 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
             (Some(a), Some(b)) => Some((a.clone(), b.clone())),
             _ => None,
         },
-        followup: followup_counts(run_dir),
-        parents: crate::run::followup::run_parents(run_dir),
+        followup: followup_counts(&run, &codebook),
+        parents,
     })
 }
 
-/// Follow-up counts per owner, routed by the `owner:` fields of the run's codebook.
-fn followup_counts(run_dir: &Path) -> Result<Vec<(String, usize)>, String> {
+/// Follow-up counts per owner, routed by the `owner:` fields of the run's codebook (as
+/// [`crate::run::followup::run_codebook`] read it).
+fn followup_counts(
+    run: &RunDir,
+    codebook: &Result<Option<(PathBuf, Codebook)>, String>,
+) -> Result<Vec<(String, usize)>, String> {
     use crate::analyze::followup;
-    let owners = crate::run::followup::run_codebook(run_dir)?
-        .map(|(_, cb)| followup::owners_of(&cb))
-        .unwrap_or_default();
-    if !run_dir.join(crate::run::layout::RESPONSES).exists() {
+    let owners = match codebook {
+        Ok(cb) => cb
+            .as_ref()
+            .map(|(_, cb)| followup::owners_of(cb))
+            .unwrap_or_default(),
+        Err(e) => return Err(e.clone()),
+    };
+    if !run.file(layout::RESPONSES).exists() {
         return Err("the run folder has no responses.jsonl".into());
     }
     let lists =
-        crate::run::followup::followups_of_run(run_dir, &owners).map_err(|e| e.to_string())?;
+        crate::run::followup::followups_of_run(run.path(), &owners).map_err(|e| e.to_string())?;
     Ok(followup::counts(&lists))
 }
 
