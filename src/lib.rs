@@ -36,7 +36,7 @@
 //! // Keyword + semantic search over the run: an English query finds Hebrew and Persian answers.
 //! let searcher = HybridSearcher::open(&opts.out, encoder)?;
 //! let mut q = Query::new("late delivery");
-//! q.nps = vec!["detractor".into()];
+//! q.nps = vec![verbatim::record::NpsGroup::Detractor];
 //! for hit in searcher.search(&q)?.hits {
 //!     println!("{} [{}] {}", hit.id, hit.lang, hit.text);
 //! }

@@ -5,6 +5,31 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
+/// Gives a field-less enum `as_str` (its lower-case name, as used in indexes, filters, files
+/// and JSON) and `parse` (that name or one of its aliases, case-insensitive):
+/// `names! { Mode { Keyword => "keyword" | "kw", Hybrid => "hybrid" } }`.
+macro_rules! names {
+    ($ty:ident { $($variant:ident => $name:literal $(| $alias:literal)*),+ $(,)? }) => {
+        impl $ty {
+            /// Lower-case name used in indexes, filters, files and JSON.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($ty::$variant => $name,)+
+                }
+            }
+
+            /// Parses the lower-case name or an alias of it, case-insensitive.
+            pub fn parse(s: &str) -> Option<$ty> {
+                match s.to_ascii_lowercase().as_str() {
+                    $($name $(| $alias)* => Some($ty::$variant),)+
+                    _ => None,
+                }
+            }
+        }
+    };
+}
+pub(crate) use names;
+
 /// One validated input row, as the ingest stage hands it on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Record {
@@ -57,24 +82,13 @@ impl NpsGroup {
             _ => NpsGroup::Promoter,
         }
     }
+}
 
-    /// Lower-case name used in indexes, filters and files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NpsGroup::Detractor => "detractor",
-            NpsGroup::Passive => "passive",
-            NpsGroup::Promoter => "promoter",
-        }
-    }
-
-    /// Parses `promoter`, `passive` or `detractor` (case-insensitive).
-    pub fn parse(s: &str) -> Option<NpsGroup> {
-        match s.to_ascii_lowercase().as_str() {
-            "detractor" | "detractors" => Some(NpsGroup::Detractor),
-            "passive" | "passives" => Some(NpsGroup::Passive),
-            "promoter" | "promoters" => Some(NpsGroup::Promoter),
-            _ => None,
-        }
+names! {
+    NpsGroup {
+        Detractor => "detractor" | "detractors",
+        Passive => "passive" | "passives",
+        Promoter => "promoter" | "promoters",
     }
 }
 
@@ -98,28 +112,17 @@ impl SentimentLabel {
         SentimentLabel::Positive,
     ];
 
-    /// Lower-case name used in indexes, filters and files.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SentimentLabel::Negative => "negative",
-            SentimentLabel::Neutral => "neutral",
-            SentimentLabel::Positive => "positive",
-        }
-    }
-
-    /// Parses `negative`/`neutral`/`positive` and common short forms (`neg`, `neu`, `pos`).
-    pub fn parse(s: &str) -> Option<SentimentLabel> {
-        match s.to_ascii_lowercase().as_str() {
-            "negative" | "neg" => Some(SentimentLabel::Negative),
-            "neutral" | "neu" => Some(SentimentLabel::Neutral),
-            "positive" | "pos" => Some(SentimentLabel::Positive),
-            _ => None,
-        }
-    }
-
     /// Index into a `[negative, neutral, positive]` probability vector.
     pub fn index(self) -> usize {
         self as usize
+    }
+}
+
+names! {
+    SentimentLabel {
+        Negative => "negative" | "neg",
+        Neutral => "neutral" | "neu",
+        Positive => "positive" | "pos",
     }
 }
 

@@ -1349,7 +1349,7 @@ fn a_theme_planted_in_the_last_month_of_the_demo_is_a_new_theme_candidate() {
 #[test]
 fn followup_lists_route_answers_to_owners_worst_first() {
     use verbatim::analyze::followup::{counts, owners_of, write_csvs};
-    use verbatim::run::followup::{followups_of_run, run_codebook};
+    use verbatim::run::followup::followups_of_run;
     let tmp = tempfile::tempdir().unwrap();
     let cb_path = tmp.path().join("themes.csv");
     std::fs::write(
@@ -1465,7 +1465,13 @@ fn followup_lists_route_answers_to_owners_worst_first() {
     }
     .save(&run)
     .unwrap();
-    let owners = owners_of(&run_codebook(&run).unwrap().unwrap().1);
+    let owners = owners_of(
+        &verbatim::run::RunDir::new(&run)
+            .codebook()
+            .unwrap()
+            .unwrap()
+            .1,
+    );
     let lists = followups_of_run(&run, &owners).unwrap();
     let order = |o: &str| lists[o].iter().map(|f| f.id.as_str()).collect::<Vec<_>>();
     assert_eq!(order("logistics"), ["R1", "R7"]);

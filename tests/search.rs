@@ -187,7 +187,13 @@ fn hebrew_word_finds_its_prefixed_forms() {
     // The prefixed form as typed finds itself (and the longer ו form).
     assert_eq!(find("המשלוח"), set(&[0, 1]));
     let page = keyword().search(&Query::new("משלוח"), 10, 0).unwrap();
-    let s1 = &page.hits.iter().find(|h| h.seq == 1).unwrap().snippet_html;
+    let s1 = &page
+        .hits
+        .iter()
+        .find(|h| h.seq == 1)
+        .unwrap()
+        .snippet
+        .html();
     assert!(s1.contains("<b>והמשלוח</b>"), "{s1}");
 }
 
@@ -212,11 +218,8 @@ fn arabic_word_matches_without_article_or_tashkeel() {
     assert_eq!(find("خدمة"), set(&[6]), "و + ب + ال stripped");
     assert_eq!(find("عملاء"), set(&[6]), "لل stripped");
     let page = keyword().search(&Query::new("توصيل"), 10, 0).unwrap();
-    assert!(
-        page.hits[0].snippet_html.contains("<b>التَّوْصِيلُ</b>"),
-        "{}",
-        page.hits[0].snippet_html
-    );
+    let s = page.hits[0].snippet.html();
+    assert!(s.contains("<b>التَّوْصِيلُ</b>"), "{s}");
 }
 
 #[test]
@@ -248,15 +251,15 @@ fn facet_filters_combine() {
     assert_eq!(
         q(&|q| {
             q.lang = vec!["he".into(), "fa".into()];
-            q.sentiment = vec!["negative".into()];
+            q.sentiment = vec![Negative];
         }),
         set(&[0, 2, 3])
     );
     assert_eq!(
         q(&|q| {
             q.lang = vec!["he".into(), "fa".into()];
-            q.sentiment = vec!["negative".into()];
-            q.nps = vec!["detractor".into()];
+            q.sentiment = vec![Negative];
+            q.nps = vec![NpsGroup::Detractor];
             q.segments = vec![
                 ("Plan".into(), "Pro".into()),
                 ("Country".into(), "IL".into()),
@@ -278,15 +281,6 @@ fn facet_filters_combine() {
     );
     assert_eq!(find("משלוח sentiment:positive"), set(&[1]));
     assert_eq!(find("theme:support segment.Country:US"), set(&[8]));
-    // An unknown label is an error, not silently nothing.
-    let bad = Query {
-        sentiment: vec!["angry".into()],
-        ..Query::default()
-    };
-    assert!(matches!(
-        keyword().search(&bad, 10, 0),
-        Err(RetrieveError::BadQuery(_))
-    ));
 }
 
 #[test]
@@ -400,7 +394,7 @@ fn facet_counts_are_exact_over_all_matches() {
 #[test]
 fn snippets_highlight_and_escape_html() {
     let page = keyword().search(&Query::new("late"), 10, 0).unwrap();
-    let s = &page.hits[0].snippet_html;
+    let s = &page.hits[0].snippet.html();
     assert!(s.contains("were <b>late</b> again"), "{s}");
     assert!(
         s.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;"),
@@ -408,9 +402,12 @@ fn snippets_highlight_and_escape_html() {
     );
     assert!(!s.contains("<script>"));
     let page = keyword().search(&Query::new("script"), 10, 0).unwrap();
-    assert!(page.hits[0].snippet_html.contains("&lt;<b>script</b>&gt;"));
+    assert!(page.hits[0]
+        .snippet
+        .html()
+        .contains("&lt;<b>script</b>&gt;"));
     let page = keyword().search(&Query::new("friendly"), 10, 0).unwrap();
-    assert!(page.hits[0].snippet_html.contains("&amp;"));
+    assert!(page.hits[0].snippet.html().contains("&amp;"));
 }
 
 #[test]
@@ -466,6 +463,29 @@ fn cli_searches_a_run_and_explains_errors() {
         text.contains("<script>") && !text.contains("\x1b["),
         "plain text when piped: {text}"
     );
+    // An unknown label is an error naming the choices, not silently nothing.
+    for (flag, value, msg) in [
+        (
+            "--sentiment",
+            "angry",
+            "unknown sentiment \"angry\": use negative, neutral or positive",
+        ),
+        (
+            "--nps",
+            "fan",
+            "unknown NPS group \"fan\": use detractor, passive or promoter",
+        ),
+    ] {
+        let out = std::process::Command::new(exe)
+            .args(["search"])
+            .arg(run())
+            .args(["late", "--mode", "keyword", flag, value])
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(1), "{err}");
+        assert!(err.contains(msg), "{err}");
+    }
     let empty = tempfile::tempdir().unwrap();
     let out = std::process::Command::new(exe)
         .args(["search"])
@@ -481,7 +501,7 @@ fn cli_searches_a_run_and_explains_errors() {
 fn hybrid_searcher_uses_the_keyword_side() {
     use std::sync::Arc;
     use verbatim::encode::{BertEncoder, EncoderOptions};
-    use verbatim::retrieve::{HybridSearcher, Mode};
+    use verbatim::retrieve::{HybridSearcher, Mode, Retriever};
     let enc = BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
     let s = HybridSearcher::open(run(), Arc::new(enc)).unwrap();
     let mut q = Query::new("משלוח");
@@ -491,7 +511,7 @@ fn hybrid_searcher_uses_the_keyword_side() {
     assert!(r
         .hits
         .iter()
-        .all(|h| h.found_by == ["keyword"] && h.lang == "he"));
+        .all(|h| h.found_by == [Retriever::Keyword] && h.lang == "he"));
     q.mode = Mode::Hybrid;
     let r = s.search(&q).unwrap();
     assert!(r.total >= 2);
@@ -499,7 +519,7 @@ fn hybrid_searcher_uses_the_keyword_side() {
         .hits
         .iter()
         .take(2)
-        .all(|h| h.found_by.contains(&"keyword")));
+        .all(|h| h.found_by.contains(&Retriever::Keyword)));
 }
 
 #[test]

@@ -119,6 +119,7 @@ fn fixture() -> SocketAddr {
             .map(|(i, a)| response(i as u64, a))
             .collect();
         build_run(dir.path(), &responses, crate::common::encoder());
+        self_trained_codebook(dir.path());
         let enc =
             BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
         let searcher = HybridSearcher::open(dir.path(), Arc::new(enc)).unwrap();
@@ -127,6 +128,22 @@ fn fixture() -> SocketAddr {
     })
     .server
     .addr()
+}
+
+/// Gives the fixture run the summary of `analyze --codebook FILE --self-train`, written
+/// before provenance.json existed: the codebook path followed by the self-training seed.
+fn self_trained_codebook(run: &std::path::Path) {
+    let cb = run.join("themes.yaml");
+    std::fs::write(
+        &cb,
+        "themes:\n  - id: delivery\n    name: Late or lost deliveries\n    description: shipping\n  \
+         - id: price\n    name: Prices\n    parent: delivery\n    description: cost\n",
+    )
+    .unwrap();
+    let summary = serde_json::json!({
+        "theme_source": format!("codebook:{} (self-trained, seed 7)", cb.display()),
+    });
+    std::fs::write(run.join("summary.json"), summary.to_string()).unwrap();
 }
 
 /// A GET over a fresh connection: status, headers (lower-cased names) and body.
@@ -361,6 +378,31 @@ fn themes_table_counts_answers() {
     assert_eq!(t["nps_small_n"], true);
     assert_eq!(v["nps_small_n"], false, "all 10 answers are scored: {v}");
     assert!(v["nps_low"].is_number());
+}
+
+#[test]
+fn themes_of_a_self_trained_run_keep_their_codebook_names() {
+    let (status, v) = json("/api/themes");
+    assert_eq!(status, 200);
+    let row = |id: &str| {
+        v["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["theme"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no theme {id}: {v}"))
+    };
+    assert_eq!(row("delivery")["name"], "Late or lost deliveries", "{v}");
+    assert_eq!(row("price")["parent"], "delivery", "{v}");
+    assert_eq!(
+        row("support")["name"],
+        "support",
+        "not in the codebook: its id"
+    );
+    let (status, v) = json("/api/segments");
+    assert_eq!(status, 200);
+    assert_eq!(v["names"]["price"], "Prices", "{v}");
 }
 
 #[test]

@@ -6,7 +6,8 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use verbatim::analyze::followup::{owners_of, write_csvs};
 use verbatim::classify::codebook::Codebook;
-use verbatim::run::followup::{followups_of_run, run_codebook};
+use verbatim::run::followup::followups_of_run;
+use verbatim::run::RunDir;
 
 /// Arguments of `verbatim followup`.
 #[derive(clap::Args)]
@@ -17,7 +18,7 @@ pub struct Args {
     #[arg(long)]
     out: Option<PathBuf>,
     /// Codebook whose `owner:` fields route the answers; default: the codebook the run was
-    /// analyzed with (its path in provenance.json).
+    /// analyzed with (its path in provenance.json, or in summary.json for older runs).
     #[arg(long)]
     codebook: Option<PathBuf>,
 }
@@ -26,7 +27,7 @@ pub struct Args {
 pub fn run(args: Args) -> anyhow::Result<()> {
     let owners: BTreeMap<String, String> = match &args.codebook {
         Some(p) => owners_of(&Codebook::load(p)?),
-        None => match run_codebook(&args.run_dir).map_err(anyhow::Error::msg)? {
+        None => match RunDir::new(&args.run_dir).codebook()? {
             Some((_, cb)) => owners_of(&cb),
             None => BTreeMap::new(),
         },

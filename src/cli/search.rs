@@ -5,7 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use verbatim::encode::{BertEncoder, EncodeError, Encoder, EncoderOptions, TextKind};
-use verbatim::retrieve::{FacetValue, HybridSearcher, Mode, Query, Results};
+use verbatim::record::{NpsGroup, SentimentLabel};
+use verbatim::retrieve::{FacetValue, HybridSearcher, Mode, Query, Results, Snippet};
 use verbatim::serve::params::{MAX_DEPTH, MAX_LIMIT};
 use verbatim::vector::VectorIndex;
 
@@ -132,6 +133,19 @@ fn encoder(args: &Args) -> anyhow::Result<Arc<dyn Encoder>> {
     Ok(Arc::new(enc))
 }
 
+/// `--sentiment`/`--nps` values as labels; an unknown one is an error naming the choices.
+fn labels<T>(
+    values: &[String],
+    parse: fn(&str) -> Option<T>,
+    what: &str,
+    choices: &str,
+) -> anyhow::Result<Vec<T>> {
+    values
+        .iter()
+        .map(|v| parse(v).ok_or_else(|| anyhow::anyhow!("unknown {what} {v:?}: use {choices}")))
+        .collect()
+}
+
 /// Runs the subcommand.
 pub fn run(args: Args) -> anyhow::Result<()> {
     let run = &args.run_dir;
@@ -153,20 +167,30 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             args.offset
         );
     }
-    let searcher = HybridSearcher::open(run, encoder(&args)?)
-        .with_context(|| format!("cannot open run folder {}", run.display()))?;
     let q = Query {
         text: args.query.clone(),
         mode: args.mode,
         theme: args.theme.clone(),
-        sentiment: args.sentiment.clone(),
+        sentiment: labels(
+            &args.sentiment,
+            SentimentLabel::parse,
+            "sentiment",
+            "negative, neutral or positive",
+        )?,
         lang: args.lang.clone(),
-        nps: args.nps.clone(),
+        nps: labels(
+            &args.nps,
+            NpsGroup::parse,
+            "NPS group",
+            "detractor, passive or promoter",
+        )?,
         segments: args.segment.clone(),
         limit: args.limit,
         offset: args.offset,
         all: args.all,
     };
+    let searcher = HybridSearcher::open(run, encoder(&args)?)
+        .with_context(|| format!("cannot open run folder {}", run.display()))?;
     let res = searcher.search(&q)?;
     let out = std::io::stdout();
     let mut out = out.lock();
@@ -192,24 +216,22 @@ fn printable(s: &str) -> String {
         .collect()
 }
 
-/// Snippet HTML as terminal text: `<b>`/`<mark>` as bold (ANSI) or nothing, entities decoded,
-/// control characters of the answer removed.
-fn terminal_text(html: &str, ansi: bool) -> String {
+/// A snippet as terminal text: what matched in bold (ANSI) or plain, control characters of
+/// the answer removed.
+fn terminal_text(snippet: &Snippet, ansi: bool) -> String {
     let (on, off) = if ansi {
         ("\x1b[1m", "\x1b[0m")
     } else {
         ("", "")
     };
-    printable(html)
-        .replace("<b>", on)
-        .replace("</b>", off)
-        .replace("<mark>", on)
-        .replace("</mark>", off)
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&quot;", "\"")
-        .replace("&#39;", "'")
-        .replace("&amp;", "&")
+    snippet
+        .pieces()
+        .into_iter()
+        .map(|(piece, marked)| match marked {
+            true => format!("{on}{}{off}", printable(piece)),
+            false => printable(piece),
+        })
+        .collect()
 }
 
 fn facet_line(name: &str, v: &[FacetValue]) -> Option<String> {
@@ -270,7 +292,7 @@ fn print_human(
         if let Some(s) = h.score {
             meta.push(format!("score {s}"));
         }
-        meta.push(h.sentiment.clone());
+        meta.push(h.sentiment.as_str().to_string());
         if !h.themes.is_empty() {
             meta.push(h.themes.join(","));
         }
@@ -283,7 +305,7 @@ fn print_human(
             res.offset + i + 1,
             printable(&meta.join("  "))
         )?;
-        writeln!(out, "     {}", terminal_text(&h.snippet_html, ansi))?;
+        writeln!(out, "     {}", terminal_text(&h.snippet, ansi))?;
     }
     if res.hits.is_empty() && res.total > 0 {
         writeln!(out, "\n(no hits on this page; lower --offset)")?;
@@ -297,11 +319,17 @@ mod tests {
 
     #[test]
     fn terminal_output_has_no_control_characters() {
-        let html = "evil \x1b]0;pwned\x07 \x1b[2J<b>late</b>\r\nnext\u{9b}31m &lt;ok&gt;";
-        let plain = terminal_text(html, false);
+        let text = "evil \x1b]0;pwned\x07 \x1b[2Jlate\r\nnext\u{9b}31m <ok>";
+        let at = text.find("late").unwrap();
+        let snippet = Snippet {
+            text: text.into(),
+            marks: vec![at..at + 4],
+            ..Snippet::default()
+        };
+        let plain = terminal_text(&snippet, false);
         assert!(!plain.chars().any(|c| c.is_control()), "{plain:?}");
         assert_eq!(plain, "evil ]0;pwned [2Jlate next31m <ok>");
-        let bold = terminal_text(html, true);
+        let bold = terminal_text(&snippet, true);
         assert_eq!(
             bold.matches('\x1b').count(),
             2,

@@ -138,7 +138,7 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
         new_theme_candidates(run_dir, &stats, &topts).map_err(|e| e.to_string())
     };
     // One read of the run's codebook serves the theme tree and the follow-up owners.
-    let codebook = crate::run::followup::run_codebook(run_dir);
+    let codebook = run.codebook().map_err(|e| e.to_string());
     let parents = match &codebook {
         Ok(Some((_, cb))) => cb.parents(),
         _ => Default::default(),
@@ -174,7 +174,7 @@ pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportE
 }
 
 /// Follow-up counts per owner, routed by the `owner:` fields of the run's codebook (as
-/// [`crate::run::followup::run_codebook`] read it).
+/// [`RunDir::codebook`] read it).
 fn followup_counts(
     run: &RunDir,
     codebook: &Result<Option<(PathBuf, Codebook)>, String>,

@@ -20,19 +20,21 @@ pub(crate) const FIELDS: &[&str] = &[
     "segment",
 ];
 
-/// One condition on an answer.
+/// One condition on an answer: as written (`Cond`, values and segment column by name), or
+/// compiled against a run's [`Columns`] (`Cond<u32, usize>`: dictionary codes and the index
+/// of the segment column).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Cond {
+pub enum Cond<V = String, C = String> {
     /// Has one of these themes.
-    Theme(Vec<String>),
+    Theme(Vec<V>),
     /// Is in one of these languages.
-    Lang(Vec<String>),
+    Lang(Vec<V>),
     /// Has one of these sentiment labels.
     Sentiment(Vec<SentimentLabel>),
     /// Is in one of these NPS groups.
     Nps(Vec<NpsGroup>),
     /// Segment column has one of these values.
-    Segment(String, Vec<String>),
+    Segment(C, Vec<V>),
     /// Score within `lo..=hi`.
     Score(u8, u8),
     /// Date key (`YYYYMMDD`) within `lo..=hi`.
@@ -279,17 +281,10 @@ pub fn request_clauses(q: &Query) -> Vec<Clause> {
         add(Cond::Lang(q.lang.clone()));
     }
     if !q.sentiment.is_empty() {
-        add(Cond::Sentiment(
-            q.sentiment
-                .iter()
-                .filter_map(|s| SentimentLabel::parse(s))
-                .collect(),
-        ));
+        add(Cond::Sentiment(q.sentiment.clone()));
     }
     if !q.nps.is_empty() {
-        add(Cond::Nps(
-            q.nps.iter().filter_map(|s| NpsGroup::parse(s)).collect(),
-        ));
+        add(Cond::Nps(q.nps.clone()));
     }
     let mut cols: Vec<(String, Vec<String>)> = Vec::new();
     for (c, v) in &q.segments {
@@ -304,23 +299,12 @@ pub fn request_clauses(q: &Query) -> Vec<Clause> {
     out
 }
 
-/// A compiled condition: dictionary codes instead of strings.
-#[derive(Debug, Clone)]
-enum Check {
-    Lang(Vec<u32>),
-    Theme(Vec<u32>),
-    Sentiment(Vec<u8>),
-    Nps(Vec<u8>),
-    Segment(usize, Vec<u32>),
-    Score(u8, u8),
-    Date(u32, u32),
-    Never,
-}
-
 /// Clauses compiled against a run's columns.
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    checks: Vec<(bool, Check)>,
+    /// Each clause's negation and compiled condition; `None` for a segment column the run
+    /// does not have (nothing matches it).
+    checks: Vec<(bool, Option<Cond<u32, usize>>)>,
 }
 
 fn codes(dict: &super::columns::Dict, vals: &[String]) -> Vec<u32> {
@@ -334,20 +318,16 @@ impl Filter {
             .iter()
             .map(|c| {
                 let check = match &c.cond {
-                    Cond::Lang(v) => Check::Lang(codes(&cols.langs, v)),
-                    Cond::Theme(v) => Check::Theme(codes(&cols.themes, v)),
-                    Cond::Sentiment(v) => {
-                        Check::Sentiment(v.iter().map(|s| s.index() as u8).collect())
-                    }
-                    Cond::Nps(v) => Check::Nps(v.iter().map(|g| *g as u8).collect()),
+                    Cond::Lang(v) => Some(Cond::Lang(codes(&cols.langs, v))),
+                    Cond::Theme(v) => Some(Cond::Theme(codes(&cols.themes, v))),
+                    Cond::Sentiment(v) => Some(Cond::Sentiment(v.clone())),
+                    Cond::Nps(v) => Some(Cond::Nps(v.clone())),
                     Cond::Segment(col, v) => {
-                        match cols.segments.iter().position(|s| &s.name == col) {
-                            Some(i) => Check::Segment(i, codes(&cols.segments[i].dict, v)),
-                            None => Check::Never,
-                        }
+                        let i = cols.segments.iter().position(|s| &s.name == col);
+                        i.map(|i| Cond::Segment(i, codes(&cols.segments[i].dict, v)))
                     }
-                    Cond::Score(lo, hi) => Check::Score(*lo, *hi),
-                    Cond::Date(lo, hi) => Check::Date(*lo, *hi),
+                    Cond::Score(lo, hi) => Some(Cond::Score(*lo, *hi)),
+                    Cond::Date(lo, hi) => Some(Cond::Date(*lo, *hi)),
                 };
                 (c.negate, check)
             })
@@ -368,23 +348,23 @@ impl Filter {
         }
         self.checks.iter().all(|(negate, check)| {
             let hit = match check {
-                Check::Lang(v) => v.contains(&cols.lang[i]),
-                Check::Theme(v) => cols.themes_of(i).iter().any(|t| v.contains(t)),
-                Check::Sentiment(v) => v.contains(&cols.sentiment[i]),
-                Check::Nps(v) => v.contains(&cols.nps[i]),
-                Check::Segment(c, v) => {
+                None => false,
+                Some(Cond::Lang(v)) => v.contains(&cols.lang[i]),
+                Some(Cond::Theme(v)) => cols.themes_of(i).iter().any(|t| v.contains(t)),
+                Some(Cond::Sentiment(v)) => v.iter().any(|l| l.index() as u8 == cols.sentiment[i]),
+                Some(Cond::Nps(v)) => v.iter().any(|g| *g as u8 == cols.nps[i]),
+                Some(Cond::Segment(c, v)) => {
                     let code = cols.segments[*c].codes[i];
                     code != NONE && v.contains(&code)
                 }
-                Check::Score(lo, hi) => {
+                Some(Cond::Score(lo, hi)) => {
                     let s = cols.score[i];
                     s != 255 && (*lo..=*hi).contains(&s)
                 }
-                Check::Date(lo, hi) => {
+                Some(Cond::Date(lo, hi)) => {
                     let d = cols.date[i];
                     d != 0 && (*lo..=*hi).contains(&d)
                 }
-                Check::Never => false,
             };
             hit != *negate
         })

@@ -2,11 +2,12 @@
 
 use super::columns::Columns;
 use super::filter::{request_clauses, split_query, Clause, Cond, Filter};
+use super::keyword::KeywordHit;
 use super::keyword::{Keyword, KeywordPage};
 use super::relevance::{CUT_DEPTH, RELEVANCE_THRESHOLD};
-use super::snippet::{escape_html, marked};
+use super::snippet::{marked, Snippet};
 use super::types::sort_facet;
-use super::{FacetCounts, FacetValue, Hit, Mode, Query, Results, RetrieveError};
+use super::{FacetCounts, FacetValue, Hit, Mode, Query, Results, RetrieveError, Retriever};
 use crate::encode::{Encoder, TextKind};
 use crate::record::{NpsGroup, Response, SentimentLabel};
 use crate::vector::{kernel, VectorIndex};
@@ -40,8 +41,30 @@ pub struct HybridSearcher {
 struct Ranked {
     seq: u64,
     relevance: f32,
-    keyword_snippet: Option<String>,
-    found_by: Vec<&'static str>,
+    keyword_snippet: Option<Snippet>,
+    found_by: Vec<Retriever>,
+}
+
+impl Ranked {
+    /// A keyword hit, ranked at `relevance`.
+    fn keyword(h: KeywordHit, relevance: f32) -> Ranked {
+        Ranked {
+            seq: h.seq,
+            relevance,
+            keyword_snippet: Some(h.snippet),
+            found_by: vec![Retriever::Keyword],
+        }
+    }
+
+    /// A semantic hit, ranked at `relevance`.
+    fn semantic(seq: u64, relevance: f32) -> Ranked {
+        Ranked {
+            seq,
+            relevance,
+            keyword_snippet: None,
+            found_by: vec![Retriever::Semantic],
+        }
+    }
 }
 
 impl HybridSearcher {
@@ -229,11 +252,9 @@ impl HybridSearcher {
                 let ranked = page
                     .hits
                     .into_iter()
-                    .map(|h| Ranked {
-                        seq: h.seq,
-                        relevance: h.relevance,
-                        keyword_snippet: Some(h.snippet_html),
-                        found_by: vec!["keyword"],
+                    .map(|h| {
+                        let relevance = h.relevance;
+                        Ranked::keyword(h, relevance)
                     })
                     .collect();
                 self.results(
@@ -253,12 +274,7 @@ impl HybridSearcher {
                     .iter()
                     .skip(q.offset)
                     .take(q.limit)
-                    .map(|&(seq, s)| Ranked {
-                        seq,
-                        relevance: s,
-                        keyword_snippet: None,
-                        found_by: vec!["semantic"],
-                    })
+                    .map(|&(seq, s)| Ranked::semantic(seq, s))
                     .collect();
                 let qv = self.embed_query(words)?;
                 self.results(
@@ -290,15 +306,7 @@ impl HybridSearcher {
     fn fuse(&self, kw: KeywordPage, sem: &[(u64, f32)]) -> (Vec<Ranked>, FacetCounts, u64) {
         let mut by_seq: HashMap<u64, Ranked> = HashMap::new();
         for (rank, h) in kw.hits.into_iter().enumerate() {
-            by_seq.insert(
-                h.seq,
-                Ranked {
-                    seq: h.seq,
-                    relevance: 1.0 / (RRF_K + rank as f32 + 1.0),
-                    keyword_snippet: Some(h.snippet_html),
-                    found_by: vec!["keyword"],
-                },
-            );
+            by_seq.insert(h.seq, Ranked::keyword(h, 1.0 / (RRF_K + rank as f32 + 1.0)));
         }
         let mut sem_only = Vec::new();
         for (rank, &(seq, _)) in sem.iter().enumerate() {
@@ -306,19 +314,11 @@ impl HybridSearcher {
             match by_seq.get_mut(&seq) {
                 Some(r) => {
                     r.relevance += add;
-                    r.found_by.push("semantic");
+                    r.found_by.push(Retriever::Semantic);
                 }
                 None => {
                     sem_only.push(seq);
-                    by_seq.insert(
-                        seq,
-                        Ranked {
-                            seq,
-                            relevance: add,
-                            keyword_snippet: None,
-                            found_by: vec!["semantic"],
-                        },
-                    );
+                    by_seq.insert(seq, Ranked::semantic(seq, add));
                 }
             }
         }
@@ -346,12 +346,7 @@ impl HybridSearcher {
         let facets = self.facets_of(&seqs);
         let ranked = hits
             .into_iter()
-            .map(|(seq, s)| Ranked {
-                seq,
-                relevance: s,
-                keyword_snippet: None,
-                found_by: vec!["semantic"],
-            })
+            .map(|(seq, s)| Ranked::semantic(seq, s))
             .collect();
         self.results(
             Mode::Semantic,
@@ -445,8 +440,8 @@ impl HybridSearcher {
             .into_iter()
             .map(|r| {
                 let resp = self.cols.response(r.seq)?;
-                let snippet_html = match (r.keyword_snippet, qv) {
-                    (Some(s), _) if !s.is_empty() => s,
+                let snippet = match (r.keyword_snippet, qv) {
+                    (Some(s), _) if !s.text.is_empty() => s,
                     (_, Some(qv)) => {
                         let range = store.sentence_range(r.seq as usize);
                         let best = (range.len() == resp.sentences.len() && range.len() > 1)
@@ -463,17 +458,17 @@ impl HybridSearcher {
                             .flatten();
                         marked(&resp, best)
                     }
-                    _ => escape_html(&resp.text),
+                    _ => Snippet::plain(&resp.text),
                 };
                 Ok(Hit {
                     seq: r.seq,
                     id: resp.id,
                     relevance: r.relevance,
-                    snippet_html,
+                    snippet,
                     lang: resp.lang,
-                    sentiment: resp.sentiment.label.as_str().to_string(),
+                    sentiment: resp.sentiment.label,
                     themes: resp.themes.into_iter().map(|t| t.theme).collect(),
-                    nps_group: resp.nps_group.map(|g| g.as_str().to_string()),
+                    nps_group: resp.nps_group,
                     score: resp.score,
                     date: resp.date,
                     segments: resp.segments,

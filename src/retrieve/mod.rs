@@ -28,7 +28,8 @@ pub mod snippet;
 mod types;
 
 pub use hybrid::{HybridSearcher, RRF_K, SEMANTIC_DEPTH};
-pub use types::{sort_facet, FacetCounts, FacetValue, Hit, Mode, Query, Results};
+pub use snippet::{Emphasis, Snippet};
+pub use types::{sort_facet, FacetCounts, FacetValue, Hit, Mode, Query, Results, Retriever};
 
 use std::path::PathBuf;
 

@@ -1,5 +1,7 @@
 //! Requests and results of hybrid retrieval.
 
+use super::snippet::Snippet;
+use crate::record::{names, NpsGroup, SentimentLabel};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -15,24 +17,28 @@ pub enum Mode {
     Hybrid,
 }
 
-impl Mode {
-    /// Parses `keyword`, `semantic` or `hybrid` (case-insensitive).
-    pub fn parse(s: &str) -> Option<Mode> {
-        match s.to_ascii_lowercase().as_str() {
-            "keyword" | "kw" => Some(Mode::Keyword),
-            "semantic" | "vector" => Some(Mode::Semantic),
-            "hybrid" => Some(Mode::Hybrid),
-            _ => None,
-        }
+names! {
+    Mode {
+        Keyword => "keyword" | "kw",
+        Semantic => "semantic" | "vector",
+        Hybrid => "hybrid",
     }
+}
 
-    /// Lower-case name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Mode::Keyword => "keyword",
-            Mode::Semantic => "semantic",
-            Mode::Hybrid => "hybrid",
-        }
+/// A retriever that found a hit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Retriever {
+    /// The keyword index (BM25).
+    Keyword,
+    /// The vector index (nearest in meaning).
+    Semantic,
+}
+
+names! {
+    Retriever {
+        Keyword => "keyword",
+        Semantic => "semantic",
     }
 }
 
@@ -46,12 +52,12 @@ pub struct Query {
     pub mode: Mode,
     /// Theme ids.
     pub theme: Vec<String>,
-    /// Sentiment labels (`negative`, `neutral`, `positive`).
-    pub sentiment: Vec<String>,
+    /// Sentiment labels.
+    pub sentiment: Vec<SentimentLabel>,
     /// Language codes (`he`, `fa`, ...).
     pub lang: Vec<String>,
-    /// NPS groups (`detractor`, `passive`, `promoter`).
-    pub nps: Vec<String>,
+    /// NPS groups.
+    pub nps: Vec<NpsGroup>,
     /// Segment filters as `(column, value)`.
     pub segments: Vec<(String, String)>,
     /// Hits per page.
@@ -101,24 +107,26 @@ pub struct Hit {
     pub relevance: f32,
     /// The answer text as read (plain text; escape before putting it into HTML).
     pub text: String,
-    /// The answer or its best passage as HTML: text escaped, query terms in `<b>`.
-    pub snippet_html: String,
+    /// The answer or its best passage with what matched marked; in JSON `snippet_html`, the
+    /// snippet as HTML ([`Snippet::html`]).
+    #[serde(rename = "snippet_html", serialize_with = "Snippet::serialize_html")]
+    pub snippet: Snippet,
     /// Detected language.
     pub lang: String,
     /// Answer sentiment label.
-    pub sentiment: String,
+    pub sentiment: SentimentLabel,
     /// Theme ids.
     pub themes: Vec<String>,
     /// NPS group, when the answer has a score.
-    pub nps_group: Option<String>,
+    pub nps_group: Option<NpsGroup>,
     /// 0-10 score, when known.
     pub score: Option<u8>,
     /// Response date, when known.
     pub date: Option<String>,
     /// Segment values by column.
     pub segments: BTreeMap<String, String>,
-    /// Which retrievers found it (`keyword`, `semantic`).
-    pub found_by: Vec<&'static str>,
+    /// Which retrievers found it.
+    pub found_by: Vec<Retriever>,
 }
 
 /// A facet value and how many answers of the result set have it.
@@ -163,4 +171,72 @@ pub struct Results {
 /// Most frequent first, then by value.
 pub fn sort_facet(v: &mut [FacetValue]) {
     v.sort_by(|a, b| b.count.cmp(&a.count).then(a.value.cmp(&b.value)));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::retrieve::Emphasis;
+
+    /// The JSON of a hit, as the API and `search --json` have always written it: labels in
+    /// lower case, the snippet as escaped HTML under `snippet_html`.
+    #[test]
+    fn a_hit_serializes_as_the_api_documents() {
+        let mut hit = Hit {
+            seq: 17,
+            id: "R18".into(),
+            relevance: 0.5,
+            text: "late & <lost>. Again".into(),
+            snippet: Snippet {
+                text: "late & <lost>. Again".into(),
+                marks: vec![0..4, 8..12],
+                emphasis: Emphasis::Terms,
+            },
+            lang: "he".into(),
+            sentiment: SentimentLabel::Negative,
+            themes: vec!["delivery".into()],
+            nps_group: Some(NpsGroup::Detractor),
+            score: Some(3),
+            date: Some("2024-03-05".into()),
+            segments: [("Country".to_string(), "IL".to_string())].into(),
+            found_by: vec![Retriever::Keyword, Retriever::Semantic],
+        };
+        assert_eq!(
+            serde_json::to_string(&hit).unwrap(),
+            r#"{"seq":17,"id":"R18","relevance":0.5,"text":"late & <lost>. Again","snippet_html":"<b>late</b> &amp; &lt;<b>lost</b>&gt;. Again","lang":"he","sentiment":"negative","themes":["delivery"],"nps_group":"detractor","score":3,"date":"2024-03-05","segments":{"Country":"IL"},"found_by":["keyword","semantic"]}"#
+        );
+        hit.snippet = Snippet {
+            marks: vec![15..20],
+            emphasis: Emphasis::Passage,
+            ..hit.snippet
+        };
+        (hit.sentiment, hit.nps_group, hit.score) = (SentimentLabel::Neutral, None, None);
+        hit.found_by = vec![Retriever::Semantic];
+        let v = serde_json::to_value(&hit).unwrap();
+        assert_eq!(
+            v["snippet_html"],
+            "late &amp; &lt;lost&gt;. <mark>Again</mark>"
+        );
+        assert_eq!(
+            (&v["sentiment"], &v["nps_group"], &v["found_by"]),
+            (
+                &serde_json::json!("neutral"),
+                &serde_json::Value::Null,
+                &serde_json::json!(["semantic"])
+            )
+        );
+    }
+
+    #[test]
+    fn names_parse_back_with_their_aliases() {
+        for m in [Mode::Keyword, Mode::Semantic, Mode::Hybrid] {
+            assert_eq!(Mode::parse(&m.as_str().to_uppercase()), Some(m));
+        }
+        assert_eq!(Mode::parse("kw"), Some(Mode::Keyword));
+        assert_eq!(Mode::parse("vector"), Some(Mode::Semantic));
+        assert_eq!(Mode::parse("fuzzy"), None);
+        assert_eq!(SentimentLabel::parse("NEG"), Some(SentimentLabel::Negative));
+        assert_eq!(NpsGroup::parse("Promoters"), Some(NpsGroup::Promoter));
+        assert_eq!(Retriever::Semantic.as_str(), "semantic");
+    }
 }

@@ -2,13 +2,14 @@
 //! spells a file name or parses `responses.jsonl` or `summary.json` on its own.
 
 use super::layout;
-use super::{io_err, RunError, RunSummary};
+use super::{io_err, Provenance, RunError, RunSummary, ThemeOrigin};
 use crate::analyze::stats::RunStats;
 use crate::analyze::AnalyzeError;
+use crate::classify::codebook::Codebook;
 use crate::encode::store::{Store, StoreError};
 use crate::record::Response;
 use crate::vector::{VectorError, VectorIndex};
-use std::io::{BufRead, BufReader, Lines};
+use std::io::{BufRead, BufReader, ErrorKind, Lines};
 use std::path::{Path, PathBuf};
 
 /// A run folder written by `verbatim analyze` or `verbatim merge`, opened for reading.
@@ -72,6 +73,44 @@ impl RunDir {
             path,
             why: e.to_string(),
         })
+    }
+
+    /// Where the run's themes came from, as `summary.json` records it.
+    pub fn theme_source(&self) -> Result<ThemeOrigin, RunError> {
+        Ok(ThemeOrigin::parse(&self.summary()?.theme_source))
+    }
+
+    /// The codebook the run was analyzed with: the one in `provenance.json`, or, for a run
+    /// written before provenance existed, the one `summary.json` names. A relative path that
+    /// does not resolve from here (it was relative to where `analyze` ran) is tried inside the
+    /// run folder. `Ok(None)` for discovered themes or a run that names no codebook; an error
+    /// when the codebook named cannot be read.
+    pub fn codebook(&self) -> Result<Option<(PathBuf, Codebook)>, RunError> {
+        let path = match Provenance::load(&self.path)? {
+            Some(p) => p.codebook.map(|c| PathBuf::from(c.path)),
+            None => match self.theme_source() {
+                Ok(t) => t.codebook().map(Path::to_path_buf),
+                Err(RunError::Io { source, .. }) if source.kind() == ErrorKind::NotFound => None,
+                Err(e) => return Err(e),
+            },
+        };
+        let Some(path) = path else {
+            return Ok(None);
+        };
+        let first = match Codebook::load(&path) {
+            Ok(cb) => return Ok(Some((path, cb))),
+            Err(e) => e,
+        };
+        let inside = self.path.join(&path);
+        if path.is_relative() {
+            if let Ok(cb) = Codebook::load(&inside) {
+                return Ok(Some((inside, cb)));
+            }
+        }
+        Err(RunError::Usage(format!(
+            "the run's codebook {} cannot be read ({first}); pass --codebook FILE",
+            path.display()
+        )))
     }
 
     /// Whether the run has an embedding store (`embeddings/`).
@@ -200,6 +239,56 @@ mod tests {
         std::fs::write(&p, "{not json").unwrap();
         let err = run.summary().unwrap_err().to_string();
         assert!(err.contains("re-run `verbatim analyze`"), "{err}");
+    }
+
+    fn write_summary(run: &RunDir, theme_source: &str) {
+        let s = serde_json::json!({ "theme_source": theme_source });
+        std::fs::write(run.file(layout::SUMMARY), s.to_string()).unwrap();
+    }
+
+    #[test]
+    fn codebook_comes_from_provenance_then_the_summary_then_inside_the_run() {
+        let dir = tempfile::tempdir().unwrap();
+        let run = RunDir::new(dir.path());
+        let yaml = "themes:\n  - id: delivery\n    name: Delivery\n";
+        let cb = dir.path().join("cb.yaml");
+        std::fs::write(&cb, yaml).unwrap();
+        // No provenance, no summary: no codebook named.
+        assert!(run.codebook().unwrap().is_none());
+        // A run written before provenance existed, analyzed with --self-train.
+        write_summary(
+            &run,
+            &format!("codebook:{} (self-trained, seed 7)", cb.display()),
+        );
+        let (path, book) = run.codebook().unwrap().unwrap();
+        assert_eq!(
+            (path, book.themes[0].name.as_str()),
+            (cb.clone(), "Delivery")
+        );
+        // A relative path that does not resolve from here resolves inside the run folder.
+        write_summary(&run, "codebook:cb.yaml");
+        assert_eq!(run.codebook().unwrap().unwrap().0, cb);
+        write_summary(&run, "discovered");
+        assert!(run.codebook().unwrap().is_none());
+        // provenance.json comes first.
+        write_summary(&run, "codebook:/gone.yaml");
+        let prov = Provenance {
+            input: None,
+            shard: None,
+            model: "m".into(),
+            model_fingerprint: "f".into(),
+            codebook: Some(super::super::FileHash::of(&cb).unwrap()),
+            shards: Vec::new(),
+            merged_from: Vec::new(),
+        };
+        prov.save(dir.path()).unwrap();
+        assert_eq!(run.codebook().unwrap().unwrap().0, cb);
+        std::fs::remove_file(&cb).unwrap();
+        let err = run.codebook().unwrap_err().to_string();
+        assert!(
+            err.contains("cannot be read") && err.contains("cb.yaml"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -1,39 +1,12 @@
 //! What `verbatim followup`, the report and the workspace read from a run folder for the
-//! follow-up lists ([`crate::analyze::followup`]): the run's codebook (owners, parents) from
-//! provenance.json, and the answers of responses.jsonl.
+//! follow-up lists ([`crate::analyze::followup`]): the answers of responses.jsonl (the owners
+//! come from the run's codebook, [`super::RunDir::codebook`]).
 
 use crate::analyze::followup::{followups, FollowUps};
 use crate::analyze::{io_err, AnalyzeError};
-use crate::classify::codebook::Codebook;
 use crate::record::Response;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
-
-/// The codebook a run was analyzed with (the path in provenance.json), if it can still be
-/// read; `Ok(None)` for discovered themes or a run without provenance.
-pub fn run_codebook(run_dir: &Path) -> Result<Option<(PathBuf, Codebook)>, String> {
-    let prov = super::Provenance::load(run_dir).map_err(|e| e.to_string())?;
-    let Some(path) = prov.and_then(|p| p.codebook).map(|c| PathBuf::from(c.path)) else {
-        return Ok(None);
-    };
-    match Codebook::load(&path) {
-        Ok(cb) => Ok(Some((path, cb))),
-        Err(e) => Err(format!(
-            "the run's codebook {} cannot be read ({e}); pass --codebook FILE",
-            path.display()
-        )),
-    }
-}
-
-/// Parent theme by child id, from the codebook in the run's provenance.json (none when it
-/// cannot be read).
-pub fn run_parents(run_dir: &Path) -> BTreeMap<String, String> {
-    run_codebook(run_dir)
-        .ok()
-        .flatten()
-        .map(|(_, cb)| cb.parents())
-        .unwrap_or_default()
-}
+use std::path::Path;
 
 /// Reads `responses.jsonl` of a run (streaming) and builds its follow-up lists.
 pub fn followups_of_run(

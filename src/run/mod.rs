@@ -10,10 +10,12 @@ pub mod merge;
 mod provenance;
 pub mod shard;
 mod summary;
+mod theme_origin;
 mod txn;
 
 pub use dir::{Responses, RunDir};
 pub use summary::RunSummary;
+pub use theme_origin::ThemeOrigin;
 
 pub use provenance::{sha256_file, sha256_hex, FileHash, Provenance, ShardSpec};
 pub use txn::RunTxn;

@@ -256,7 +256,9 @@ impl App {
         let lists = self.followup.get_or_init(|| {
             use crate::analyze::followup;
             let run = self.searcher.run_dir();
-            let owners = crate::run::followup::run_codebook(run)?
+            let owners = crate::run::RunDir::new(run)
+                .codebook()
+                .map_err(|e| e.to_string())?
                 .map(|(_, cb)| followup::owners_of(&cb))
                 .unwrap_or_default();
             crate::run::followup::followups_of_run(run, &owners).map_err(|e| e.to_string())

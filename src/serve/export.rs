@@ -31,10 +31,14 @@ pub fn to_csv(r: &Results, cols: &Columns) -> Result<Vec<u8>, csv::Error> {
             h.seq.to_string(),
             h.id.clone(),
             format!("{:.6}", h.relevance),
-            h.found_by.join("+"),
+            h.found_by
+                .iter()
+                .map(|r| r.as_str())
+                .collect::<Vec<_>>()
+                .join("+"),
             h.score.map(|s| s.to_string()).unwrap_or_default(),
-            h.nps_group.clone().unwrap_or_default(),
-            h.sentiment.clone(),
+            h.nps_group.map(|g| g.as_str()).unwrap_or_default().into(),
+            h.sentiment.as_str().into(),
             h.lang.clone(),
             h.themes.join(";"),
             h.date.clone().unwrap_or_default(),

@@ -63,22 +63,12 @@ pub fn parse_query(pairs: &[(String, String)], max_limit: usize) -> Result<Query
             }
             "theme" => q.theme.push(v.clone()),
             "lang" => q.lang.push(v.to_ascii_lowercase()),
-            "sentiment" => q.sentiment.push(
-                SentimentLabel::parse(v)
-                    .ok_or_else(|| {
-                        format!("sentiment={v:?} is unknown; use negative, neutral or positive")
-                    })?
-                    .as_str()
-                    .to_string(),
-            ),
-            "nps" => q.nps.push(
-                NpsGroup::parse(v)
-                    .ok_or_else(|| {
-                        format!("nps={v:?} is unknown; use detractor, passive or promoter")
-                    })?
-                    .as_str()
-                    .to_string(),
-            ),
+            "sentiment" => q.sentiment.push(SentimentLabel::parse(v).ok_or_else(|| {
+                format!("sentiment={v:?} is unknown; use negative, neutral or positive")
+            })?),
+            "nps" => q.nps.push(NpsGroup::parse(v).ok_or_else(|| {
+                format!("nps={v:?} is unknown; use detractor, passive or promoter")
+            })?),
             "segment" => {
                 let (col, val) = v
                     .split_once('=')
@@ -132,28 +122,27 @@ mod tests {
         assert_eq!(q.mode, Mode::Semantic);
         assert_eq!(q.theme, ["delivery", "price"]);
         assert_eq!(q.lang, ["he"]);
-        assert_eq!(q.sentiment, ["negative"]);
-        assert_eq!(q.nps, ["promoter"]);
+        assert_eq!(q.sentiment, [SentimentLabel::Negative]);
+        assert_eq!(q.nps, [NpsGroup::Promoter]);
         assert_eq!(q.segments, [("Country".to_string(), "IL".to_string())]);
         assert_eq!((q.limit, q.offset), (5, 10));
     }
 
     #[test]
     fn rejects_bad_values_with_a_hint() {
-        assert!(parse("/?limit=abc")
-            .unwrap_err()
-            .contains("not a whole number"));
-        assert!(parse("/?limit=0").is_err());
-        assert!(parse("/?limit=5000").unwrap_err().contains("at most 1000"));
-        assert!(parse("/?mode=fuzzy")
-            .unwrap_err()
-            .contains("hybrid, keyword or semantic"));
-        assert!(parse("/?sentiment=angry").is_err());
-        assert!(parse("/?nps=fan").is_err());
-        assert!(parse("/?segment=IL").unwrap_err().contains("COLUMN=VALUE"));
-        assert!(parse("/?language=he")
-            .unwrap_err()
-            .contains("unknown parameter"));
-        assert!(parse("/?offset=-1").is_err());
+        for (url, hint) in [
+            ("/?limit=abc", "not a whole number"),
+            ("/?limit=0", "use limit=1 or more"),
+            ("/?limit=5000", "at most 1000"),
+            ("/?mode=fuzzy", "hybrid, keyword or semantic"),
+            ("/?sentiment=angry", "use negative, neutral or positive"),
+            ("/?nps=fan", "use detractor, passive or promoter"),
+            ("/?segment=IL", "COLUMN=VALUE"),
+            ("/?language=he", "unknown parameter"),
+            ("/?offset=-1", "not a whole number"),
+        ] {
+            let err = parse(url).unwrap_err();
+            assert!(err.contains(hint), "{url}: {err}");
+        }
     }
 }

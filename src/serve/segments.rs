@@ -3,7 +3,7 @@
 //! statistics (see [`super::api`] for the shape).
 
 use super::http::Reply;
-use super::themes::{run_stats, theme_names};
+use super::themes::{run_codebook, run_stats, theme_names};
 use crate::analyze::segments::{segment_table, SegmentOptions};
 use crate::retrieve::HybridSearcher;
 use serde_json::json;
@@ -23,7 +23,8 @@ pub fn reply(s: &HybridSearcher, pairs: &[(String, String)]) -> Reply {
     match segment_table(&stats, &SegmentOptions::default()) {
         Ok(t) => Reply::json(
             200,
-            &json!({"fdr": t.fdr, "tests": t.tests, "rows": t.rows, "names": theme_names(s.run_dir())}),
+            &json!({"fdr": t.fdr, "tests": t.tests, "rows": t.rows,
+                    "names": theme_names(run_codebook(s.run_dir()).as_ref())}),
         ),
         Err(e) => Reply::error(500, e.to_string()),
     }

@@ -1,7 +1,7 @@
 //! The theme table and key drivers of `/api/themes`, computed by [`crate::analyze`] from the
 //! run's `stats.json` (what `verbatim analyze` writes), or, for a run folder without one,
-//! from the same statistics recounted over its answers. Theme display names come from the
-//! codebook named in `summary.json` when it can still be read.
+//! from the same statistics recounted over its answers. Theme display names and parents come
+//! from the run's codebook ([`RunDir::codebook`]) when it can still be read.
 
 use crate::analyze::drivers::{analyze_drivers, DriverOptions};
 use crate::analyze::impact::ImpactOptions;
@@ -10,7 +10,6 @@ use crate::analyze::themes::theme_table as analyze_theme_table;
 use crate::classify::codebook::Codebook;
 use crate::classify::hierarchy::tree_sorted;
 use crate::retrieve::{HybridSearcher, RetrieveError};
-use crate::run::followup::run_parents;
 use crate::run::{layout, RunDir};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
@@ -35,23 +34,22 @@ pub(crate) fn run_stats(s: &HybridSearcher) -> Result<(RunStats, String), Retrie
     Ok((st, format!("answers{note}")))
 }
 
-/// Display names by theme id from the codebook the run was analyzed with, if readable.
-pub(crate) fn theme_names(run_dir: &Path) -> BTreeMap<String, String> {
-    let summary = RunDir::new(run_dir).summary().ok();
-    let Some(path) = summary
-        .as_ref()
-        .and_then(|s| s.theme_source.strip_prefix("codebook:"))
-    else {
-        return BTreeMap::new();
-    };
-    let path = Path::new(path);
-    // Relative codebook paths were relative to where `analyze` ran; try the run folder too.
-    let cb = Codebook::load(path).or_else(|_| Codebook::load(&run_dir.join(path)));
+/// The codebook the run was analyzed with ([`RunDir::codebook`]), if it can still be read.
+pub(crate) fn run_codebook(run_dir: &Path) -> Option<Codebook> {
+    RunDir::new(run_dir)
+        .codebook()
+        .ok()
+        .flatten()
+        .map(|(_, cb)| cb)
+}
+
+/// Display names by theme id from the run's codebook (none without one).
+pub(crate) fn theme_names(cb: Option<&Codebook>) -> BTreeMap<String, String> {
     cb.map(|cb| {
         cb.themes
-            .into_iter()
+            .iter()
             .filter(|t| !t.name.is_empty())
-            .map(|t| (t.id, t.name))
+            .map(|t| (t.id.clone(), t.name.clone()))
             .collect()
     })
     .unwrap_or_default()
@@ -60,14 +58,16 @@ pub(crate) fn theme_names(run_dir: &Path) -> BTreeMap<String, String> {
 /// Builds the `/api/themes` JSON (see [`super::api`] for its shape).
 pub fn theme_table(s: &HybridSearcher) -> Result<Value, RetrieveError> {
     let (stats, source) = run_stats(s)?;
-    let names = theme_names(s.run_dir());
+    // One read of the run's codebook serves the names and the theme tree.
+    let codebook = run_codebook(s.run_dir());
+    let names = theme_names(codebook.as_ref());
     let name = |id: &str| {
         names
             .get(id)
             .cloned()
             .unwrap_or_else(|| id.replace('_', " "))
     };
-    let parents = run_parents(s.run_dir());
+    let parents = codebook.map(|cb| cb.parents()).unwrap_or_default();
     let table = analyze_theme_table(&stats, &ImpactOptions::default());
     let rows: Vec<Value> = tree_sorted(table, |r| &r.theme, &parents)
         .into_iter()

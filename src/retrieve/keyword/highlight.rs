@@ -1,11 +1,11 @@
-//! Keyword snippets: the answer as escaped HTML with the words that matched the query in
-//! `<b>`, cut to a window around the densest run of matches.
+//! Keyword snippets: the answer with the words that matched the query marked, cut to a
+//! window around the densest run of matches.
 //!
 //! The answer is re-analyzed exactly as it was indexed (same words, same forms, in its
 //! language), so a word is marked when any of its indexed forms is a query term: `המשלוח`
 //! lights up for the query `משלוח`, `deliveries` for `delivery`.
 
-use super::super::snippet::escape_html;
+use super::super::snippet::{Emphasis, Snippet};
 use crate::index::analyzer::indexed_words;
 use std::collections::HashSet;
 
@@ -15,7 +15,7 @@ pub const SNIPPET_CHARS: usize = 300;
 const LEAD_CHARS: usize = 40;
 
 /// The snippet of answer `text` (language `lang`) for the query terms `terms`.
-pub fn snippet(text: &str, lang: &str, terms: &HashSet<String>) -> String {
+pub fn snippet(text: &str, lang: &str, terms: &HashSet<String>) -> Snippet {
     let words = indexed_words(text, lang);
     let marked: Vec<(usize, usize)> = words
         .iter()
@@ -23,23 +23,21 @@ pub fn snippet(text: &str, lang: &str, terms: &HashSet<String>) -> String {
         .map(|w| (w.word.start, w.word.end))
         .collect();
     let (from, to) = window(text, &marked);
-    let mut out = String::with_capacity(to - from + 32);
-    if from > 0 {
-        out.push('…');
+    let lead = if from > 0 { "…" } else { "" };
+    let shift = |i: usize| i - from + lead.len();
+    Snippet {
+        text: format!(
+            "{lead}{}{}",
+            &text[from..to],
+            if to < text.len() { "…" } else { "" }
+        ),
+        marks: marked
+            .iter()
+            .filter(|&&(s, e)| s >= from && e <= to)
+            .map(|&(s, e)| shift(s)..shift(e))
+            .collect(),
+        emphasis: Emphasis::Terms,
     }
-    let mut at = from;
-    for &(s, e) in marked.iter().filter(|&&(s, e)| s >= from && e <= to) {
-        out.push_str(&escape_html(&text[at..s]));
-        out.push_str("<b>");
-        out.push_str(&escape_html(&text[s..e]));
-        out.push_str("</b>");
-        at = e;
-    }
-    out.push_str(&escape_html(&text[at..to]));
-    if to < text.len() {
-        out.push('…');
-    }
-    out
 }
 
 /// Byte offset `n` characters after `from` (or the end).
@@ -101,7 +99,11 @@ mod tests {
     #[test]
     fn marks_prefixed_forms_and_escapes() {
         let s = snippet("<i>והמשלוח</i> איחר & נשבר", "he", &terms(&["משלוח"]));
-        assert_eq!(s, "&lt;i&gt;<b>והמשלוח</b>&lt;/i&gt; איחר &amp; נשבר");
+        assert_eq!(&s.text[s.marks[0].clone()], "והמשלוח");
+        assert_eq!(
+            s.html(),
+            "&lt;i&gt;<b>והמשלוח</b>&lt;/i&gt; איחר &amp; נשבר"
+        );
     }
 
     #[test]
@@ -111,12 +113,12 @@ mod tests {
             "word ".repeat(100),
             "tail ".repeat(100)
         );
-        let s = snippet(&text, "en", &terms(&["delivery"]));
+        let s = snippet(&text, "en", &terms(&["delivery"])).html();
         assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
         assert!(s.contains("late <b>delivery</b> again"));
         assert!(s.chars().count() <= SNIPPET_CHARS + 2 + 7);
         // No match: the beginning.
-        let s = snippet(&text, "en", &terms(&["zzz"]));
+        let s = snippet(&text, "en", &terms(&["zzz"])).html();
         assert!(s.starts_with("word word") && s.ends_with('…'));
     }
 }

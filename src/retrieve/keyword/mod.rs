@@ -8,11 +8,11 @@ pub(crate) mod highlight;
 pub(crate) mod parse;
 
 use super::filter::request_clauses;
+use super::snippet::Snippet;
 use super::{FacetCounts, Query, RetrieveError};
 use crate::index::analyzer::{register, stem_languages};
 use crate::index::schema::{Fields, SEQ};
 use crate::index::IndexInfo;
-use crate::record::{NpsGroup, SentimentLabel};
 use compile::Compiler;
 use facets::{facet_counts, FacetCollector};
 use std::collections::HashSet;
@@ -31,8 +31,8 @@ pub struct KeywordHit {
     /// BM25 score (0 when the query has no words, e.g. filters only: then hits are in `seq`
     /// order).
     pub relevance: f32,
-    /// The answer as escaped HTML with the matched words in `<b>`, cut around them.
-    pub snippet_html: String,
+    /// The answer with the matched words marked, cut around them.
+    pub snippet: Snippet,
 }
 
 /// One page of keyword results.
@@ -150,7 +150,6 @@ impl Keyword {
         &self,
         q: &Query,
     ) -> Result<(Box<dyn TantivyQuery>, HashSet<String>), RetrieveError> {
-        check_values(q)?;
         let node = parse::parse(&q.text, &self.info.segment_keys)?;
         let mut c = Compiler {
             fields: &self.fields,
@@ -220,7 +219,7 @@ impl Keyword {
                 Ok(KeywordHit {
                     seq,
                     relevance,
-                    snippet_html: self.snippet(&searcher, addr, &terms)?,
+                    snippet: self.snippet(&searcher, addr, &terms)?,
                 })
             })
             .collect::<Result<Vec<_>, RetrieveError>>()?;
@@ -248,7 +247,7 @@ impl Keyword {
         searcher: &Searcher,
         a: DocAddress,
         terms: &HashSet<String>,
-    ) -> Result<String, RetrieveError> {
+    ) -> Result<Snippet, RetrieveError> {
         let doc: TantivyDocument = searcher.doc(a).map_err(|e| self.err(e))?;
         let get = |f| {
             doc.get_first(f)
@@ -259,23 +258,4 @@ impl Keyword {
         let (body, lang) = (get(self.fields.body), get(self.fields.lang));
         Ok(highlight::snippet(&body, &lang, terms))
     }
-}
-
-/// Rejects request filter values that name no label (instead of silently matching nothing).
-fn check_values(q: &Query) -> Result<(), RetrieveError> {
-    if let Some(s) = q
-        .sentiment
-        .iter()
-        .find(|s| SentimentLabel::parse(s).is_none())
-    {
-        return Err(RetrieveError::BadQuery(format!(
-            "unknown sentiment {s:?}: use negative, neutral or positive"
-        )));
-    }
-    if let Some(g) = q.nps.iter().find(|g| NpsGroup::parse(g).is_none()) {
-        return Err(RetrieveError::BadQuery(format!(
-            "unknown NPS group {g:?}: use detractor, passive or promoter"
-        )));
-    }
-    Ok(())
 }
