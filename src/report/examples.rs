@@ -2,12 +2,10 @@
 //! complaints and praise and preferring languages not shown yet, streamed from
 //! `responses.jsonl` with a bounded number of candidates per theme.
 
-use crate::analyze::{io_err, AnalyzeError};
-use crate::record::{Response, SentimentLabel};
+use crate::record::SentimentLabel;
+use crate::run::{layout, RunDir, RunError};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::BufRead;
-use std::path::Path;
 
 /// Candidates kept per theme and sentiment.
 const KEEP: usize = 8;
@@ -32,23 +30,15 @@ pub struct Example {
 /// Examples per theme id.
 pub type ThemeExamples = BTreeMap<String, Vec<Example>>;
 
-/// Reads examples from `responses.jsonl` (none when the file does not exist).
-pub fn collect(path: &Path, per_theme: usize) -> Result<ThemeExamples, AnalyzeError> {
-    if !path.exists() {
+/// Reads examples from the run's `responses.jsonl` (none when the file does not exist).
+pub fn collect(run: &RunDir, per_theme: usize) -> Result<ThemeExamples, RunError> {
+    if !run.file(layout::RESPONSES).exists() {
         return Ok(ThemeExamples::new());
     }
-    let f = std::fs::File::open(path).map_err(io_err(path))?;
     // theme -> [negative, neutral, positive] candidates, best first.
     let mut cand: BTreeMap<String, [Vec<Example>; 3]> = BTreeMap::new();
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(io_err(path))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let r: Response = serde_json::from_str(&line).map_err(|e| AnalyzeError::Corrupt {
-            path: path.to_path_buf(),
-            why: format!("line {}: {e}", i + 1),
-        })?;
+    for r in run.responses()? {
+        let r = r?;
         for m in &r.themes {
             let text = r
                 .sentences

@@ -31,6 +31,9 @@ pub enum ReportError {
     /// Reading the run folder.
     #[error(transparent)]
     Analyze(#[from] AnalyzeError),
+    /// Reading a file of the run folder.
+    #[error(transparent)]
+    Run(#[from] crate::run::RunError),
     /// Writing a report file.
     #[error("cannot write {path}: {source}")]
     Io {
@@ -116,7 +119,7 @@ pub struct ReportData {
 pub fn build(run_dir: &Path, opts: &ReportOptions) -> Result<ReportData, ReportError> {
     let run = RunDir::new(run_dir);
     let stats = run.stats()?;
-    let examples = examples::collect(&run.file(layout::RESPONSES), opts.examples_per_theme)?;
+    let examples = examples::collect(&run, opts.examples_per_theme)?;
     let ideas = if run.has_store() {
         run_ideas(run_dir, &opts.ideas).map_err(|e| e.to_string())
     } else {
