@@ -321,9 +321,10 @@ mod tests {
     fn terminal_output_has_no_control_characters() {
         let text = "evil \x1b]0;pwned\x07 \x1b[2Jlate\r\nnext\u{9b}31m <ok>";
         let at = text.find("late").unwrap();
+        let late = at..at + 4;
         let snippet = Snippet {
             text: text.into(),
-            marks: vec![at..at + 4],
+            marks: vec![late],
             ..Snippet::default()
         };
         let plain = terminal_text(&snippet, false);

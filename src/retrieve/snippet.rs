@@ -1,7 +1,7 @@
 //! [`Snippet`]: the part of an answer a hit shows, with what matched marked as byte ranges,
 //! and its one HTML rendering ([`Snippet::html`]; the CLI renders it for the terminal).
 //!
-//! Keyword hits mark the query's words ([`super::keyword::highlight`]); semantic hits mark
+//! Keyword hits mark the query's words (`keyword::highlight`); semantic hits mark
 //! the sentence nearest to the query ([`marked`]), so an analyst sees why a Hebrew answer
 //! matched an English query.
 
@@ -148,7 +148,8 @@ mod tests {
             "&lt;i&gt;<b>late</b>&lt;/i&gt; &amp; &#39;<b>lost</b>&#39;"
         );
         s.emphasis = Emphasis::Passage;
-        s.marks = vec![0..s.text.len()];
+        let whole = 0..s.text.len();
+        s.marks = vec![whole];
         assert_eq!(
             s.html(),
             "<mark>&lt;i&gt;late&lt;/i&gt; &amp; &#39;lost&#39;</mark>"

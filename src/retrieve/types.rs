@@ -205,8 +205,9 @@ mod tests {
             serde_json::to_string(&hit).unwrap(),
             r#"{"seq":17,"id":"R18","relevance":0.5,"text":"late & <lost>. Again","snippet_html":"<b>late</b> &amp; &lt;<b>lost</b>&gt;. Again","lang":"he","sentiment":"negative","themes":["delivery"],"nps_group":"detractor","score":3,"date":"2024-03-05","segments":{"Country":"IL"},"found_by":["keyword","semantic"]}"#
         );
+        let again = 15..20;
         hit.snippet = Snippet {
-            marks: vec![15..20],
+            marks: vec![again],
             emphasis: Emphasis::Passage,
             ..hit.snippet
         };
