@@ -7,8 +7,8 @@ use std::sync::Arc;
 use verbatim::encode::{BertEncoder, EncodeError, Encoder, EncoderOptions, TextKind};
 use verbatim::record::{NpsGroup, SentimentLabel};
 use verbatim::retrieve::{FacetValue, HybridSearcher, Mode, Query, Results, Snippet};
+use verbatim::run::RunDir;
 use verbatim::serve::params::{MAX_DEPTH, MAX_LIMIT};
-use verbatim::vector::VectorIndex;
 
 /// Arguments of `verbatim search`.
 #[derive(clap::Args)]
@@ -112,7 +112,7 @@ fn default_model() -> PathBuf {
 
 fn encoder(args: &Args) -> anyhow::Result<Arc<dyn Encoder>> {
     if args.mode == Mode::Keyword {
-        let vectors = VectorIndex::open(&args.run_dir.join("vectors")).with_context(|| {
+        let vectors = RunDir::new(&args.run_dir).vectors().with_context(|| {
             format!(
                 "{}: the run's vector index cannot be read; run `verbatim analyze` again",
                 args.run_dir.display()
@@ -152,7 +152,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if !run.is_dir() {
         bail!("run folder {} not found", run.display());
     }
-    if !run.join("index").join("meta.json").is_file() {
+    if RunDir::new(run).index().is_none() {
         bail!(
             "no index in {}: run `verbatim analyze` first to make the run folder",
             run.display()

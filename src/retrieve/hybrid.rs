@@ -10,6 +10,7 @@ use super::types::sort_facet;
 use super::{FacetCounts, FacetValue, Hit, Mode, Query, Results, RetrieveError, Retriever};
 use crate::encode::{Encoder, TextKind};
 use crate::record::{NpsGroup, Response, SentimentLabel};
+use crate::run::{layout, RunDir};
 use crate::vector::{kernel, VectorIndex};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -75,9 +76,10 @@ impl HybridSearcher {
         run_dir: &Path,
         encoder: Arc<dyn Encoder>,
     ) -> Result<HybridSearcher, RetrieveError> {
-        let keyword = Keyword::open(&run_dir.join("index"))?;
-        let vectors = VectorIndex::open(&run_dir.join("vectors"))?;
-        let cols = Columns::load(&run_dir.join("responses.jsonl"))?;
+        let run = RunDir::new(run_dir);
+        let keyword = Keyword::open(&run.file(layout::INDEX_DIR))?;
+        let vectors = run.vectors()?;
+        let cols = Columns::load(&run.file(layout::RESPONSES))?;
         if cols.len() != vectors.meta().count as usize {
             return Err(RetrieveError::Run {
                 path: run_dir.to_path_buf(),

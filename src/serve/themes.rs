@@ -21,7 +21,7 @@ pub(crate) fn run_stats(s: &HybridSearcher) -> Result<(RunStats, String), Retrie
     let mut note = String::new();
     if path.exists() {
         match RunStats::load(&path) {
-            Ok(st) => return Ok((st, "stats.json".to_string())),
+            Ok(st) => return Ok((st, layout::STATS.to_string())),
             // A damaged stats.json should not take the workspace down: recount instead.
             Err(e) => note = format!(" (stats.json unreadable: {e})"),
         }
