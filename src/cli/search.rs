@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use verbatim::encode::{BertEncoder, EncodeError, Encoder, EncoderOptions, TextKind};
 use verbatim::record::{NpsGroup, SentimentLabel};
-use verbatim::retrieve::{FacetValue, HybridSearcher, Mode, Query, Results, Snippet};
+use verbatim::retrieve::{FacetCounts, FacetValue, HybridSearcher, Mode, Query, Results, Snippet};
 use verbatim::run::RunDir;
 use verbatim::serve::params::{MAX_DEPTH, MAX_LIMIT};
 
@@ -245,6 +245,23 @@ fn facet_line(name: &str, v: &[FacetValue]) -> Option<String> {
     Some(format!("  {name}: {}", items.join(", ")))
 }
 
+/// One line per facet with values: language, sentiment, NPS group, theme, each segment.
+fn facet_lines(f: &FacetCounts) -> Vec<String> {
+    let mut lines: Vec<String> = [
+        facet_line("lang", &f.lang),
+        facet_line("sentiment", &f.sentiment),
+        facet_line("nps", &f.nps),
+        facet_line("theme", &f.theme),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    for (col, v) in &f.segments {
+        lines.extend(facet_line(&format!("segment {}", printable(col)), v));
+    }
+    lines
+}
+
 fn print_human(
     out: &mut impl Write,
     query: &str,
@@ -271,20 +288,7 @@ fn print_human(
         res.total,
         res.mode.as_str()
     )?;
-    let f = &res.facets;
-    let mut lines: Vec<String> = [
-        facet_line("lang", &f.lang),
-        facet_line("sentiment", &f.sentiment),
-        facet_line("nps", &f.nps),
-        facet_line("theme", &f.theme),
-    ]
-    .into_iter()
-    .flatten()
-    .collect();
-    for (col, v) in &f.segments {
-        lines.extend(facet_line(&format!("segment {}", printable(col)), v));
-    }
-    for l in lines {
+    for l in facet_lines(&res.facets) {
         writeln!(out, "{l}")?;
     }
     for (i, h) in res.hits.iter().enumerate() {

@@ -247,51 +247,14 @@ impl HybridSearcher {
         } else {
             q.mode
         };
-        let end = q.offset.saturating_add(q.limit);
         match mode {
-            Mode::Keyword => {
-                let page = self.keyword.search(q, q.limit, q.offset)?;
-                let ranked = page
-                    .hits
-                    .into_iter()
-                    .map(|h| {
-                        let relevance = h.relevance;
-                        Ranked::keyword(h, relevance)
-                    })
-                    .collect();
-                self.results(
-                    Mode::Keyword,
-                    page.total,
-                    q.offset,
-                    ranked,
-                    page.facets,
-                    None,
-                )
-            }
-            Mode::Semantic => {
-                let sem = self.semantic(words, &filter, q.all)?;
-                let seqs: Vec<u64> = sem.iter().map(|h| h.0).collect();
-                let facets = self.facets_of(&seqs);
-                let ranked = sem
-                    .iter()
-                    .skip(q.offset)
-                    .take(q.limit)
-                    .map(|&(seq, s)| Ranked::semantic(seq, s))
-                    .collect();
-                let qv = self.embed_query(words)?;
-                self.results(
-                    Mode::Semantic,
-                    sem.len() as u64,
-                    q.offset,
-                    ranked,
-                    facets,
-                    Some(&qv),
-                )
-            }
+            Mode::Keyword => self.keyword_page(q),
+            Mode::Semantic => self.semantic_page(q, words, &filter),
             Mode::Hybrid => {
                 // Keyword hits beyond the semantic depth score below every semantic hit, so
                 // fetching deeper for later pages appends to the fused order without
                 // reshuffling earlier pages.
+                let end = q.offset.saturating_add(q.limit);
                 let kw = self.keyword.search(q, self.semantic_depth.max(end), 0)?;
                 let sem = self.semantic(words, &filter, q.all)?;
                 let qv = self.embed_query(words)?;
@@ -300,6 +263,42 @@ impl HybridSearcher {
                 self.results(Mode::Hybrid, total, q.offset, ranked, facets, Some(&qv))
             }
         }
+    }
+
+    /// A page of keyword results.
+    fn keyword_page(&self, q: &Query) -> Result<Results, RetrieveError> {
+        let page = self.keyword.search(q, q.limit, q.offset)?;
+        let ranked = page
+            .hits
+            .into_iter()
+            .map(|h| {
+                let relevance = h.relevance;
+                Ranked::keyword(h, relevance)
+            })
+            .collect();
+        let (total, facets) = (page.total, page.facets);
+        self.results(Mode::Keyword, total, q.offset, ranked, facets, None)
+    }
+
+    /// A page of semantic results for the query words `words`.
+    fn semantic_page(
+        &self,
+        q: &Query,
+        words: &str,
+        filter: &Filter,
+    ) -> Result<Results, RetrieveError> {
+        let sem = self.semantic(words, filter, q.all)?;
+        let seqs: Vec<u64> = sem.iter().map(|h| h.0).collect();
+        let facets = self.facets_of(&seqs);
+        let ranked = sem
+            .iter()
+            .skip(q.offset)
+            .take(q.limit)
+            .map(|&(seq, s)| Ranked::semantic(seq, s))
+            .collect();
+        let qv = self.embed_query(words)?;
+        let total = sem.len() as u64;
+        self.results(Mode::Semantic, total, q.offset, ranked, facets, Some(&qv))
     }
 
     /// Reciprocal rank fusion of a keyword page (from offset 0) and semantic hits. The result

@@ -3,7 +3,7 @@
 //! from the same statistics recounted over its answers. Theme display names and parents come
 //! from the run's codebook ([`RunDir::codebook`]) when it can still be read.
 
-use crate::analyze::drivers::{analyze_drivers, DriverOptions};
+use crate::analyze::drivers::{analyze_drivers, DriverAnalysis, DriverOptions};
 use crate::analyze::impact::ImpactOptions;
 use crate::analyze::stats::RunStats;
 use crate::analyze::themes::theme_table as analyze_theme_table;
@@ -55,27 +55,28 @@ pub(crate) fn theme_names(cb: Option<&Codebook>) -> BTreeMap<String, String> {
     .unwrap_or_default()
 }
 
-/// Builds the `/api/themes` JSON (see [`super::api`] for its shape).
-pub fn theme_table(s: &HybridSearcher) -> Result<Value, RetrieveError> {
-    let (stats, source) = run_stats(s)?;
-    // One read of the run's codebook serves the names and the theme tree.
-    let codebook = run_codebook(s.run_dir());
-    let names = theme_names(codebook.as_ref());
-    let name = |id: &str| {
-        names
-            .get(id)
-            .cloned()
-            .unwrap_or_else(|| id.replace('_', " "))
-    };
-    let parents = codebook.map(|cb| cb.parents()).unwrap_or_default();
-    let table = analyze_theme_table(&stats, &ImpactOptions::default());
-    let rows: Vec<Value> = tree_sorted(table, |r| &r.theme, &parents)
+/// Display name of theme `id`: the codebook's name, else the id with spaces for `_`.
+fn display_name(names: &BTreeMap<String, String>, id: &str) -> String {
+    names
+        .get(id)
+        .cloned()
+        .unwrap_or_else(|| id.replace('_', " "))
+}
+
+/// The rows of the theme table, each parent before its children.
+fn theme_rows(
+    stats: &RunStats,
+    names: &BTreeMap<String, String>,
+    parents: &BTreeMap<String, String>,
+) -> Vec<Value> {
+    let table = analyze_theme_table(stats, &ImpactOptions::default());
+    tree_sorted(table, |r| &r.theme, parents)
         .into_iter()
         .map(|r| {
             json!({
                 "theme": r.theme,
                 "parent": parents.get(&r.theme),
-                "name": name(&r.theme),
+                "name": display_name(names, &r.theme),
                 "count": r.mentions,
                 "share": r.share,
                 "negative_share": if r.mentions > 0 { r.sentiment[0] as f64 / r.mentions as f64 } else { 0.0 },
@@ -91,8 +92,11 @@ pub fn theme_table(s: &HybridSearcher) -> Result<Value, RetrieveError> {
                 "impact_uncertain": r.impact.map(|i| i.contains_zero),
             })
         })
-        .collect();
-    let d = analyze_drivers(&stats, &DriverOptions::default());
+        .collect()
+}
+
+/// The key drivers as JSON.
+fn drivers_json(d: &DriverAnalysis, names: &BTreeMap<String, String>) -> Value {
     let drivers: Vec<Value> = d
         .drivers
         .iter()
@@ -100,7 +104,7 @@ pub fn theme_table(s: &HybridSearcher) -> Result<Value, RetrieveError> {
             json!({
                 "feature": x.feature,
                 "theme": x.theme,
-                "name": name(&x.theme),
+                "name": display_name(names, &x.theme),
                 "sentiment": x.sentiment,
                 "mentions": x.mentions,
                 "share": x.share,
@@ -110,6 +114,21 @@ pub fn theme_table(s: &HybridSearcher) -> Result<Value, RetrieveError> {
             })
         })
         .collect();
+    json!({
+        "n": d.n,
+        "r_squared": d.r_squared,
+        "drivers": drivers,
+        "notes": d.notes,
+    })
+}
+
+/// Builds the `/api/themes` JSON (see [`super::api`] for its shape).
+pub fn theme_table(s: &HybridSearcher) -> Result<Value, RetrieveError> {
+    let (stats, source) = run_stats(s)?;
+    // One read of the run's codebook serves the names and the theme tree.
+    let codebook = run_codebook(s.run_dir());
+    let names = theme_names(codebook.as_ref());
+    let parents = codebook.map(|cb| cb.parents()).unwrap_or_default();
     let overall = stats.overall.estimate();
     Ok(json!({
         "answers": stats.overall.answers(),
@@ -119,12 +138,7 @@ pub fn theme_table(s: &HybridSearcher) -> Result<Value, RetrieveError> {
         "nps_high": overall.and_then(|e| e.interval()).map(|i| i.1),
         "nps_small_n": overall.map(|e| e.small_n()),
         "source": source,
-        "themes": rows,
-        "drivers": {
-            "n": d.n,
-            "r_squared": d.r_squared,
-            "drivers": drivers,
-            "notes": d.notes,
-        },
+        "themes": theme_rows(&stats, &names, &parents),
+        "drivers": drivers_json(&analyze_drivers(&stats, &DriverOptions::default()), &names),
     }))
 }
