@@ -1,5 +1,6 @@
 //! [`RunSummary`]: the headline numbers of a run, `summary.json`.
 
+use crate::record::Response;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -58,4 +59,24 @@ pub struct RunSummary {
     pub seconds: f64,
     /// Answers per second over the whole run.
     pub answers_per_second: f64,
+}
+
+impl RunSummary {
+    /// Counts one analyzed answer: `analyzed`, its language, sentiment and themes, and whether
+    /// it is mixed, content-free, has a suggestion, and its sentences.
+    pub fn add(&mut self, r: &Response) {
+        self.analyzed += 1;
+        *self.languages.entry(r.lang.clone()).or_default() += 1;
+        *self
+            .sentiment
+            .entry(r.sentiment.label.as_str().to_string())
+            .or_default() += 1;
+        for t in &r.themes {
+            *self.themes.entry(t.theme.clone()).or_default() += 1;
+        }
+        self.mixed += r.mixed as u64;
+        self.non_answers += crate::text::content::is_content_free(&r.text) as u64;
+        self.suggestions += r.has_suggestion() as u64;
+        self.sentences += r.sentences.len() as u64;
+    }
 }
