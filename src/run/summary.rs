@@ -80,3 +80,29 @@ impl RunSummary {
         self.sentences += r.sentences.len() as u64;
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::write::tests::response;
+
+    #[test]
+    fn add_counts_answers_languages_sentiment_themes_and_sentences() {
+        let mut s = RunSummary::default();
+        (0..4).for_each(|seq| s.add(&response(seq)));
+        // A content-free answer counts as analyzed and as a non-answer.
+        let mut dots = response(4);
+        dots.text = "...".into();
+        (dots.themes, dots.sentences, dots.mixed) = (Vec::new(), Vec::new(), false);
+        s.add(&dots);
+        assert_eq!((s.analyzed, s.non_answers, s.sentences), (5, 1, 8));
+        assert_eq!(s.languages, [("he".to_string(), 5)].into());
+        assert_eq!(s.sentiment, [("negative".to_string(), 5)].into());
+        let themes = [("speed".to_string(), 4), ("support".to_string(), 4)];
+        assert_eq!(s.themes, themes.into());
+        // Answer 0 is the one mixed answer of 0..4; each of them has a suggestion sentence.
+        assert_eq!((s.mixed, s.suggestions), (1, 4));
+        // Row counts are the ingest's, not the answers'.
+        assert_eq!((s.rows_read, s.rejected), (0, 0));
+    }
+}

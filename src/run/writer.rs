@@ -167,3 +167,115 @@ impl RunWriter {
         Ok(self.txn.commit()?)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::Reject;
+    use crate::run::txn::tests::names;
+    use crate::run::write::tests::response;
+    use crate::run::RunSummary;
+
+    /// A unit vector of 4 values along axis `k % 4`.
+    fn axis(k: u64) -> Vec<f32> {
+        let mut v = vec![0.0; 4];
+        v[(k % 4) as usize] = 1.0;
+        v
+    }
+
+    /// Writes three answers (with parquet, index and vectors) and one reject into `run`;
+    /// returns their statistics and summary.
+    fn write_answers(run: &RunWriter) -> (RunStats, RunSummary) {
+        let files = AnswerFiles {
+            parquet: true,
+            index: true,
+        };
+        let mut answers = run
+            .answers(&["plan".into(), "region".into()], files)
+            .unwrap();
+        let mut store = run.store(4, "test-4").unwrap();
+        let mut stats = RunStats::new(&["speed".into(), "support".into()]);
+        let mut summary = RunSummary::default();
+        for seq in 0..3 {
+            let r = response(seq);
+            answers.write(&r).unwrap();
+            stats.add(&r);
+            summary.add(&r);
+            store
+                .push(&axis(seq), &[axis(seq + 1), axis(seq + 2)])
+                .unwrap();
+        }
+        assert_eq!(answers.finish().unwrap(), 3);
+        store.finish().unwrap();
+        let mut rejects = run.rejects().unwrap();
+        let reason = "empty answer text".to_string();
+        let (row, column) = (9, None);
+        rejects
+            .write(&Reject {
+                row,
+                column,
+                reason,
+            })
+            .unwrap();
+        rejects.finish().unwrap();
+        (stats, summary)
+    }
+
+    #[test]
+    fn a_finished_run_reads_back_through_run_dir() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("run");
+        let run = RunWriter::begin(&target, false).unwrap();
+        let (stats, summary) = write_answers(&run);
+        let mut work = run.work_file().unwrap();
+        work.write(&response(0)).unwrap();
+        work.finish().unwrap();
+        assert!(!target.exists(), "nothing is in place before finish");
+        run.finish(&stats, None, || Some(summary.clone())).unwrap();
+
+        let dir = RunDir::open(&target).unwrap();
+        let read: Vec<Response> = dir.responses().unwrap().map(Result::unwrap).collect();
+        assert_eq!(read, (0..3).map(response).collect::<Vec<_>>());
+        assert_eq!(dir.stats().unwrap(), stats);
+        let back = dir.summary().unwrap();
+        assert_eq!((back.analyzed, back.themes), (3, summary.themes));
+        assert_eq!(
+            (dir.store().unwrap().len(), dir.store().unwrap().dim()),
+            (3, 4)
+        );
+        assert_eq!(dir.vectors().unwrap().meta().count, 3);
+        assert!(dir.index().is_some() && dir.file(layout::PARQUET).is_file());
+        let rejects = std::fs::read_to_string(dir.file(layout::REJECTS)).unwrap();
+        assert_eq!(rejects, "row,column,reason\n9,,empty answer text\n");
+        // The work file is gone, and so is the temporary folder.
+        assert!(!dir.file(layout::WORK_PASS1).exists());
+        assert_eq!(names(tmp.path()), ["run"]);
+    }
+
+    #[test]
+    fn an_unfinished_run_leaves_nothing_and_keeps_the_earlier_run() {
+        let tmp = tempfile::tempdir().unwrap();
+        let target = tmp.path().join("run");
+        let run = RunWriter::begin(&target, false).unwrap();
+        write_answers(&run);
+        drop(run);
+        assert!(names(tmp.path()).is_empty(), "{:?}", names(tmp.path()));
+
+        let run = RunWriter::begin(&target, false).unwrap();
+        let (stats, summary) = write_answers(&run);
+        run.finish(&stats, None, || Some(summary)).unwrap();
+        let before = std::fs::read(target.join(layout::RESPONSES)).unwrap();
+        // A replacement dropped halfway leaves the earlier run as it was.
+        let run = RunWriter::begin(&target, true).unwrap();
+        let files = AnswerFiles {
+            parquet: false,
+            index: false,
+        };
+        let mut answers = run.answers(&[], files).unwrap();
+        answers.write(&response(0)).unwrap();
+        drop((answers, run));
+        let after = std::fs::read(target.join(layout::RESPONSES)).unwrap();
+        assert_eq!(after, before);
+        assert_eq!(names(tmp.path()), ["run"]);
+    }
+}

@@ -30,4 +30,4 @@ fn create(dir: &Path, name: &str) -> Result<(PathBuf, File), OutputError> {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

@@ -10,7 +10,9 @@ use ::parquet::file::reader::{FileReader, SerializedFileReader};
 use ::parquet::record::{Field, RowAccessor};
 use std::collections::BTreeMap;
 
-fn response(seq: u64) -> Response {
+/// Answer `seq` with two sentences (one a suggestion), two themes, segments and a score,
+/// date and mixed flag that vary with `seq`.
+pub(crate) fn response(seq: u64) -> Response {
     let mut segments = BTreeMap::new();
     if seq.is_multiple_of(2) {
         segments.insert("plan".to_string(), format!("plan-{seq}"));
