@@ -19,20 +19,20 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use rand_distr::StandardNormal;
 use std::collections::{BTreeMap, HashMap};
-use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use verbatim::encode::store::{Store, StoreWriter};
+use verbatim::analyze::stats::RunStats;
 use verbatim::encode::{EncodeError, Encoder, TextKind};
-use verbatim::index::IndexBuilder;
 use verbatim::record::{
     NpsGroup, Response, SentenceResult, Sentiment, SentimentLabel, ThemeMention,
 };
 use verbatim::retrieve::{HybridSearcher, Mode, Query};
-use verbatim::vector::{brute_force, BuildOptions, VectorIndex};
+use verbatim::run::{AnswerFiles, RunDir, RunSummary, RunWriter};
+use verbatim::vector::brute_force;
 
 const DIM: usize = 384;
 /// Intrinsic dimension of the synthetic embedding manifold.
@@ -231,93 +231,105 @@ fn dir_size(p: &Path) -> u64 {
     })
 }
 
+/// Synthetic answer `seq` and its topic: a text in a random language, a score, two segments
+/// and one theme.
+fn synthetic_response(world: &World, seq: usize, rng: &mut ChaCha8Rng) -> (Response, usize) {
+    let lang = rng.gen_range(0..LANGS.len());
+    let topic = rng.gen_range(0..TOPICS);
+    let text = world.text(lang, topic, rng);
+    let score: u8 = rng.gen_range(0..=10);
+    let label = SentimentLabel::ALL[if score <= 6 {
+        0
+    } else if score <= 8 {
+        1
+    } else {
+        2
+    }];
+    let mut segments = BTreeMap::new();
+    segments.insert(
+        "Country".to_string(),
+        COUNTRIES[rng.gen_range(0..COUNTRIES.len())].to_string(),
+    );
+    segments.insert(
+        "Plan".to_string(),
+        PLANS[rng.gen_range(0..PLANS.len())].to_string(),
+    );
+    let r = Response {
+        seq: seq as u64,
+        row: seq as u64 + 1,
+        id: format!("S{seq}"),
+        score: Some(score),
+        nps_group: Some(NpsGroup::of(score)),
+        date: Some(format!(
+            "2024-{:02}-{:02}",
+            rng.gen_range(1..=12),
+            rng.gen_range(1..=28)
+        )),
+        segments,
+        fields: BTreeMap::new(),
+        lang: LANGS[lang].0.to_string(),
+        lang_confidence: 0.9,
+        sentiment: sentiment(label),
+        mixed: false,
+        themes: vec![ThemeMention {
+            theme: THEMES[topic % THEMES.len()].to_string(),
+            score: 0.7,
+            sentence: 0,
+            sentiment: label,
+        }],
+        sentences: vec![SentenceResult {
+            text: text.clone(),
+            start: 0,
+            end: text.len(),
+            sentiment: sentiment(label),
+            themes: Vec::new(),
+            suggestion: false,
+        }],
+        text,
+    };
+    (r, topic)
+}
+
+/// Writes a synthetic run of `n` answers into `dir` through `RunWriter`, as `verbatim analyze`
+/// does: answers and keyword index, embedding store, stats, summary and the vector index.
 fn build(world: &World, n: usize, dir: &Path) {
-    std::fs::create_dir_all(dir).expect("run dir");
     let mut rng = ChaCha8Rng::seed_from_u64(n as u64);
     let t0 = Instant::now();
-    let mut jsonl =
-        BufWriter::new(std::fs::File::create(dir.join("responses.jsonl")).expect("responses"));
+    let run = RunWriter::begin(dir, true).expect("run dir");
     let keys = vec!["Country".to_string(), "Plan".to_string()];
-    let mut index = IndexBuilder::create(&dir.join("index"), &keys).expect("index");
-    let mut store = StoreWriter::create(&dir.join("embeddings"), DIM, "synthetic").expect("store");
-    let mut t_index = Duration::ZERO;
+    let files = AnswerFiles {
+        parquet: false,
+        index: true,
+    };
+    let mut answers = run.answers(&keys, files).expect("answers");
+    let mut store = run.store(DIM, "synthetic").expect("store");
+    let theme_ids: Vec<String> = THEMES.iter().map(|t| t.to_string()).collect();
+    let (mut stats, mut summary) = (RunStats::new(&theme_ids), RunSummary::default());
+    let mut t_write = Duration::ZERO;
     for seq in 0..n {
-        let lang = rng.gen_range(0..LANGS.len());
-        let topic = rng.gen_range(0..TOPICS);
-        let text = world.text(lang, topic, &mut rng);
-        let score: u8 = rng.gen_range(0..=10);
-        let label = SentimentLabel::ALL[if score <= 6 {
-            0
-        } else if score <= 8 {
-            1
-        } else {
-            2
-        }];
-        let mut segments = BTreeMap::new();
-        segments.insert(
-            "Country".to_string(),
-            COUNTRIES[rng.gen_range(0..COUNTRIES.len())].to_string(),
-        );
-        segments.insert(
-            "Plan".to_string(),
-            PLANS[rng.gen_range(0..PLANS.len())].to_string(),
-        );
-        let r = Response {
-            seq: seq as u64,
-            row: seq as u64 + 1,
-            id: format!("S{seq}"),
-            score: Some(score),
-            nps_group: Some(NpsGroup::of(score)),
-            date: Some(format!(
-                "2024-{:02}-{:02}",
-                rng.gen_range(1..=12),
-                rng.gen_range(1..=28)
-            )),
-            segments,
-            fields: BTreeMap::new(),
-            lang: LANGS[lang].0.to_string(),
-            lang_confidence: 0.9,
-            sentiment: sentiment(label),
-            mixed: false,
-            themes: vec![ThemeMention {
-                theme: THEMES[topic % THEMES.len()].to_string(),
-                score: 0.7,
-                sentence: 0,
-                sentiment: label,
-            }],
-            sentences: vec![SentenceResult {
-                text: text.clone(),
-                start: 0,
-                end: text.len(),
-                sentiment: sentiment(label),
-                themes: Vec::new(),
-                suggestion: false,
-            }],
-            text,
-        };
-        serde_json::to_writer(&mut jsonl, &r).expect("json");
-        jsonl.write_all(b"\n").expect("write");
+        let (r, topic) = synthetic_response(world, seq, &mut rng);
         let ti = Instant::now();
-        index.add(&r).expect("index add");
-        t_index += ti.elapsed();
+        answers.write(&r).expect("answer");
+        t_write += ti.elapsed();
+        stats.add(&r);
+        summary.add(&r);
         let v = world.vector(topic, rng.gen_range(0..SUBTOPICS), &mut rng);
         store.push(&v, &[]).expect("store push");
     }
-    jsonl.flush().expect("flush");
     store.finish().expect("store");
     let ti = Instant::now();
-    index.finish().expect("index finish");
-    t_index += ti.elapsed();
+    answers.finish().expect("answers finish");
+    t_write += ti.elapsed();
+    run.rejects().and_then(|r| r.finish()).expect("rejects");
     let gen = t0.elapsed();
     let tv = Instant::now();
-    let st = Store::open(&dir.join("embeddings")).expect("store open");
-    let meta =
-        VectorIndex::build(&st, &dir.join("vectors"), &BuildOptions::default()).expect("vectors");
+    summary.rows_read = summary.analyzed;
+    run.finish(&stats, None, || Some(summary)).expect("finish");
+    let lists = RunDir::new(dir).vectors().expect("vectors").meta().lists;
     println!(
-        "  built {n} answers in {:.1}s (tantivy {:.1}s), vector index ({} lists) in {:.1}s",
+        "  built {n} answers in {:.1}s (answer files + tantivy {:.1}s), stats and vector index ({lists} lists) in {:.1}s",
         gen.as_secs_f64(),
-        t_index.as_secs_f64(),
-        meta.lists,
+        t_write.as_secs_f64(),
         tv.elapsed().as_secs_f64()
     );
 }

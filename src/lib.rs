@@ -50,9 +50,9 @@
 //! -> [`analyze`] (NPS, drivers, ideas: mergeable statistics) -> [`index`] (tantivy) and
 //! [`vector`] (IVF over the embeddings) -> [`retrieve`] (hybrid search) -> [`report`] and
 //! [`serve`]. [`pipeline`] runs the stages over one export; [`run`] owns the run folder (file
-//! names, [`RunDir`] readers, [`run::merge`] of shard runs) and [`output`] writes its answer and
-//! reject files; [`evaluate`] scores the models on labeled files. ARCHITECTURE.md has the
-//! stages, the run folder's files and where new code goes.
+//! names, [`RunDir`] readers, the [`RunWriter`] that writes a run whole, [`run::merge`] of shard
+//! runs); [`evaluate`] scores the models on labeled files. ARCHITECTURE.md has the stages, the
+//! run folder's files and where new code goes.
 //!
 //! The types most programs need are re-exported here.
 #![warn(missing_docs)]
@@ -64,13 +64,13 @@ pub mod evaluate;
 pub mod html;
 pub mod index;
 pub mod ingest;
-pub mod output;
 pub mod pipeline;
 pub mod progress;
 pub mod record;
 pub mod report;
 pub mod retrieve;
 pub mod run;
+pub(crate) mod safe_csv;
 pub mod serve;
 pub mod text;
 pub mod vector;
@@ -83,4 +83,4 @@ pub use progress::{NoProgress, Progress};
 pub use record::{Record, Response};
 pub use retrieve::{Hit, HybridSearcher, Query, Results};
 pub use run::merge::{merge_runs, MergeOptions};
-pub use run::{RunDir, RunSummary};
+pub use run::{RunDir, RunSummary, RunWriter};

@@ -14,18 +14,18 @@ use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
 use crate::classify::sentiment::{is_mixed, SentimentHead};
 use crate::encode::store::{Store, StoreMeta, StoreWriter};
 use crate::encode::{DedupEncoder, Encoder, TextKind};
-use crate::index::IndexBuilder;
 use crate::ingest::{Ingest, IngestOptions, RowOutcome};
-use crate::output::{ParquetWriter, RejectsWriter, ResponsesWriter};
 pub use crate::progress::{NoProgress, Progress};
 use crate::record::{NpsGroup, Record, Response, SentenceResult, Sentiment};
 pub use crate::run::RunSummary;
-use crate::run::{layout, FileHash, Provenance, RunTxn, ShardSpec};
+use crate::run::{
+    layout, AnswerFiles, AnswerWriter, FileHash, Provenance, RejectsWriter, Responses, RunWriter,
+    ShardSpec,
+};
 use crate::text;
 use rayon::prelude::*;
 
 use std::collections::BTreeMap;
-use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -49,7 +49,7 @@ pub enum PipelineError {
     Index(#[from] crate::index::IndexError),
     /// Run files.
     #[error(transparent)]
-    Output(#[from] crate::output::OutputError),
+    Output(#[from] crate::run::OutputError),
     /// Aggregates.
     #[error(transparent)]
     Analyze(#[from] crate::analyze::AnalyzeError),
@@ -59,24 +59,9 @@ pub enum PipelineError {
     /// The run folder as a whole.
     #[error(transparent)]
     Run(#[from] crate::run::RunError),
-    /// Work files of the run folder.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
     /// A bad option.
     #[error("{0}")]
     Usage(String),
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PipelineError + '_ {
-    move |source| PipelineError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
 }
 
 /// Where themes come from.
@@ -444,57 +429,38 @@ fn apply_themes(e: &mut Encoded, model: &ThemeModel, parents: &BTreeMap<String, 
     crate::classify::hierarchy::roll_up(&mut e.response, parents);
 }
 
-/// Writers of the final outputs, fed one finished answer at a time.
+/// The answer files of the run and the counts made from the answers, fed one finished answer
+/// at a time.
 struct Sinks {
-    responses: ResponsesWriter,
-    parquet: Option<ParquetWriter>,
-    index: IndexBuilder,
+    answers: AnswerWriter,
     stats: RunStats,
     summary: RunSummary,
 }
 
 impl Sinks {
-    /// Creates the output writers in `out` (responses.parquet only with `parquet`).
+    /// Creates the answer files of `run` (responses.parquet only with `parquet`).
     fn create(
-        out: &Path,
+        run: &RunWriter,
         parquet: bool,
         segment_keys: &[String],
         theme_ids: &[String],
         summary: RunSummary,
     ) -> Result<Sinks, PipelineError> {
+        let files = AnswerFiles {
+            parquet,
+            index: true,
+        };
         Ok(Sinks {
-            responses: ResponsesWriter::create(out)?,
-            parquet: if parquet {
-                Some(ParquetWriter::create(out, segment_keys)?)
-            } else {
-                None
-            },
-            index: IndexBuilder::create(&out.join(layout::INDEX_DIR), segment_keys)?,
+            answers: run.answers(segment_keys, files)?,
             stats: RunStats::new(theme_ids),
             summary,
         })
     }
 
     fn write(&mut self, r: &Response) -> Result<(), PipelineError> {
-        self.responses.write(r)?;
-        if let Some(p) = &mut self.parquet {
-            p.write(r)?;
-        }
-        self.index.add(r)?;
+        self.answers.write(r)?;
         self.stats.add(r);
-        let s = &mut self.summary;
-        s.analyzed += 1;
-        *s.languages.entry(r.lang.clone()).or_default() += 1;
-        *s.sentiment
-            .entry(r.sentiment.label.as_str().to_string())
-            .or_default() += 1;
-        for t in &r.themes {
-            *s.themes.entry(t.theme.clone()).or_default() += 1;
-        }
-        s.mixed += r.mixed as u64;
-        s.non_answers += text::content::is_content_free(&r.text) as u64;
-        s.suggestions += r.has_suggestion() as u64;
-        s.sentences += r.sentences.len() as u64;
+        self.summary.add(r);
         Ok(())
     }
 }
@@ -557,38 +523,32 @@ pub fn analyze(
 ) -> Result<RunSummary, PipelineError> {
     let started = Instant::now();
     check_options(opts)?;
-    let txn = RunTxn::begin(&opts.out, opts.force)?;
+    let run = RunWriter::begin(&opts.out, opts.force)?;
     // Each distinct text is embedded once per run (repeated short answers, sentences and
     // clauses equal to their answer), within a bounded map of vectors.
     let dedup = DedupEncoder::new(encoder, crate::encode::dedup::DEFAULT_CAPACITY);
-    let summary = analyze_into(opts, txn.path(), &dedup, progress, started)?;
-    provenance(opts, encoder)?.save(txn.path())?;
-    txn.commit()?;
-    Ok(summary)
+    let sinks = analyze_into(opts, &run, &dedup, progress)?;
+    let provenance = provenance(opts, encoder)?;
+    finish_outputs(sinks, run, &provenance, started)
 }
 
-/// Writes the run into the (new, empty) folder `out`: pass one, then (when themes come later)
-/// building the theme model and pass two, then the finished outputs.
+/// Writes the answers of the run into `run`: pass one, then (when themes come later) building
+/// the theme model and pass two; returns the answer files still to be finished.
 fn analyze_into(
     opts: &AnalyzeOptions,
-    out: &Path,
+    run: &RunWriter,
     encoder: &dyn Encoder,
     progress: &dyn Progress,
-    started: Instant,
-) -> Result<RunSummary, PipelineError> {
+) -> Result<Sinks, PipelineError> {
     let ingest = Ingest::open(&opts.input, &opts.ingest)?;
     let head = load_head(opts, encoder)?;
     let segment_keys: Vec<String> = ingest.segment_columns().to_vec();
     let (pass, parents) = theme_pass(opts, encoder)?;
-    let rejects = RejectsWriter::create(out)?;
-    let store = StoreWriter::create(
-        &out.join(layout::EMBEDDINGS_DIR),
-        encoder.dim(),
-        encoder.name(),
-    )?;
+    let rejects = run.rejects()?;
+    let store = run.store(encoder.dim(), encoder.name())?;
     let summary = initial_summary(opts, &ingest, encoder);
     let new_sinks = |theme_ids: &[String], summary: RunSummary| {
-        Sinks::create(out, opts.parquet, &segment_keys, theme_ids, summary)
+        Sinks::create(run, opts.parquet, &segment_keys, theme_ids, summary)
     };
     let one = PassOne {
         opts,
@@ -613,10 +573,11 @@ fn analyze_into(
         }
         // Otherwise a work file gets answers without themes, and pass two assigns them.
         ThemePass::Discover(later) => {
-            let mut work = WorkFile::create(out)?;
-            let (counts, store_meta) = one.run(|e| work.write(&e.response))?;
-            let work_path = work.finish()?;
-            let store = Store::open(&out.join(layout::EMBEDDINGS_DIR))?;
+            let mut work = run.work_file()?;
+            let (counts, store_meta) = one.run(|e| Ok(work.write(&e.response)?))?;
+            work.finish()?;
+            let store = run.written().store()?;
+            let work_path = run.written().file(layout::WORK_PASS1);
             let model = later.build(encoder, &work_path, &store, progress)?;
             let sinks = new_sinks(model.ids(), counts)?;
             progress.stage("assigning themes", Some(store_meta.answers));
@@ -624,7 +585,7 @@ fn analyze_into(
         }
     };
     progress.stage("indexing", None);
-    finish_outputs(sinks, out, started)
+    Ok(sinks)
 }
 
 /// The sentiment head of `opts`, refused when it was trained on another encoder.
@@ -882,39 +843,8 @@ impl PassOne<'_> {
     }
 }
 
-/// Pass one's answers without themes ([`layout::WORK_PASS1`]), one JSON line each.
-struct WorkFile {
-    path: PathBuf,
-    w: std::io::BufWriter<std::fs::File>,
-}
-
-impl WorkFile {
-    fn create(out: &Path) -> Result<WorkFile, PipelineError> {
-        let path = out.join(layout::WORK_PASS1);
-        let f = std::fs::File::create(&path).map_err(io(&path))?;
-        let w = std::io::BufWriter::new(f);
-        Ok(WorkFile { path, w })
-    }
-
-    fn write(&mut self, r: &Response) -> Result<(), PipelineError> {
-        serde_json::to_writer(&mut self.w, r).map_err(|e| io(&self.path)(e.into()))?;
-        self.w.write_all(b"\n").map_err(io(&self.path))
-    }
-
-    /// Flushes and syncs the file; returns its path.
-    fn finish(self) -> Result<PathBuf, PipelineError> {
-        let path = self.path;
-        self.w
-            .into_inner()
-            .map_err(|e| io(&path)(e.into_error()))?
-            .sync_all()
-            .map_err(io(&path))?;
-        Ok(path)
-    }
-}
-
 /// Pass two: gives pass one's answers in the work file their vectors from `store` and the
-/// themes of `model`, writes them to `sinks` and removes the work file.
+/// themes of `model`, and writes them to `sinks`.
 fn pass_two(
     work_path: &Path,
     store: &Store,
@@ -923,11 +853,8 @@ fn pass_two(
     mut sinks: Sinks,
     progress: &dyn Progress,
 ) -> Result<Sinks, PipelineError> {
-    let f = std::fs::File::open(work_path).map_err(io(work_path))?;
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(io(work_path))?;
-        let response: Response =
-            serde_json::from_str(&line).map_err(|e| io(work_path)(e.into()))?;
+    for (i, response) in Responses::open(work_path.to_path_buf())?.enumerate() {
+        let response = response?;
         let range = store.sentence_range(i);
         let mut e = Encoded {
             answer: store.answer(i).to_vec(),
@@ -942,36 +869,28 @@ fn pass_two(
             progress.advance(i as u64);
         }
     }
-    std::fs::remove_file(work_path).map_err(io(work_path))?;
     Ok(sinks)
 }
 
-/// Finishes the run files: responses, parquet, the search index, stats, the vector index and
-/// `summary.json` (with the time taken since `started`).
+/// Finishes the answer files and the run (stats, the vector index, provenance and
+/// `summary.json` with the time taken since `started`) and puts it in place.
 fn finish_outputs(
-    mut sinks: Sinks,
-    out: &Path,
+    sinks: Sinks,
+    run: RunWriter,
+    provenance: &Provenance,
     started: Instant,
 ) -> Result<RunSummary, PipelineError> {
-    sinks.responses.finish()?;
-    if let Some(p) = sinks.parquet.take() {
-        p.finish()?;
-    }
     let Sinks {
-        index,
+        answers,
         stats,
         mut summary,
-        ..
     } = sinks;
-    index.finish()?;
-    stats.save(&out.join(layout::STATS))?;
-    let store = Store::open(&out.join(layout::EMBEDDINGS_DIR))?;
-    crate::vector::VectorIndex::build(&store, &out.join(layout::VECTORS_DIR), &Default::default())?;
-    summary.seconds = started.elapsed().as_secs_f64();
-    summary.answers_per_second = summary.analyzed as f64 / summary.seconds.max(1e-9);
-    let sp = out.join(layout::SUMMARY);
-    let json = serde_json::to_vec_pretty(&summary).expect("summary serializes");
-    std::fs::write(&sp, json).map_err(io(&sp))?;
+    answers.finish()?;
+    run.finish(&stats, Some(provenance), || {
+        summary.seconds = started.elapsed().as_secs_f64();
+        summary.answers_per_second = summary.analyzed as f64 / summary.seconds.max(1e-9);
+        Some(summary.clone())
+    })?;
     Ok(summary)
 }
 
@@ -982,11 +901,9 @@ fn discover_themes(
     options: &DiscoveryOptions,
     save_codebook: Option<&Path>,
 ) -> Result<ThemeModel, PipelineError> {
-    let f = std::fs::File::open(work_path).map_err(io(work_path))?;
     let mut texts: Vec<(String, String)> = Vec::new(); // (sentence, lang), store order
-    for line in std::io::BufReader::new(f).lines() {
-        let line = line.map_err(io(work_path))?;
-        let r: Response = serde_json::from_str(&line).map_err(|e| io(work_path)(e.into()))?;
+    for r in Responses::open(work_path.to_path_buf())? {
+        let r = r?;
         for s in r.sentences {
             texts.push((s.text, r.lang.clone()));
         }

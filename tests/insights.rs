@@ -15,15 +15,12 @@ use verbatim::analyze::period::Period;
 use verbatim::analyze::stats::RunStats;
 use verbatim::analyze::suggestion::is_suggestion;
 use verbatim::analyze::themes::{nps_tables, theme_table};
-use verbatim::encode::store::StoreWriter;
 use verbatim::encode::{Encoder, TextKind};
-use verbatim::index::IndexBuilder;
-use verbatim::output::{RejectsWriter, ResponsesWriter};
 use verbatim::record::{
     NpsGroup, Reject, Response, SentenceResult, Sentiment, SentimentLabel, ThemeMention,
 };
 use verbatim::run::merge::{merge_runs, merge_runs_with, MergeOptions};
-use verbatim::run::{FileHash, Provenance, ShardSpec};
+use verbatim::run::{AnswerFiles, FileHash, Provenance, RunWriter, ShardSpec};
 
 const NEG: SentimentLabel = SentimentLabel::Negative;
 const NEU: SentimentLabel = SentimentLabel::Neutral;
@@ -304,18 +301,34 @@ fn fake_vector(text: &str, salt: u64) -> Vec<f32> {
     v.iter().map(|x| x / n).collect()
 }
 
-/// Writes a run folder the way `verbatim analyze` lays it out (no model involved).
+/// Writes a run folder through `RunWriter`, as `verbatim analyze` does (no model involved),
+/// with a small summary.
 fn write_run(dir: &Path, theme_ids: &[String], rs: &[Response], rejects: &[Reject]) {
-    std::fs::create_dir_all(dir).unwrap();
-    let mut w = ResponsesWriter::create(dir).unwrap();
-    let mut store = StoreWriter::create(&dir.join("embeddings"), 8, "fake-8").unwrap();
+    let summary = serde_json::json!({"analyzed": rs.len(), "seconds": 1.5, "languages": {"en": 1}});
+    write_run_with(dir, theme_ids, rs, rejects, summary, None);
+}
+
+/// [`write_run`] with the run's `summary` and `provenance`.
+fn write_run_with(
+    dir: &Path,
+    theme_ids: &[String],
+    rs: &[Response],
+    rejects: &[Reject],
+    summary: serde_json::Value,
+    provenance: Option<&Provenance>,
+) {
+    let run = RunWriter::begin(dir, false).unwrap();
+    let files = AnswerFiles {
+        parquet: false,
+        index: true,
+    };
+    let mut w = run.answers(&["Plan".to_string()], files).unwrap();
+    let mut store = run.store(8, "fake-8").unwrap();
     let mut stats = RunStats::new(theme_ids);
-    let mut index = IndexBuilder::create(&dir.join("index"), &["Plan".to_string()]).unwrap();
     for (seq, r) in rs.iter().enumerate() {
         let mut r = r.clone();
         r.seq = seq as u64;
         w.write(&r).unwrap();
-        index.add(&r).unwrap();
         let sv: Vec<Vec<f32>> = r
             .sentences
             .iter()
@@ -325,16 +338,13 @@ fn write_run(dir: &Path, theme_ids: &[String], rs: &[Response], rejects: &[Rejec
         stats.add(&r);
     }
     w.finish().unwrap();
-    index.finish().unwrap();
     store.finish().unwrap();
-    stats.save(&dir.join("stats.json")).unwrap();
-    let mut rw = RejectsWriter::create(dir).unwrap();
+    let mut rw = run.rejects().unwrap();
     for r in rejects {
         rw.write(r).unwrap();
     }
     rw.finish().unwrap();
-    let summary = serde_json::json!({"analyzed": rs.len(), "seconds": 1.5, "languages": {"en": 1}});
-    std::fs::write(dir.join("summary.json"), summary.to_string()).unwrap();
+    run.finish(&stats, provenance, || Some(summary)).unwrap();
 }
 
 fn read_responses(dir: &Path) -> Vec<Response> {
@@ -468,19 +478,12 @@ fn write_shard(dir: &Path, k: u64, fingerprint: &str) -> u64 {
             reason: "empty answer text".into(),
         })
         .collect();
-    write_run(
-        dir,
-        &ids(&["delivery", "support", "price"]),
-        &part,
-        &rejects,
-    );
     let (analyzed, rejected) = (part.len() as u64, rejects.len() as u64);
     let summary = serde_json::json!({
         "input": "export.csv", "rows_read": 38, "analyzed": analyzed, "rejected": rejected,
         "other_shards": 38 - analyzed - rejected, "shard": format!("{k}/3"), "seconds": 1.0,
     });
-    std::fs::write(dir.join("summary.json"), summary.to_string()).unwrap();
-    Provenance {
+    let provenance = Provenance {
         input: Some(FileHash {
             path: "export.csv".into(),
             sha256: "ab".repeat(32),
@@ -492,9 +495,9 @@ fn write_shard(dir: &Path, k: u64, fingerprint: &str) -> u64 {
         codebook: None,
         shards: Vec::new(),
         merged_from: Vec::new(),
-    }
-    .save(dir)
-    .unwrap();
+    };
+    let themes = ids(&["delivery", "support", "price"]);
+    write_run_with(dir, &themes, &part, &rejects, summary, Some(&provenance));
     analyzed + rejected
 }
 
@@ -1453,8 +1456,7 @@ fn followup_lists_route_answers_to_owners_worst_first() {
         ),
     ];
     let run = tmp.path().join("run");
-    write_run(&run, &ids(&["delivery", "billing", "price"]), &rs, &[]);
-    Provenance {
+    let provenance = Provenance {
         input: None,
         shard: None,
         model: "fake-8".into(),
@@ -1462,9 +1464,10 @@ fn followup_lists_route_answers_to_owners_worst_first() {
         codebook: Some(FileHash::of(&cb_path).unwrap()),
         shards: Vec::new(),
         merged_from: Vec::new(),
-    }
-    .save(&run)
-    .unwrap();
+    };
+    let summary = serde_json::json!({"analyzed": rs.len(), "seconds": 1.5, "languages": {"en": 1}});
+    let themes = ids(&["delivery", "billing", "price"]);
+    write_run_with(&run, &themes, &rs, &[], summary, Some(&provenance));
     let owners = owners_of(
         &verbatim::run::RunDir::new(&run)
             .codebook()

@@ -492,7 +492,7 @@ pub fn write_compare_csv(c: &Comparison, path: &Path) -> Result<(), AnalyzeError
         source: std::io::Error::other(e),
     };
     let file = std::fs::File::create(path).map_err(io_err(path))?;
-    let mut w = crate::output::SafeCsv::new(file);
+    let mut w = crate::safe_csv::SafeCsv::new(file);
     let f = |v: f64| format!("{v:.4}");
     let o = |v: Option<f64>| v.map(f).unwrap_or_default();
     w.row([

@@ -9,8 +9,8 @@
 //! detractors, as a 7), then the most negative answer first, then by id.
 
 use crate::classify::codebook::Codebook;
-use crate::output::SafeCsv;
 use crate::record::{NpsGroup, Response, SentimentLabel};
+use crate::safe_csv::SafeCsv;
 use crate::text::normalize::fold;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};

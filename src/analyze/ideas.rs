@@ -556,7 +556,7 @@ pub fn write_ideas_csv(ideas: &[Idea], path: &Path) -> Result<(), AnalyzeError> 
         source: std::io::Error::other(e),
     };
     let file = std::fs::File::create(path).map_err(io_err(path))?;
-    let mut w = crate::output::SafeCsv::new(file);
+    let mut w = crate::safe_csv::SafeCsv::new(file);
     w.row([
         "rank",
         "label",

@@ -281,3 +281,131 @@ impl RunStats {
         Ok(s)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::record::{Sentiment, ThemeMention};
+
+    /// An answer with `score`, `date`, segment `Plan` and theme mentions `(theme, sentiment)`.
+    fn answer(
+        score: Option<u8>,
+        date: Option<&str>,
+        themes: &[(&str, SentimentLabel)],
+    ) -> Response {
+        let sentiment = Sentiment {
+            label: SentimentLabel::Neutral,
+            probs: [0.2, 0.6, 0.2],
+        };
+        Response {
+            seq: 0,
+            row: 1,
+            id: "R1".into(),
+            text: "text".into(),
+            score,
+            nps_group: score.map(crate::record::NpsGroup::of),
+            date: date.map(str::to_string),
+            segments: [("Plan".to_string(), "Pro".to_string())].into(),
+            fields: BTreeMap::new(),
+            lang: "he".into(),
+            lang_confidence: 0.9,
+            sentiment,
+            mixed: false,
+            themes: themes
+                .iter()
+                .map(|&(theme, sentiment)| ThemeMention {
+                    theme: theme.into(),
+                    score: 0.5,
+                    sentence: 0,
+                    sentiment,
+                })
+                .collect(),
+            sentences: Vec::new(),
+        }
+    }
+
+    fn ids() -> Vec<String> {
+        vec!["delivery".into(), "price".into()]
+    }
+
+    use SentimentLabel::{Negative as NEG, Positive as POS};
+
+    #[test]
+    fn add_counts_nps_slices_themes_and_driver_moments() {
+        let mut s = RunStats::new(&ids());
+        // A detractor naming delivery twice (first mention negative) and price; a promoter
+        // praising price; an unscored answer naming a theme outside the codebook.
+        s.add(&answer(
+            Some(3),
+            Some("2025-01-02"),
+            &[("delivery", NEG), ("delivery", POS), ("price", NEG)],
+        ));
+        s.add(&answer(Some(10), None, &[("price", POS)]));
+        s.add(&answer(None, Some(""), &[("support", NEG)]));
+        assert_eq!(
+            (
+                s.overall.detractors,
+                s.overall.promoters,
+                s.overall.unscored
+            ),
+            (1, 1, 1)
+        );
+        assert_eq!((s.score_sum, s.overall.answers()), (13, 3));
+        assert_eq!(s.segments["Plan=Pro"].answers(), 3);
+        assert_eq!(s.languages["he"].answers(), 3);
+        // Only a real date makes a day.
+        assert_eq!(s.days.keys().collect::<Vec<_>>(), ["2025-01-02"]);
+        let delivery = &s.themes[0];
+        assert_eq!((delivery.mentions, delivery.score_sum), (1, 3));
+        assert_eq!(
+            delivery.sentiment,
+            [1, 0, 0],
+            "first mention's sentiment, once"
+        );
+        assert_eq!(s.themes[1].mentions, 2);
+        assert_eq!(s.themes[1].sentiment, [1, 0, 1]);
+        assert_eq!(s.unknown_theme_mentions, 1);
+        // Drivers: scored answers only; features delivery:negative = 0, price:negative = 3,
+        // price:positive = 5.
+        let d = &s.drivers;
+        assert_eq!((d.n, d.sum_y, d.yty), (2, 13, 9 + 100));
+        assert_eq!((d.xtx_at(0, 0), d.xtx_at(0, 3), d.xtx_at(3, 3)), (1, 1, 1));
+        assert_eq!((d.xtx_at(5, 5), d.xtx_at(0, 5)), (1, 0));
+        assert_eq!((d.xty[0], d.xty[3], d.xty[5]), (3, 3, 10));
+    }
+
+    #[test]
+    fn merge_of_two_halves_equals_one_pass_and_refuses_other_themes() {
+        let answers = [
+            answer(Some(3), Some("2025-01-02"), &[("delivery", NEG)]),
+            answer(Some(9), Some("2025-01-03"), &[("price", POS)]),
+            answer(Some(7), None, &[("delivery", POS), ("price", NEG)]),
+            answer(None, Some("2025-01-03"), &[]),
+        ];
+        let mut whole = RunStats::new(&ids());
+        answers.iter().for_each(|r| whole.add(r));
+        let (mut a, mut b) = (RunStats::new(&ids()), RunStats::new(&ids()));
+        answers[..2].iter().for_each(|r| a.add(r));
+        answers[2..].iter().for_each(|r| b.add(r));
+        a.merge(&b).unwrap();
+        assert_eq!(a, whole);
+        let err = a
+            .merge(&RunStats::new(&["billing".to_string()]))
+            .unwrap_err();
+        assert!(err.to_string().contains("different themes"), "{err}");
+    }
+
+    #[test]
+    fn save_and_load_round_trip_and_load_refuses_mismatched_sizes() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("stats.json");
+        let mut s = RunStats::new(&ids());
+        s.add(&answer(Some(8), Some("2025-02-01"), &[("price", NEG)]));
+        s.save(&path).unwrap();
+        assert_eq!(RunStats::load(&path).unwrap(), s);
+        s.drivers.xty.pop();
+        s.save(&path).unwrap();
+        let err = RunStats::load(&path).unwrap_err().to_string();
+        assert!(err.contains("matrix sizes disagree"), "{err}");
+    }
+}

@@ -5,7 +5,7 @@ use crate::analyze::themes::{NpsRow, NpsTables, ThemeRow};
 
 /// Through the project's one CSV writer, which neutralizes formula-like cells.
 fn to_csv(header: &[&str], rows: Vec<Vec<String>>) -> String {
-    crate::output::safe_csv::to_string(header, &rows)
+    crate::safe_csv::to_string(header, &rows)
 }
 
 fn opt(v: Option<f64>, digits: usize) -> String {

@@ -51,13 +51,7 @@ impl RunDir {
     /// The analyzed answers of `responses.jsonl`, in order, each checked to carry its line's
     /// `seq`.
     pub fn responses(&self) -> Result<Responses, RunError> {
-        let path = self.file(layout::RESPONSES);
-        let f = std::fs::File::open(&path).map_err(io_err(&path))?;
-        Ok(Responses {
-            path,
-            lines: BufReader::new(f).lines(),
-            line: 0,
-        })
+        Responses::open(self.file(layout::RESPONSES))
     }
 
     /// The mergeable statistics of `stats.json`.
@@ -145,6 +139,17 @@ pub struct Responses {
 }
 
 impl Responses {
+    /// The answers of `path`, a file in the format of `responses.jsonl` (it, or the pass-one
+    /// work file [`layout::WORK_PASS1`]).
+    pub fn open(path: PathBuf) -> Result<Responses, RunError> {
+        let f = std::fs::File::open(&path).map_err(io_err(&path))?;
+        Ok(Responses {
+            path,
+            lines: BufReader::new(f).lines(),
+            line: 0,
+        })
+    }
+
     /// The file read.
     pub fn path(&self) -> &Path {
         &self.path

@@ -1,19 +1,19 @@
 //! Every file name of a run folder, in one place (as tantivy's `META_FILEPATH`), and the test
 //! of whether a folder is a verbatim run.
 //!
-//! Commands join these names onto a run folder; nothing else spells them. The files that a
-//! lower module writes on its own (the answers and rejects of [`crate::output`], tantivy's
-//! metadata in [`crate::index`]) are spelled there, where the writer needs them without
-//! depending on the run as a whole, and listed here by name.
+//! [`super::RunWriter`] and [`super::RunDir`] join these names onto a run folder; nothing else
+//! spells them. The files that a lower module writes inside its own folder (tantivy's metadata
+//! in [`crate::index`], the embedding store's in [`crate::encode::store`]) are spelled there and
+//! listed here by name.
 
 use std::path::Path;
 
 /// Analyzed answers, one JSON object per line, in `seq` order.
-pub const RESPONSES: &str = crate::output::RESPONSES_FILE;
+pub const RESPONSES: &str = "responses.jsonl";
 /// The same answers, flat, with `--format parquet`.
-pub const PARQUET: &str = crate::output::PARQUET_FILE;
+pub const PARQUET: &str = "responses.parquet";
 /// `row,column,reason` of every row not analyzed.
-pub const REJECTS: &str = crate::output::REJECTS_FILE;
+pub const REJECTS: &str = "rejects.csv";
 /// Headline numbers of the run.
 pub const SUMMARY: &str = "summary.json";
 /// Mergeable integer statistics.

@@ -15,11 +15,10 @@
 //!   refused with a message naming the runs. The merged run is written like an analyze run:
 //!   into a temporary sibling renamed into place at the end.
 
-use super::{layout, Provenance, Responses, RunDir, RunError, RunTxn, ShardSpec};
+use super::{layout, AnswerFiles, Provenance, Responses, RunDir, RunError, RunWriter, ShardSpec};
 use crate::analyze::stats::RunStats;
 use crate::analyze::{io_err, AnalyzeError};
 use crate::encode::store::{Store, StoreWriter};
-use crate::output::{RejectsWriter, ResponsesWriter};
 use crate::record::{Reject, Response};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -37,7 +36,7 @@ pub enum MergeError {
     Store(#[from] crate::encode::store::StoreError),
     /// Writing run files.
     #[error(transparent)]
-    Output(#[from] crate::output::OutputError),
+    Output(#[from] super::OutputError),
     /// The vector index of a run.
     #[error(transparent)]
     Vector(#[from] crate::vector::VectorError),
@@ -190,13 +189,9 @@ pub fn merge_runs_with(
         .map(|r| Provenance::load(r))
         .collect::<Result<_, _>>()?;
     let (provenance, missing) = check_provenance(inputs, &provenances, opts.allow_partial)?;
-    let txn = RunTxn::begin(out, opts.force)?;
-    let mut summary = write_merge(inputs, &provenances, txn.path())?;
+    let run = RunWriter::begin(out, opts.force)?;
+    let mut summary = write_merge(inputs, &provenances, run, provenance.as_ref())?;
     summary.missing = missing;
-    if let Some(p) = provenance {
-        p.save(txn.path())?;
-    }
-    txn.commit()?;
     Ok(summary)
 }
 
@@ -404,11 +399,12 @@ fn open_stores(inputs: &[PathBuf]) -> Result<Vec<Store>, MergeError> {
     Ok(stores)
 }
 
-/// Writes the merged run into `out` (a new, empty folder).
+/// Writes the merged run through `run` with the merged `provenance`, and puts it in place.
 fn write_merge(
     inputs: &[PathBuf],
     provenances: &[Option<Provenance>],
-    out: &Path,
+    run: RunWriter,
+    provenance: Option<&Provenance>,
 ) -> Result<MergeSummary, MergeError> {
     // Statistics first: a theme mismatch stops the merge before any file is written.
     let mut stats: Option<RunStats> = None;
@@ -421,7 +417,7 @@ fn write_merge(
     }
     let stats = stats.expect("at least one input");
     let stores = open_stores(inputs)?;
-    let m = merge_answers(inputs, &stores, out)?;
+    let m = merge_answers(inputs, &stores, &run)?;
     if m.answers != stats.overall.answers() {
         return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
             "the responses.jsonl files hold {} answers but the stats.json files count {}; a run folder is incomplete",
@@ -429,17 +425,9 @@ fn write_merge(
             stats.overall.answers()
         ))));
     }
-    stats.save(&out.join(layout::STATS))?;
-    let rejects = merge_rejects(inputs, out)?;
-    merge_summaries(inputs, provenances, m.answers, out)?;
-    if !stores.is_empty() {
-        let store = Store::open(&out.join(layout::EMBEDDINGS_DIR))?;
-        crate::vector::VectorIndex::build(
-            &store,
-            &out.join(layout::VECTORS_DIR),
-            &Default::default(),
-        )?;
-    }
+    let rejects = merge_rejects(inputs, &run)?;
+    let summary = merge_summaries(inputs, provenances, m.answers)?;
+    run.finish(&stats, provenance, || summary)?;
     Ok(MergeSummary {
         runs: inputs.len(),
         answers: m.answers,
@@ -453,22 +441,25 @@ fn write_merge(
 
 /// The k-way merge by source row of the runs' answers (with their vectors and index entries);
 /// refuses an id found in two runs.
-fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Merged, MergeError> {
+fn merge_answers(
+    inputs: &[PathBuf],
+    stores: &[Store],
+    run: &RunWriter,
+) -> Result<Merged, MergeError> {
     let mut writer = match stores.first() {
-        Some(s) => Some(StoreWriter::create(
-            &out.join(layout::EMBEDDINGS_DIR),
-            s.dim(),
-            &s.meta().model,
-        )?),
+        Some(s) => Some(run.store(s.dim(), &s.meta().model)?),
         None => None,
     };
     let mut sources: Vec<Source> = inputs
         .iter()
         .map(|r| Source::open(r))
         .collect::<Result<_, _>>()?;
-    let mut responses = ResponsesWriter::create(out)?;
-    let mut index = index_builder(inputs, &sources, out)?;
-    let index_all = index.is_some();
+    let index_all = inputs.iter().all(|r| r.join(layout::INDEX_DIR).is_dir());
+    let files = AnswerFiles {
+        parquet: false,
+        index: index_all,
+    };
+    let mut answers = run.answers(&segment_keys(&sources), files)?;
     let mut owner: HashMap<String, usize> = HashMap::new();
     let (mut seq, mut sentence_vectors) = (0u64, 0u64);
     loop {
@@ -497,16 +488,10 @@ fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Mer
         }
         r.seq = seq;
         seq += 1;
-        responses.write(&r)?;
-        if let Some(ix) = &mut index {
-            ix.add(&r)?;
-        }
+        answers.write(&r)?;
         sources[k].advance()?;
     }
-    let answers = responses.finish()?;
-    if let Some(ix) = index {
-        ix.finish()?;
-    }
+    let answers = answers.finish()?;
     if let Some(w) = writer {
         w.finish()?;
     }
@@ -517,24 +502,15 @@ fn merge_answers(inputs: &[PathBuf], stores: &[Store], out: &Path) -> Result<Mer
     })
 }
 
-/// The merged search index's builder when every run has an index.
-fn index_builder(
-    inputs: &[PathBuf],
-    sources: &[Source],
-    out: &Path,
-) -> Result<Option<crate::index::IndexBuilder>, MergeError> {
-    if !inputs.iter().all(|r| r.join(layout::INDEX_DIR).is_dir()) {
-        return Ok(None);
-    }
-    // Segment columns: the union over the runs' first answers (shards share columns).
+/// The segment columns of the merged run: the union over the runs' first answers (shards
+/// share columns).
+fn segment_keys(sources: &[Source]) -> Vec<String> {
     let keys: BTreeSet<String> = sources
         .iter()
         .filter_map(|s| s.next.as_ref())
         .flat_map(|(_, r)| r.segments.keys().cloned())
         .collect();
-    let keys: Vec<String> = keys.into_iter().collect();
-    let b = crate::index::IndexBuilder::create(&out.join(layout::INDEX_DIR), &keys)?;
-    Ok(Some(b))
+    keys.into_iter().collect()
 }
 
 /// Copies answer `line`'s vectors from `store` to `w`; returns its sentence count.
@@ -561,13 +537,13 @@ fn copy_vectors(
 }
 
 /// Writes all runs' rejects, by row; returns their count.
-fn merge_rejects(inputs: &[PathBuf], out: &Path) -> Result<u64, MergeError> {
+fn merge_rejects(inputs: &[PathBuf], out: &RunWriter) -> Result<u64, MergeError> {
     let mut rejects = Vec::new();
     for run in inputs {
         read_rejects(run, &mut rejects)?;
     }
     rejects.sort_by_key(|r| r.row);
-    let mut rw = RejectsWriter::create(out)?;
+    let mut rw = out.rejects()?;
     for r in &rejects {
         rw.write(r)?;
     }
@@ -597,13 +573,13 @@ fn rows_read(summaries: &[(Value, Option<Provenance>)]) -> Option<u64> {
     Some(total + per_export.values().sum::<u64>())
 }
 
-/// Writes the merged `summary.json`: counts summed, maps merged, rows read counted once.
+/// The merged `summary.json` (none when no run has one): counts summed, maps merged, rows
+/// read counted once.
 fn merge_summaries(
     inputs: &[PathBuf],
     provenances: &[Option<Provenance>],
     answers: u64,
-    out: &Path,
-) -> Result<(), MergeError> {
+) -> Result<Option<Value>, MergeError> {
     let mut summary = Value::Null;
     let mut each = Vec::new();
     for (run, prov) in inputs.iter().zip(provenances) {
@@ -618,7 +594,7 @@ fn merge_summaries(
         }
     }
     let Value::Object(m) = &mut summary else {
-        return Ok(());
+        return Ok(None);
     };
     let secs = m.get("seconds").and_then(Value::as_f64).unwrap_or(0.0);
     if secs > 0.0 {
@@ -648,11 +624,5 @@ fn merge_summaries(
                 .collect::<Vec<_>>(),
         ),
     );
-    let p = out.join(layout::SUMMARY);
-    let json = serde_json::to_vec_pretty(&summary).map_err(|e| AnalyzeError::Corrupt {
-        path: p.clone(),
-        why: e.to_string(),
-    })?;
-    std::fs::write(&p, json).map_err(io_err(&p))?;
-    Ok(())
+    Ok(Some(summary))
 }

@@ -1,7 +1,8 @@
 //! The run folder as a whole: its file names ([`layout`]), reading it ([`RunDir`], with
-//! [`RunSummary`]), merging shard runs ([`merge`]), writing it as a transaction that
-//! replaces an earlier run only when complete ([`RunTxn`]), what it was made from
-//! ([`Provenance`]) and the shard a job engine assigns ([`shard`]).
+//! [`RunSummary`]), writing it ([`RunWriter`] and the file writers it hands out) as a
+//! transaction that replaces an earlier run only when complete ([`RunTxn`]), merging shard
+//! runs ([`merge`]), what it was made from ([`Provenance`]) and the shard a job engine assigns
+//! ([`shard`]).
 
 mod dir;
 pub mod followup;
@@ -12,10 +13,14 @@ pub mod shard;
 mod summary;
 mod theme_origin;
 mod txn;
+mod write;
+mod writer;
 
 pub use dir::{Responses, RunDir};
 pub use summary::RunSummary;
 pub use theme_origin::ThemeOrigin;
+pub use write::{OutputError, RejectsWriter, ResponsesWriter};
+pub use writer::{AnswerFiles, AnswerWriter, RunWriter};
 
 pub use provenance::{sha256_file, sha256_hex, FileHash, Provenance, ShardSpec};
 pub use txn::RunTxn;

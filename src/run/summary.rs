@@ -1,5 +1,6 @@
 //! [`RunSummary`]: the headline numbers of a run, `summary.json`.
 
+use crate::record::Response;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -58,4 +59,50 @@ pub struct RunSummary {
     pub seconds: f64,
     /// Answers per second over the whole run.
     pub answers_per_second: f64,
+}
+
+impl RunSummary {
+    /// Counts one analyzed answer: `analyzed`, its language, sentiment and themes, and whether
+    /// it is mixed, content-free, has a suggestion, and its sentences.
+    pub fn add(&mut self, r: &Response) {
+        self.analyzed += 1;
+        *self.languages.entry(r.lang.clone()).or_default() += 1;
+        *self
+            .sentiment
+            .entry(r.sentiment.label.as_str().to_string())
+            .or_default() += 1;
+        for t in &r.themes {
+            *self.themes.entry(t.theme.clone()).or_default() += 1;
+        }
+        self.mixed += r.mixed as u64;
+        self.non_answers += crate::text::content::is_content_free(&r.text) as u64;
+        self.suggestions += r.has_suggestion() as u64;
+        self.sentences += r.sentences.len() as u64;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::run::write::tests::response;
+
+    #[test]
+    fn add_counts_answers_languages_sentiment_themes_and_sentences() {
+        let mut s = RunSummary::default();
+        (0..4).for_each(|seq| s.add(&response(seq)));
+        // A content-free answer counts as analyzed and as a non-answer.
+        let mut dots = response(4);
+        dots.text = "...".into();
+        (dots.themes, dots.sentences, dots.mixed) = (Vec::new(), Vec::new(), false);
+        s.add(&dots);
+        assert_eq!((s.analyzed, s.non_answers, s.sentences), (5, 1, 8));
+        assert_eq!(s.languages, [("he".to_string(), 5)].into());
+        assert_eq!(s.sentiment, [("negative".to_string(), 5)].into());
+        let themes = [("speed".to_string(), 4), ("support".to_string(), 4)];
+        assert_eq!(s.themes, themes.into());
+        // Answer 0 is the one mixed answer of 0..4; each of them has a suggestion sentence.
+        assert_eq!((s.mixed, s.suggestions), (1, 4));
+        // Row counts are the ingest's, not the answers'.
+        assert_eq!((s.rows_read, s.rejected), (0, 0));
+    }
 }

@@ -141,7 +141,7 @@ impl Drop for RunTxn {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     fn fake_run(dir: &Path, marker: &str) {
@@ -150,7 +150,8 @@ mod tests {
         std::fs::write(dir.join(layout::STATS), "{}").unwrap();
     }
 
-    fn names(dir: &Path) -> Vec<String> {
+    /// The names in `dir`, sorted.
+    pub(crate) fn names(dir: &Path) -> Vec<String> {
         let mut v: Vec<String> = std::fs::read_dir(dir)
             .unwrap()
             .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())

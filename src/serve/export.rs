@@ -1,9 +1,9 @@
 //! CSV export of a result set, through the project's one CSV writer
 //! ([`SafeCsv`]: a cell a spreadsheet would run as a formula gets a leading apostrophe).
 
-use crate::output::SafeCsv;
 use crate::retrieve::columns::Columns;
 use crate::retrieve::Results;
+use crate::safe_csv::SafeCsv;
 
 /// Writes the hits as CSV: one row per answer, segment columns of the run at the end.
 pub fn to_csv(r: &Results, cols: &Columns) -> Result<Vec<u8>, csv::Error> {

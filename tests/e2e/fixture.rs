@@ -1,17 +1,16 @@
-//! Builds small run folders from hand-written answers for the retrieval and server tests:
-//! responses.jsonl, the tantivy index, the embedding store (real encoder) and the vector index,
-//! the same files `verbatim analyze` writes.
+//! Builds small run folders from hand-written answers for the retrieval and server tests,
+//! through `RunWriter` like `verbatim analyze`: responses.jsonl, the tantivy index, the
+//! embedding store (real encoder), the vector index, stats and summary.
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::path::Path;
-use verbatim::encode::store::{Store, StoreWriter};
+use verbatim::analyze::stats::RunStats;
 use verbatim::encode::{Encoder, TextKind};
-use verbatim::index::IndexBuilder;
 use verbatim::record::{
     NpsGroup, Response, SentenceResult, Sentiment, SentimentLabel, ThemeMention,
 };
-use verbatim::vector::{BuildOptions, VectorIndex};
+use verbatim::run::{AnswerFiles, RunSummary, RunWriter};
 
 /// One hand-written answer.
 pub struct Answer<'a> {
@@ -92,32 +91,47 @@ pub fn response(seq: u64, a: &Answer) -> Response {
     }
 }
 
-/// Writes a run folder for `responses` into `dir`, embedding with `encoder`.
+/// Writes a run folder for `responses` into `dir` through `RunWriter`, embedding with
+/// `encoder`: the answer files, an empty rejects list, the embedding store, statistics over the
+/// answers' themes (in order of first mention) and a summary; `finish` builds the vector index.
 pub fn build_run(dir: &Path, responses: &[Response], encoder: &dyn Encoder) {
-    std::fs::create_dir_all(dir).unwrap();
-    let mut jsonl = String::new();
-    for r in responses {
-        jsonl.push_str(&serde_json::to_string(r).unwrap());
-        jsonl.push('\n');
-    }
-    std::fs::write(dir.join("responses.jsonl"), jsonl).unwrap();
-
+    let run = RunWriter::begin(dir, true).unwrap();
     let mut keys: Vec<String> = responses
         .iter()
         .flat_map(|r| r.segments.keys().cloned())
         .collect();
     keys.sort();
     keys.dedup();
-    let mut index = IndexBuilder::create(&dir.join("index"), &keys).unwrap();
-    for r in responses {
-        index.add(r).unwrap();
+    let files = AnswerFiles {
+        parquet: false,
+        index: true,
+    };
+    let mut answers = run.answers(&keys, files).unwrap();
+    let mut theme_ids: Vec<String> = Vec::new();
+    for t in responses.iter().flat_map(|r| &r.themes) {
+        if !theme_ids.contains(&t.theme) {
+            theme_ids.push(t.theme.clone());
+        }
     }
-    index.finish().unwrap();
+    let mut stats = RunStats::new(&theme_ids);
+    let mut summary = RunSummary::default();
+    for r in responses {
+        answers.write(r).unwrap();
+        stats.add(r);
+        summary.add(r);
+    }
+    answers.finish().unwrap();
+    summary.rows_read = summary.analyzed;
+    run.rejects().unwrap().finish().unwrap();
+    embed_into(&run, responses, encoder);
+    run.finish(&stats, None, || Some(summary)).unwrap();
+}
 
+/// Writes the answer and sentence vectors of `responses` to the run's embedding store.
+fn embed_into(run: &RunWriter, responses: &[Response], encoder: &dyn Encoder) {
     let texts: Vec<&str> = responses.iter().map(|r| r.text.as_str()).collect();
     let answers = encoder.embed(&texts, TextKind::Passage).unwrap();
-    let mut store =
-        StoreWriter::create(&dir.join("embeddings"), encoder.dim(), encoder.name()).unwrap();
+    let mut store = run.store(encoder.dim(), encoder.name()).unwrap();
     for (r, v) in responses.iter().zip(&answers) {
         let sents: Vec<&str> = r.sentences.iter().map(|s| s.text.as_str()).collect();
         let sv = if sents.len() > 1 {
@@ -128,6 +142,4 @@ pub fn build_run(dir: &Path, responses: &[Response], encoder: &dyn Encoder) {
         store.push(v, &sv).unwrap();
     }
     store.finish().unwrap();
-    let store = Store::open(&dir.join("embeddings")).unwrap();
-    VectorIndex::build(&store, &dir.join("vectors"), &BuildOptions::default()).unwrap();
 }

@@ -5,11 +5,14 @@ use super::*;
 use crate::record::{
     NpsGroup, Reject, Response, SentenceResult, Sentiment, SentimentLabel, ThemeMention,
 };
-use parquet::file::reader::{FileReader, SerializedFileReader};
-use parquet::record::{Field, RowAccessor};
+use crate::run::layout::{PARQUET, REJECTS, RESPONSES};
+use ::parquet::file::reader::{FileReader, SerializedFileReader};
+use ::parquet::record::{Field, RowAccessor};
 use std::collections::BTreeMap;
 
-fn response(seq: u64) -> Response {
+/// Answer `seq` with two sentences (one a suggestion), two themes, segments and a score,
+/// date and mixed flag that vary with `seq`.
+pub(crate) fn response(seq: u64) -> Response {
     let mut segments = BTreeMap::new();
     if seq.is_multiple_of(2) {
         segments.insert("plan".to_string(), format!("plan-{seq}"));
@@ -73,10 +76,10 @@ fn rejects_csv_has_header_even_when_empty() {
     let dir = tempfile::tempdir().unwrap();
     let writer = RejectsWriter::create(dir.path()).unwrap();
     // The header is on disk before finish.
-    let early = std::fs::read_to_string(dir.path().join(REJECTS_FILE)).unwrap();
+    let early = std::fs::read_to_string(dir.path().join(REJECTS)).unwrap();
     assert_eq!(early, "row,column,reason\n");
     assert_eq!(writer.finish().unwrap(), 0);
-    let text = std::fs::read_to_string(dir.path().join(REJECTS_FILE)).unwrap();
+    let text = std::fs::read_to_string(dir.path().join(REJECTS)).unwrap();
     assert_eq!(text, "row,column,reason\n");
 }
 
@@ -99,7 +102,7 @@ fn rejects_csv_quotes_reasons() {
         })
         .unwrap();
     assert_eq!(writer.finish().unwrap(), 2);
-    let mut reader = csv::Reader::from_path(dir.path().join(REJECTS_FILE)).unwrap();
+    let mut reader = csv::Reader::from_path(dir.path().join(REJECTS)).unwrap();
     let rows: Vec<Vec<String>> = reader
         .records()
         .map(|r| r.unwrap().iter().map(str::to_string).collect())
@@ -139,7 +142,7 @@ fn responses_jsonl_round_trips_and_keeps_seq_order() {
         }
     ));
     assert_eq!(writer.finish().unwrap(), 3);
-    let text = std::fs::read_to_string(dir.path().join(RESPONSES_FILE)).unwrap();
+    let text = std::fs::read_to_string(dir.path().join(RESPONSES)).unwrap();
     let read: Vec<Response> = text
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
@@ -152,7 +155,6 @@ fn write_ten_rows(dir: &std::path::Path) {
     let segments = vec!["plan".to_string(), "region".to_string()];
     // Small row groups so the file holds several, the last one partial.
     let mut writer = ParquetWriter::create_with_group_size(dir, &segments, 4).unwrap();
-    assert_eq!(writer.column_names().len(), 17);
     for seq in 0..10 {
         writer.write(&response(seq)).unwrap();
     }
@@ -171,32 +173,13 @@ fn assert_parquet_layout(reader: &SerializedFileReader<std::fs::File>) {
         .iter()
         .map(|c| c.name().to_string())
         .collect();
-    assert_eq!(
-        names,
-        [
-            "seq",
-            "row",
-            "id",
-            "text",
-            "score",
-            "nps_group",
-            "date",
-            "lang",
-            "sentiment",
-            "p_negative",
-            "p_neutral",
-            "p_positive",
-            "mixed",
-            "themes",
-            "n_sentences",
-            "plan",
-            "region"
-        ]
-    );
+    // The fixed columns in file order (each is read back by position below), then segments.
+    assert_eq!(names[..15], super::parquet::FIXED_COLUMNS);
+    assert_eq!(names[15..], ["plan", "region"]);
 }
 
 /// Checks one read-back row against the response it was written from.
-fn assert_row_matches(row: &parquet::record::Row, seq: u64) {
+fn assert_row_matches(row: &::parquet::record::Row, seq: u64) {
     let expected = response(seq);
     assert_eq!(row.get_long(0).unwrap(), seq as i64);
     assert_eq!(row.get_long(1).unwrap(), seq as i64 + 1);
@@ -241,7 +224,7 @@ fn assert_row_matches(row: &parquet::record::Row, seq: u64) {
 fn parquet_reads_back_with_parquet_reader() {
     let dir = tempfile::tempdir().unwrap();
     write_ten_rows(dir.path());
-    let file = std::fs::File::open(dir.path().join(PARQUET_FILE)).unwrap();
+    let file = std::fs::File::open(dir.path().join(PARQUET)).unwrap();
     let reader = SerializedFileReader::new(file).unwrap();
     assert_parquet_layout(&reader);
     let rows: Vec<_> = reader

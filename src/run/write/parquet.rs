@@ -2,8 +2,9 @@
 //! and dataframes, written with parquet's low-level column writers in row groups so that
 //! memory stays bounded by one group.
 
-use super::OutputError;
+use super::{create, OutputError};
 use crate::record::Response;
+use crate::run::layout;
 use chrono::NaiveDate;
 use parquet::basic::{Compression, LogicalType, Repetition, Type as PhysicalType};
 use parquet::data_type::{
@@ -16,14 +17,11 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-/// File name of the Parquet table inside a run folder.
-pub const PARQUET_FILE: &str = "responses.parquet";
-
 /// Rows buffered before a row group is written.
 pub const ROWS_PER_GROUP: usize = 32 * 1024;
 
 /// Names of the fixed columns, in file order; segment columns follow.
-const FIXED_COLUMNS: [&str; 15] = [
+pub(super) const FIXED_COLUMNS: [&str; 15] = [
     "seq",
     "row",
     "id",
@@ -149,16 +147,12 @@ impl ParquetWriter {
         segments: &[String],
         rows_per_group: usize,
     ) -> Result<ParquetWriter, OutputError> {
-        let path = dir.join(PARQUET_FILE);
+        let (path, file) = create(dir, layout::PARQUET)?;
         let parquet_err = |source| OutputError::Parquet {
             path: path.clone(),
             source,
         };
         let schema = schema(segments).map_err(parquet_err)?;
-        let file = File::create(&path).map_err(|source| OutputError::Create {
-            path: path.clone(),
-            source,
-        })?;
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_created_by(format!("verbatim {}", env!("CARGO_PKG_VERSION")))
@@ -177,17 +171,6 @@ impl ParquetWriter {
             rows_per_group: rows_per_group.max(1),
             count: 0,
         })
-    }
-
-    /// Path of the file being written.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
-    /// The column names of the file, in order (segment columns keep their names unless they
-    /// clash with a fixed column, then they get a `segment_` prefix).
-    pub fn column_names(&self) -> Vec<String> {
-        column_names(&self.segments)
     }
 
     /// Adds one response (written when its row group fills or at [`ParquetWriter::finish`]).
@@ -294,7 +277,8 @@ fn column<T: DataType>(
     writer.close()
 }
 
-/// File column names: the fixed ones, then the segments.
+/// File column names: the fixed ones, then the segments (which keep their names unless they
+/// clash with a fixed column, then they get a `segment_` prefix).
 fn column_names(segments: &[String]) -> Vec<String> {
     let mut names: Vec<String> = FIXED_COLUMNS.iter().map(|s| s.to_string()).collect();
     for segment in segments {

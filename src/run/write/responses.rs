@@ -1,14 +1,11 @@
 //! `responses.jsonl`: one serde_json [`Response`] per line, in `seq` order.
 
-use super::error::write_err;
-use super::OutputError;
+use super::{create, write_err, OutputError};
 use crate::record::Response;
+use crate::run::layout;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-
-/// File name of the analyzed answers inside a run folder.
-pub const RESPONSES_FILE: &str = "responses.jsonl";
 
 /// Writes `RUN_DIR/responses.jsonl`, buffered.
 pub struct ResponsesWriter {
@@ -20,11 +17,12 @@ pub struct ResponsesWriter {
 impl ResponsesWriter {
     /// Creates `dir/responses.jsonl` (replacing an old one).
     pub fn create(dir: &Path) -> Result<ResponsesWriter, OutputError> {
-        let path = dir.join(RESPONSES_FILE);
-        let file = File::create(&path).map_err(|source| OutputError::Create {
-            path: path.clone(),
-            source,
-        })?;
+        Self::create_named(dir, layout::RESPONSES)
+    }
+
+    /// Creates `dir/name` (a [`layout`] file of answers in this format).
+    pub fn create_named(dir: &Path, name: &str) -> Result<ResponsesWriter, OutputError> {
+        let (path, file) = create(dir, name)?;
         Ok(ResponsesWriter {
             path,
             writer: BufWriter::with_capacity(256 * 1024, file),
@@ -51,11 +49,6 @@ impl ResponsesWriter {
             .map_err(write_err(&self.path))?;
         self.count += 1;
         Ok(())
-    }
-
-    /// Path of the file being written.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Flushes the file; returns the number of responses written.

@@ -1,13 +1,11 @@
 //! `rejects.csv`: one line per rejected input row (`row,column,reason`).
 
-use super::error::write_err;
-use super::{OutputError, SafeCsv};
+use super::{create, write_err, OutputError};
 use crate::record::Reject;
+use crate::run::layout;
+use crate::safe_csv::SafeCsv;
 use std::fs::File;
-use std::path::{Path, PathBuf};
-
-/// File name of the rejects list inside a run folder.
-pub const REJECTS_FILE: &str = "rejects.csv";
+use std::path::PathBuf;
 
 /// Writes `RUN_DIR/rejects.csv`. The file and its header exist from `create` on, so an empty
 /// rejects list is a file with only the header.
@@ -19,12 +17,8 @@ pub struct RejectsWriter {
 
 impl RejectsWriter {
     /// Creates `dir/rejects.csv` (replacing an old one) and writes the header.
-    pub fn create(dir: &Path) -> Result<RejectsWriter, OutputError> {
-        let path = dir.join(REJECTS_FILE);
-        let file = File::create(&path).map_err(|source| OutputError::Create {
-            path: path.clone(),
-            source,
-        })?;
+    pub fn create(dir: &std::path::Path) -> Result<RejectsWriter, OutputError> {
+        let (path, file) = create(dir, layout::REJECTS)?;
         let mut writer = RejectsWriter {
             writer: SafeCsv::new(file),
             path,
@@ -49,11 +43,6 @@ impl RejectsWriter {
         self.record([&row, reject.column.as_deref().unwrap_or(""), &reject.reason])?;
         self.count += 1;
         Ok(())
-    }
-
-    /// Path of the file being written.
-    pub fn path(&self) -> &Path {
-        &self.path
     }
 
     /// Flushes the file; returns the number of rejects written.

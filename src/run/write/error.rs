@@ -1,4 +1,4 @@
-//! The error type of the output writers.
+//! The error type of the run-file writers.
 
 use std::path::{Path, PathBuf};
 
@@ -13,6 +13,9 @@ pub enum OutputError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The embedding store.
+    #[error(transparent)]
+    Store(#[from] crate::encode::store::StoreError),
     /// Writing or flushing failed.
     #[error("cannot write {path}: {source}; check free disk space and permissions")]
     Write {
@@ -21,6 +24,9 @@ pub enum OutputError {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The keyword index.
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
     /// A CSV record could not be written.
     #[error("cannot write {path}: {source}; check free disk space and permissions")]
     Csv {
@@ -29,6 +35,9 @@ pub enum OutputError {
         /// The CSV error.
         source: csv::Error,
     },
+    /// The vector index.
+    #[error(transparent)]
+    Vector(#[from] crate::vector::VectorError),
     /// A value could not be serialized as JSON.
     #[error("cannot write {path}: {source}")]
     Json {
@@ -37,6 +46,9 @@ pub enum OutputError {
         /// The serializer error.
         source: serde_json::Error,
     },
+    /// The statistics (`stats.json`).
+    #[error(transparent)]
+    Stats(#[from] crate::analyze::AnalyzeError),
     /// The Parquet encoder failed.
     #[error("cannot write {path}: {source}")]
     Parquet {
@@ -45,6 +57,9 @@ pub enum OutputError {
         /// The Parquet error.
         source: parquet::errors::ParquetError,
     },
+    /// The run folder as a whole (provenance, putting the run in place).
+    #[error(transparent)]
+    Run(#[from] crate::run::RunError),
     /// Responses must arrive in `seq` order (0, 1, 2, ...) so that line i matches vector i of
     /// the embedding store.
     #[error("{path}: response seq {got} written where seq {expected} was due; responses must be written in seq order")]
