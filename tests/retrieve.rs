@@ -284,9 +284,9 @@ fn searched_point(s: &HybridSearcher, gold: &[Vec<String>]) -> CutPoint {
 }
 
 /// The relevance cut of semantic search on corpora/dev (one English query per theme, answers
-/// in 8 languages, themes tagged by the eval codebook's classifier): the routed cut keeps
-/// >= 80% of the relevant answers with precision >= 70%, in the calibration pairs and in the
-/// result sets of `search`. Prints both sweeps (the calibration; src/retrieve/relevance.rs).
+/// in 8 languages, themes tagged by the eval codebook's classifier): the routed cut keeps at
+/// least 80% of the relevant answers with precision at least 70%, in the calibration pairs
+/// and in the result sets of `search`. Prints both sweeps (the calibration; src/retrieve/relevance.rs).
 #[test]
 fn relevance_cut_floors_on_dev() {
     let (_dir, s, gold) = labeled_run("corpora/dev/labeled.jsonl");
