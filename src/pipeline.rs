@@ -12,6 +12,7 @@ use crate::analyze::suggestion::is_suggestion;
 use crate::classify::codebook::{Clause, Codebook, ThemeModel, Units};
 use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
 use crate::classify::sentiment::{is_mixed, SentimentHead};
+use crate::classify::split::{split_theme, Split};
 use crate::encode::store::{Store, StoreMeta, StoreWriter};
 use crate::encode::{DedupEncoder, Encoder, TextKind};
 use crate::ingest::{Ingest, IngestOptions, RowOutcome};
@@ -82,6 +83,8 @@ pub enum ThemeSource {
         options: DiscoveryOptions,
         /// Where to write the discovered codebook (`--save-codebook`).
         save_codebook: Option<PathBuf>,
+        /// The theme to split into sub-themes (`--split`, [`crate::classify::split`]).
+        split: Option<String>,
     },
 }
 
@@ -91,6 +94,20 @@ impl ThemeSource {
         match self {
             ThemeSource::Codebook(p) | ThemeSource::SelfTrainedCodebook { path: p, .. } => Some(p),
             ThemeSource::Discover { .. } => None,
+        }
+    }
+
+    /// The codebook provenance.json records: the codebook read, or the one discovery saved
+    /// when it split a theme (its `parent:` lines make the theme tree of the report and the
+    /// workspace).
+    fn recorded_codebook(&self) -> Option<&Path> {
+        match self {
+            ThemeSource::Discover {
+                save_codebook: Some(p),
+                split: Some(_),
+                ..
+            } => Some(p),
+            _ => self.codebook_path(),
         }
     }
 }
@@ -506,7 +523,11 @@ fn provenance(opts: &AnalyzeOptions, encoder: &dyn Encoder) -> Result<Provenance
         shard: opts.shard.map(|(index, count)| ShardSpec { index, count }),
         model: encoder.name().to_string(),
         model_fingerprint: encoder.fingerprint(),
-        codebook: opts.themes.codebook_path().map(FileHash::of).transpose()?,
+        codebook: opts
+            .themes
+            .recorded_codebook()
+            .map(FileHash::of)
+            .transpose()?,
         shards: Vec::new(),
         merged_from: Vec::new(),
     })
@@ -578,10 +599,13 @@ fn analyze_into(
             work.finish()?;
             let store = run.written().store()?;
             let work_path = run.written().file(layout::WORK_PASS1);
-            let model = later.build(encoder, &work_path, &store, progress)?;
-            let sinks = new_sinks(model.ids(), counts)?;
+            let (model, split) = later.build(encoder, &work_path, &store, progress)?;
+            let mut ids = model.ids().to_vec();
+            ids.extend(split.iter().flat_map(|s| s.ids.iter().cloned()));
+            let sinks = new_sinks(&ids, counts)?;
             progress.stage("assigning themes", Some(store_meta.answers));
-            pass_two(&work_path, &store, &model, &parents, sinks, progress)?
+            let themes = (&model, split.as_ref());
+            pass_two(&work_path, &store, themes, &parents, sinks, progress)?
         }
     };
     progress.stage("indexing", None);
@@ -625,6 +649,8 @@ enum LaterThemes<'a> {
         options: &'a DiscoveryOptions,
         /// Where to write the discovered codebook (`--save-codebook`).
         save_codebook: Option<&'a Path>,
+        /// The theme to split (`--split`).
+        split: Option<&'a str>,
     },
 }
 
@@ -654,11 +680,12 @@ fn theme_pass<'a>(
         ThemeSource::Discover {
             options,
             save_codebook,
+            split,
         } => {
-            let save_codebook = save_codebook.as_deref();
             let later = LaterThemes::Cluster {
                 options,
-                save_codebook,
+                save_codebook: save_codebook.as_deref(),
+                split: split.as_deref(),
             };
             (ThemePass::Discover(later), BTreeMap::new())
         }
@@ -666,25 +693,27 @@ fn theme_pass<'a>(
 }
 
 impl LaterThemes<'_> {
-    /// The theme model of pass two, from pass one's `store` and work file.
+    /// The theme model of pass two, from pass one's `store` and work file, and the split of
+    /// one discovered theme into sub-themes (`--split`).
     fn build(
         &self,
         encoder: &dyn Encoder,
         work_path: &Path,
         store: &Store,
         progress: &dyn Progress,
-    ) -> Result<ThemeModel, PipelineError> {
+    ) -> Result<(ThemeModel, Option<Split>), PipelineError> {
         match self {
             LaterThemes::SelfTrain { codebook, seed } => {
                 progress.stage("self-training themes", None);
-                self_train_on_store(codebook, encoder, store, *seed)
+                Ok((self_train_on_store(codebook, encoder, store, *seed)?, None))
             }
             LaterThemes::Cluster {
                 options,
                 save_codebook,
+                split,
             } => {
                 progress.stage("discovering themes", None);
-                discover_themes(work_path, store, options, *save_codebook)
+                discover_themes(work_path, store, options, *save_codebook, *split)
             }
         }
     }
@@ -844,11 +873,11 @@ impl PassOne<'_> {
 }
 
 /// Pass two: gives pass one's answers in the work file their vectors from `store` and the
-/// themes of `model`, and writes them to `sinks`.
+/// themes of `model` (and a sub-theme of the split theme), and writes them to `sinks`.
 fn pass_two(
     work_path: &Path,
     store: &Store,
-    model: &ThemeModel,
+    (model, split): (&ThemeModel, Option<&Split>),
     parents: &BTreeMap<String, String>,
     mut sinks: Sinks,
     progress: &dyn Progress,
@@ -864,6 +893,9 @@ fn pass_two(
             response,
         };
         apply_themes(&mut e, model, parents);
+        if let Some(split) = split {
+            split.apply(&mut e.response, &e.answer, &e.sentences);
+        }
         sinks.write(&e.response)?;
         if i % 1024 == 0 {
             progress.advance(i as u64);
@@ -900,7 +932,8 @@ fn discover_themes(
     store: &Store,
     options: &DiscoveryOptions,
     save_codebook: Option<&Path>,
-) -> Result<ThemeModel, PipelineError> {
+    split: Option<&str>,
+) -> Result<(ThemeModel, Option<Split>), PipelineError> {
     let mut texts: Vec<(String, String)> = Vec::new(); // (sentence, lang), store order
     for r in Responses::open(work_path.to_path_buf())? {
         let r = r?;
@@ -926,8 +959,15 @@ fn discover_themes(
         })
         .collect();
     let d = discover(&items, options);
+    let split = split
+        .map(|name| split_theme(&items, &d, name, options))
+        .transpose()
+        .map_err(PipelineError::Usage)?;
     if let Some(p) = save_codebook {
-        d.to_codebook().save(p)?;
+        let mut cb = d.to_codebook();
+        cb.themes
+            .extend(split.iter().flat_map(Split::codebook_themes));
+        cb.save(p)?;
     }
-    Ok(d.to_theme_model())
+    Ok((d.to_theme_model(), split))
 }

@@ -757,3 +757,71 @@ fn pii_is_redacted_before_the_run_and_followup_routes_by_owner() {
     );
     assert!(s < w, "the child row follows its parent");
 }
+
+/// `--split delivery` on the demo: discovery splits its delivery theme into at least two
+/// sub-themes whose answer counts sum to at most the parent's (one sub-theme per answer),
+/// every sub-theme answer also raises the parent, and the saved codebook (which the run
+/// records) carries `parent:` for the report and the workspace tree.
+#[test]
+fn split_makes_sub_themes_that_roll_up_to_the_parent() {
+    use verbatim::classify::discovery::DiscoveryOptions;
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let saved = dir.path().join("themes.yaml");
+    let mut opts = options(&out, false, None);
+    opts.input = repo("corpora/demo/feedback.csv");
+    opts.ingest.segment_cols = vec!["Plan".into(), "Country".into()];
+    opts.chunk = 64;
+    opts.themes = ThemeSource::Discover {
+        options: DiscoveryOptions {
+            k: Some(8),
+            ..Default::default()
+        },
+        save_codebook: Some(saved.clone()),
+        split: Some("delivery".into()),
+    };
+    analyze(&opts, crate::common::encoder(), &NoProgress).expect("analyze runs");
+    let cb = verbatim::classify::codebook::Codebook::load(&saved).unwrap();
+    let parents = cb.parents();
+    let parent = parents
+        .values()
+        .next()
+        .expect("sub-themes have a parent")
+        .clone();
+    // "delivery" is no theme's id label on the demo; it names the theme with it as a keyphrase.
+    let def = cb.themes.iter().find(|t| t.id == parent).unwrap();
+    assert!(def.description.contains("delivery"), "{def:?}");
+    let subs: Vec<&String> = parents.keys().collect();
+    assert!(subs.len() >= 2, "{subs:?}");
+    let rs = responses(&out);
+    let count = |t: &str| {
+        rs.iter()
+            .filter(|r| r.themes.iter().any(|m| m.theme == t))
+            .count()
+    };
+    let sum: usize = subs.iter().map(|s| count(s)).sum();
+    println!(
+        "{parent}: {} answers; sub-themes {:?}",
+        count(&parent),
+        subs.iter().map(|s| (s, count(s))).collect::<Vec<_>>()
+    );
+    assert!(subs.iter().all(|s| count(s) > 0));
+    assert!(
+        sum <= count(&parent) && sum > 0,
+        "{sum} vs {}",
+        count(&parent)
+    );
+    for r in &rs {
+        if r.themes.iter().any(|m| subs.contains(&&m.theme)) {
+            assert!(
+                r.themes.iter().any(|m| m.theme == parent),
+                "rolls up: {}",
+                r.id
+            );
+        }
+    }
+    // The run records the saved codebook, so report and serve see the tree.
+    assert_eq!(verbatim::run::followup::run_parents(&out), parents);
+    let stats = std::fs::read_to_string(out.join("stats.json")).unwrap();
+    assert!(subs.iter().all(|s| stats.contains(s.as_str())));
+}

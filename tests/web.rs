@@ -3,7 +3,8 @@
 //! this process on a free port. It types a query, pages, clicks facets, removes a filter chip,
 //! opens "more like this", checks right-to-left rendering, escaping and the CSV export, opens the
 //! theme table and the segments table, and saves screenshots to `target/web-e2e.png` (a query with a facet), `target/web-e2e-query.png`,
-//! `target/web-e2e-themes.png` and `target/web-e2e-segments.png`.
+//! `target/web-e2e-themes.png`, `target/web-e2e-segments.png` and `target/serve-theme-tree.png`
+//! (the theme tree: a parent that collapses and expands its children).
 //!
 //! Needs `chromium` (Debian: `apt-get install -y chromium chromium-driver`; or set
 //! `VERBATIM_CHROMIUM=/path/to/chrome`) and `node`. Without them the test prints why and passes,
@@ -296,10 +297,15 @@ fn the_page_works_in_a_real_browser() {
     let browser = browser.unwrap_or_default();
 
     let dir = tempfile::tempdir().unwrap();
+    let parents = tree_codebook(dir.path());
     let responses: Vec<_> = ANSWERS
         .iter()
         .enumerate()
-        .map(|(i, a)| response(i as u64, a))
+        .map(|(i, a)| {
+            let mut r = response(i as u64, a);
+            verbatim::classify::hierarchy::roll_up(&mut r, &parents);
+            r
+        })
         .collect();
     build_run(dir.path(), &responses, crate::common::encoder());
     let enc = BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
@@ -325,4 +331,43 @@ fn the_page_works_in_a_real_browser() {
         "browser checks failed (see the log above)"
     );
     assert!(shots.join("web-e2e.png").exists());
+}
+
+/// The run's codebook (recorded in its provenance.json, as `analyze` does): the fixture's
+/// themes, with `wait_time` a child of `support`, so the workspace shows a theme tree.
+/// Returns the child-to-parent map.
+fn tree_codebook(run: &Path) -> std::collections::BTreeMap<String, String> {
+    use verbatim::classify::codebook::Codebook;
+    use verbatim::encode::Encoder;
+    use verbatim::run::{FileHash, Provenance};
+    let path = run.join("themes.yaml");
+    let ids = [
+        "delivery",
+        "support",
+        "wait_time",
+        "price",
+        "billing",
+        "product_quality",
+        "app_website",
+        "staff",
+    ];
+    let themes: Vec<String> = ids
+        .iter()
+        .map(|id| match *id {
+            "wait_time" => format!("  - id: {id}\n    parent: support\n"),
+            _ => format!("  - id: {id}\n"),
+        })
+        .collect();
+    std::fs::write(&path, format!("themes:\n{}", themes.concat())).unwrap();
+    let prov = Provenance {
+        input: None,
+        shard: None,
+        model: crate::common::encoder().name().to_string(),
+        model_fingerprint: String::new(),
+        codebook: Some(FileHash::of(&path).unwrap()),
+        shards: Vec::new(),
+        merged_from: Vec::new(),
+    };
+    prov.save(run).unwrap();
+    Codebook::load(&path).unwrap().parents()
 }

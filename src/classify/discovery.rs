@@ -367,35 +367,35 @@ pub fn discover(items: &[DiscoveryItem], opts: &DiscoveryOptions) -> Discovery {
     }
 }
 
+/// A discovered theme as an editable codebook theme: the id stays, the name and description
+/// come from keyphrases, the examples are the most central sentences.
+pub fn theme_def(t: &DiscoveredTheme) -> ThemeDef {
+    let phrases: Vec<&str> = t
+        .keyphrases
+        .values()
+        .flat_map(|v| v.iter().take(3).map(String::as_str))
+        .collect();
+    ThemeDef {
+        id: t.id.clone(),
+        name: t
+            .keyphrases
+            .get("en")
+            .or_else(|| t.keyphrases.values().next())
+            .map(|v| v.iter().take(3).cloned().collect::<Vec<_>>().join(", "))
+            .unwrap_or_else(|| t.id.clone()),
+        description: format!("Answers about: {}", phrases.join(", ")),
+        examples: t.examples.clone(),
+        owner: None,
+        parent: None,
+    }
+}
+
 impl Discovery {
     /// The themes as an editable codebook (`--save-codebook`): ids stay, names and descriptions
     /// come from keyphrases, examples are the most central sentences.
     pub fn to_codebook(&self) -> Codebook {
         Codebook {
-            themes: self
-                .themes
-                .iter()
-                .map(|t| {
-                    let phrases: Vec<&str> = t
-                        .keyphrases
-                        .values()
-                        .flat_map(|v| v.iter().take(3).map(String::as_str))
-                        .collect();
-                    ThemeDef {
-                        id: t.id.clone(),
-                        name: t
-                            .keyphrases
-                            .get("en")
-                            .or_else(|| t.keyphrases.values().next())
-                            .map(|v| v.iter().take(3).cloned().collect::<Vec<_>>().join(", "))
-                            .unwrap_or_else(|| t.id.clone()),
-                        description: format!("Answers about: {}", phrases.join(", ")),
-                        examples: t.examples.clone(),
-                        owner: None,
-                        parent: None,
-                    }
-                })
-                .collect(),
+            themes: self.themes.iter().map(theme_def).collect(),
             none_examples: Vec::new(),
             calibration: None,
         }

@@ -56,6 +56,11 @@ pub struct Args {
     /// Number of themes to discover (default: from the number of sentences).
     #[arg(long, conflicts_with = "codebook")]
     themes: Option<usize>,
+    /// Split this discovered theme (its id, `t02-delivery`, its label, `delivery`, or one of
+    /// its keyphrases) into sub-themes with `parent:` it; with --save-codebook the run
+    /// records that codebook, so the report and the workspace show the tree.
+    #[arg(long, conflicts_with = "codebook")]
+    split: Option<String>,
     /// Seed of theme discovery.
     #[arg(long, default_value_t = 7)]
     seed: u64,
@@ -157,6 +162,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
                     ..Default::default()
                 },
                 save_codebook: args.save_codebook,
+                split: args.split,
             },
         },
         shard: args.shard,

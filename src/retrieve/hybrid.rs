@@ -4,7 +4,7 @@ use super::columns::Columns;
 use super::filter::{request_clauses, split_query, Clause, Cond, Filter};
 use super::keyword::KeywordHit;
 use super::keyword::{Keyword, KeywordPage};
-use super::relevance::{CUT_DEPTH, RELEVANCE_THRESHOLD};
+use super::relevance::{QueryRouter, CUT_DEPTH, RELEVANCE_THRESHOLD, ROUTED_THRESHOLD};
 use super::snippet::{marked, Snippet};
 use super::types::sort_facet;
 use super::{FacetCounts, FacetValue, Hit, Mode, Query, Results, RetrieveError, Retriever};
@@ -14,7 +14,7 @@ use crate::run::{layout, RunDir};
 use crate::vector::{kernel, VectorIndex};
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Reciprocal rank fusion constant (Cormack et al. 2009): damps the head of each list so a
 /// hit ranked well by both retrievers beats one ranked first by only one.
@@ -36,6 +36,9 @@ pub struct HybridSearcher {
     cols: Columns,
     semantic_depth: usize,
     cache: Mutex<Vec<(String, Arc<Vec<f32>>)>>,
+    /// The run's codebook model for routing queries to themes, built on the first cut.
+    router: OnceLock<Option<QueryRouter>>,
+    routes: Mutex<Vec<(String, Vec<u32>)>>,
 }
 
 /// One ranked list entry before it becomes a [`Hit`].
@@ -110,6 +113,8 @@ impl HybridSearcher {
             cols,
             semantic_depth: SEMANTIC_DEPTH,
             cache: Mutex::new(Vec::new()),
+            router: OnceLock::new(),
+            routes: Mutex::new(Vec::new()),
         })
     }
 
@@ -170,9 +175,42 @@ impl HybridSearcher {
         Ok(v)
     }
 
+    /// The theme codes of the run that `text` is routed to (the relevance cut,
+    /// [`super::relevance`]): the themes the run's codebook model raises for it, as for an
+    /// answer; none for a run without a codebook. Cached per text.
+    pub fn routed_themes(&self, text: &str) -> Result<Vec<u32>, RetrieveError> {
+        if let Some((_, r)) = self
+            .routes
+            .lock()
+            .ok()
+            .and_then(|c| c.iter().find(|(t, _)| t == text).cloned())
+        {
+            return Ok(r);
+        }
+        let router = self
+            .router
+            .get_or_init(|| QueryRouter::of_run(&self.run_dir, self.encoder.as_ref()));
+        let codes: Vec<u32> = match router {
+            Some(r) => r
+                .route(self.encoder.as_ref(), text)?
+                .iter()
+                .filter_map(|id| self.cols.themes.get(id))
+                .collect(),
+            None => Vec::new(),
+        };
+        if let Ok(mut c) = self.routes.lock() {
+            if c.len() >= EMBED_CACHE {
+                c.remove(0);
+            }
+            c.push((text.to_string(), codes.clone()));
+        }
+        Ok(codes)
+    }
+
     /// Nearest answers to `text` that pass `filter`, best first.
-    /// Without `all`, only answers at or above the relevance cut count, looked for among
-    /// the [`CUT_DEPTH`] nearest.
+    /// Without `all`, only answers within the relevance cut ([`super::relevance`]) count:
+    /// the answers tagged with the themes the query routes to, and others at or above the
+    /// cosine threshold among the [`CUT_DEPTH`] nearest.
     fn semantic(
         &self,
         text: &str,
@@ -189,11 +227,35 @@ impl HybridSearcher {
         if all {
             return Ok(self.vectors.search(&v, self.semantic_depth, allow));
         }
+        let routed = self.routed_themes(text)?;
+        let threshold = match routed.is_empty() {
+            true => RELEVANCE_THRESHOLD,
+            false => ROUTED_THRESHOLD,
+        };
         let mut hits = self
             .vectors
             .search(&v, self.semantic_depth.max(CUT_DEPTH), allow);
-        hits.retain(|h| h.1 >= RELEVANCE_THRESHOLD);
+        hits.retain(|h| h.1 >= threshold);
+        self.add_tagged(&mut hits, &v, &routed, filter);
         Ok(hits)
+    }
+
+    /// Adds to `hits` every answer that passes `filter` and carries one of the `routed`
+    /// theme codes, scored by its cosine with `v`, and sorts them best first.
+    fn add_tagged(&self, hits: &mut Vec<(u64, f32)>, v: &[f32], routed: &[u32], filter: &Filter) {
+        if routed.is_empty() {
+            return;
+        }
+        let have: std::collections::HashSet<u64> = hits.iter().map(|h| h.0).collect();
+        let store = self.vectors.store();
+        for seq in 0..self.cols.len() {
+            let tagged = self.cols.themes_of(seq).iter().any(|t| routed.contains(t));
+            let seq64 = seq as u64;
+            if tagged && !have.contains(&seq64) && filter.allows(&self.cols, seq64) {
+                hits.push((seq64, kernel::dot(v, store.answer(seq))));
+            }
+        }
+        hits.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
     }
 
     /// An error for a theme or language no answer of the run has (a typo would otherwise

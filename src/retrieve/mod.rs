@@ -5,10 +5,12 @@
 //! - Keyword mode: tantivy BM25 with its query syntax; total and facets are exact over all
 //!   matches (from tantivy).
 //! - Semantic mode: the query words (filter clauses stripped) are embedded as an E5 query and
-//!   the answers that pass the filters with a cosine at or above the relevance cut
-//!   ([`relevance::RELEVANCE_THRESHOLD`], at most [`relevance::CUT_DEPTH`]) form the result
-//!   set; with `all` the `SEMANTIC_DEPTH` nearest do. Facets count that set. Finds answers in
-//!   any language.
+//!   the answers that pass the filters and the relevance cut ([`relevance`]: the answers the
+//!   run tagged with the themes the query is routed to, plus others with a cosine at or above
+//!   [`relevance::ROUTED_THRESHOLD`]; for a query routed nowhere, a cosine at or above
+//!   [`relevance::RELEVANCE_THRESHOLD`] among the [`relevance::CUT_DEPTH`] nearest) form the
+//!   result set; with `all` the `SEMANTIC_DEPTH` nearest do. Facets count that set. Finds
+//!   answers in any language.
 //! - Hybrid: RRF of the keyword ranking and the semantic ranking. The result set is their
 //!   union: total = keyword matches + semantic hits the keyword side did not return, facets =
 //!   keyword facets + those semantic-only hits.

@@ -1,21 +1,34 @@
-//! The relevance cut of semantic search: an answer belongs to a semantic result set only when
-//! the cosine of the query's e5 embedding (`query: ` prefix) and the answer's (`passage: `)
-//! reaches [`RELEVANCE_THRESHOLD`], so "N answers match" and the facets count the answers
-//! about the query instead of the nearest [`super::SEMANTIC_DEPTH`] of any kind. `--all` (API
-//! `all=1`) turns the cut off.
+//! The relevance cut of semantic search, so "N answers match" and the facets count the
+//! answers about the query instead of the nearest [`super::SEMANTIC_DEPTH`] of any kind.
+//! `--all` (API `all=1`) turns the cut off.
 //!
-//! The threshold is fitted on `corpora/dev/labeled.jsonl` ([`calibration_pairs`], [`sweep`])
-//! with one English query per theme ([`CALIBRATION_QUERIES`]); an answer is relevant to a
-//! query when its gold themes contain the query's theme, across all 8 languages. Rerun with
-//! `cargo test --release --test tests retrieve::relevance_cut -- --nocapture`, which prints the
-//! sweep and checks the floors (recall >= 0.80 at precision >= 0.70).
+//! - **Routed** (a run with a codebook): the query is classified like an answer, by the run's
+//!   codebook model ([`QueryRouter`]: its `passage: ` embedding, the codebook's classifier and
+//!   calibrated threshold). When it raises themes, the result set is every answer the run
+//!   tagged with one of them, plus any other answer whose cosine with the query (e5 `query: `
+//!   vs `passage: `) reaches [`ROUTED_THRESHOLD`]. This is what search engines do with a query
+//!   that names a category they already classify: the classifier's tags count better than any
+//!   one similarity threshold.
+//! - **Cosine** (a query that raises no theme, or a run without a codebook): the answers whose
+//!   cosine with the query reaches [`RELEVANCE_THRESHOLD`].
+//!
+//! Both thresholds are fitted on `corpora/dev/labeled.jsonl` (one English query per theme,
+//! [`CALIBRATION_QUERIES`]; an answer is relevant to a query when its gold themes contain the
+//! query's theme, across all 8 languages). Rerun with
+//! `cargo test --release --test tests retrieve::relevance -- --nocapture`, which prints the
+//! sweeps and checks the floors.
 
-use crate::encode::{Encoder, TextKind};
+use crate::classify::codebook::ThemeModel;
+use crate::encode::{EncodeError, Encoder, TextKind};
 use std::path::Path;
 
 /// Lowest query-answer cosine a semantic hit keeps (fitted on corpora/dev, see the module
 /// docs).
 pub const RELEVANCE_THRESHOLD: f32 = 0.788;
+
+/// Least cosine of an answer outside the routed themes that a routed query keeps (fitted on
+/// corpora/dev: precision 0.707, recall 0.815; README "Relevance cut of semantic search").
+pub const ROUTED_THRESHOLD: f32 = 0.85;
 
 /// Most semantic hits looked at before the cut (the cut then keeps those above the threshold).
 pub const CUT_DEPTH: usize = 1_000;
@@ -49,22 +62,31 @@ pub struct CutPoint {
 /// Precision and recall of keeping the pairs with similarity >= `threshold`; `pairs` are
 /// (similarity, relevant).
 pub fn cut_point(pairs: &[(f32, bool)], threshold: f32) -> CutPoint {
-    let relevant = pairs.iter().filter(|p| p.1).count();
-    let kept: Vec<&(f32, bool)> = pairs.iter().filter(|p| p.0 >= threshold).collect();
-    let hits = kept.iter().filter(|p| p.1).count();
+    let kept = pairs.iter().map(|p| (p.0 >= threshold, p.1));
+    point(threshold, kept)
+}
+
+/// The [`CutPoint`] of (kept, relevant) pairs.
+fn point(threshold: f32, pairs: impl Iterator<Item = (bool, bool)>) -> CutPoint {
+    let (mut relevant, mut kept, mut hits) = (0usize, 0usize, 0usize);
+    for (k, r) in pairs {
+        relevant += r as usize;
+        kept += k as usize;
+        hits += (k && r) as usize;
+    }
     CutPoint {
         threshold,
-        precision: if kept.is_empty() {
+        precision: if kept == 0 {
             1.0
         } else {
-            hits as f64 / kept.len() as f64
+            hits as f64 / kept as f64
         },
         recall: if relevant == 0 {
             1.0
         } else {
             hits as f64 / relevant as f64
         },
-        kept: kept.len(),
+        kept,
     }
 }
 
@@ -125,5 +147,73 @@ pub fn calibration_pairs(
 pub fn sweep(pairs: &[(f32, bool)]) -> Vec<CutPoint> {
     (0..=40)
         .map(|i| cut_point(pairs, 0.75 + 0.0025 * i as f32))
+        .collect()
+}
+
+/// The themes a query is about, by the run's codebook model.
+pub struct QueryRouter {
+    model: ThemeModel,
+}
+
+impl QueryRouter {
+    /// The router of the codebook a run was analyzed with (provenance.json); `None` for
+    /// discovered themes, or when that codebook can no longer be read or built.
+    pub fn of_run(run_dir: &Path, encoder: &dyn Encoder) -> Option<QueryRouter> {
+        let (_, cb) = crate::run::followup::run_codebook(run_dir).ok()??;
+        let model = ThemeModel::build(&cb, encoder).ok()?;
+        Some(QueryRouter { model })
+    }
+
+    /// The theme ids `text` raises when classified like an answer (the answer rule of
+    /// [`ThemeModel::raise`] with the codebook's calibration), best first.
+    pub fn route(&self, encoder: &dyn Encoder, text: &str) -> Result<Vec<String>, EncodeError> {
+        let t = crate::text::normalize::for_model(text);
+        let Some(v) = encoder.embed(&[&t], TextKind::Passage)?.pop() else {
+            return Ok(Vec::new());
+        };
+        let sims = self.model.similarities(&v);
+        Ok(ThemeModel::raise(&sims, self.model.calibration)
+            .into_iter()
+            .map(|(i, _)| self.model.ids()[i].clone())
+            .collect())
+    }
+}
+
+/// One (query, answer) pair of the routed cut's calibration.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RoutedPair {
+    /// Cosine of the query and the answer.
+    pub cosine: f32,
+    /// The query raises a theme.
+    pub routed: bool,
+    /// The run tagged the answer with a theme the query raises.
+    pub tagged: bool,
+    /// The answer's gold themes contain the query's theme.
+    pub relevant: bool,
+}
+
+/// Whether the cut keeps a pair, with `high` in place of [`ROUTED_THRESHOLD`].
+pub fn routed_keeps(p: &RoutedPair, high: f32) -> bool {
+    if p.routed {
+        p.tagged || p.cosine >= high
+    } else {
+        p.cosine >= RELEVANCE_THRESHOLD
+    }
+}
+
+/// Precision and recall of the routed cut with `high` in place of [`ROUTED_THRESHOLD`].
+pub fn routed_cut_point(pairs: &[RoutedPair], high: f32) -> CutPoint {
+    point(
+        high,
+        pairs.iter().map(|p| (routed_keeps(p, high), p.relevant)),
+    )
+}
+
+/// The sweep of `high` 0.80..0.90 by 0.005 (1.0: the tags alone) over `pairs`.
+pub fn routed_sweep(pairs: &[RoutedPair]) -> Vec<CutPoint> {
+    (0..=20)
+        .map(|i| 0.80 + 0.005 * i as f32)
+        .chain([1.0])
+        .map(|h| routed_cut_point(pairs, h))
         .collect()
 }

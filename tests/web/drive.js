@@ -254,8 +254,23 @@ async function main() {
   await click("#tab-themes");
   await waitFor("the theme table", `document.querySelectorAll("#themes-table tbody tr").length > 0 && !!document.getElementById("impact-chart")`);
   const themes = await evaluate(`[...document.querySelectorAll("#themes-table tbody tr")].map(tr =>
-    [tr.dataset.theme, parseInt(tr.children[1].textContent.replace(/,/g, ""), 10)])`);
-  check(themes.length >= 8 && themes.every((t, i) => i === 0 || themes[i - 1][1] >= t[1]), "theme table, most mentioned first", themes);
+    [tr.dataset.theme, parseInt(tr.children[1].textContent.replace(/,/g, ""), 10), tr.dataset.parent || null])`);
+  const top = themes.filter(t => !t[2]);
+  check(themes.length >= 8 && top.every((t, i) => i === 0 || top[i - 1][1] >= t[1]), "theme table, most mentioned first", themes);
+  // The tree: wait_time is a child of support (the run's codebook), listed under it, and the
+  // parent's count rolls up; the parent's button collapses and expands its children.
+  const si = themes.findIndex(t => t[0] === "support"), wi = themes.findIndex(t => t[0] === "wait_time");
+  check(wi === si + 1 && themes[wi][2] === "support" && themes[si][1] >= themes[wi][1], "a child theme is listed under its parent, counts rolled up", themes);
+  const treeState = `(() => ({ expanded: document.querySelector('#themes-table tr[data-theme="support"] .tree-toggle').getAttribute("aria-expanded"),
+    childShown: getComputedStyle(document.querySelector('#themes-table tr[data-theme="wait_time"]')).display !== "none" }))()`;
+  check(JSON.stringify(await evaluate(treeState)) === '{"expanded":"true","childShown":true}', "the parent starts expanded");
+  await screenshot(path.join(shotDir, "serve-theme-tree.png"));
+  await click('#themes-table tr[data-theme="support"] .tree-toggle');
+  const shut = await waitFor("the collapsed parent", `(() => { const s = ${treeState}; return s.expanded === "false" ? s : null; })()`);
+  check(!shut.childShown && await evaluate(`!!document.querySelector('#themes-table tr[data-theme="support"] a')`), "clicking the parent's button collapses its children", shut);
+  await click('#themes-table tr[data-theme="support"] .tree-toggle');
+  const open = await waitFor("the expanded parent", `(() => { const s = ${treeState}; return s.expanded === "true" ? s : null; })()`);
+  check(open.childShown, "clicking it again expands them", open);
   const bars = await evaluate(`document.querySelectorAll("#driver-chart .bar").length`);
   check(bars > 0, "driver chart has bars", bars);
   await screenshot(path.join(shotDir, "web-e2e-themes.png"));
