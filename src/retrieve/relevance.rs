@@ -159,7 +159,7 @@ impl QueryRouter {
     /// The router of the codebook a run was analyzed with (provenance.json); `None` for
     /// discovered themes, or when that codebook can no longer be read or built.
     pub fn of_run(run_dir: &Path, encoder: &dyn Encoder) -> Option<QueryRouter> {
-        let (_, cb) = crate::run::followup::run_codebook(run_dir).ok()??;
+        let (_, cb) = crate::run::RunDir::new(run_dir).codebook().ok()??;
         let model = ThemeModel::build(&cb, encoder).ok()?;
         Some(QueryRouter { model })
     }
