@@ -8,8 +8,7 @@ use verbatim::classify::datasets::Labeled;
 use verbatim::classify::datasets::{read_jsonl, Split};
 use verbatim::classify::sentiment::SentimentHead;
 use verbatim::classify::zero_shot;
-use verbatim::encode::Encoder;
-use verbatim::encode::BertEncoder;
+use verbatim::encode::{BertEncoder, Encoder};
 use verbatim::evaluate::public::{run_public, PublicScores};
 use verbatim::evaluate::theme_bench::BenchScore;
 use verbatim::evaluate::{
