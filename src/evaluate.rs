@@ -51,9 +51,11 @@ pub struct Embedded {
 }
 
 /// Embeds texts the way `analyze` does ([`EmbedUnits`] in an [`EmbedPlan`]): the normalized
-/// answer, its sentences when it has more than one, and the clauses of sentences that split.
+/// answer, its sentences when it has more than one, and the clauses of sentences that split;
+/// but whole ([`EmbedUnits::whole`]: a labeled text past `analyze`'s caps is not cut, as
+/// before, so the published scores stay).
 pub fn embed_labeled(items: &[Labeled], encoder: &dyn Encoder) -> Result<Embedded, ClassifyError> {
-    let units: Vec<EmbedUnits> = items.iter().map(|it| EmbedUnits::of(&it.text)).collect();
+    let units: Vec<EmbedUnits> = items.iter().map(|it| EmbedUnits::whole(&it.text)).collect();
     let mut plan = EmbedPlan::default();
     let spans: Vec<Span> = units.iter().map(|u| plan.push(u)).collect();
     let encoded = encoder.encode(plan.texts(), TextKind::Passage)?;

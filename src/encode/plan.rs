@@ -2,10 +2,11 @@
 //!
 //! [`EmbedUnits::of`] is the text stage's cut of one answer into units: the normalized answer,
 //! its sentences and the clauses of its sentences, capped ([`MAX_EMBED_SENTENCES`],
-//! [`MAX_EMBED_CHARS`], [`MAX_UNIT_CHARS`]). [`EmbedPlan`] lays the units of many answers out
+//! [`MAX_EMBED_CHARS`], [`MAX_UNIT_CHARS`]); [`EmbedUnits::whole`] is the same without the caps
+//! (`eval`). [`EmbedPlan`] lays the units of many answers out
 //! for one encoder call, and the [`Span`] each [`EmbedPlan::push`] returns finds an answer's
 //! rows in the encoder's output again ([`Span::split`]). `analyze`, `eval` and the analyze
-//! bench all embed through these, so they embed the same texts.
+//! bench all embed through these, so they lay out the same units.
 
 use crate::text;
 use std::ops::Range;
@@ -45,19 +46,56 @@ pub(crate) fn cut_chars(s: &str, max: usize) -> (&str, bool) {
     }
 }
 
+/// How much of an answer [`EmbedUnits`] keeps.
+#[derive(Debug, Clone, Copy)]
+struct Caps {
+    /// Most sentences, and most clauses.
+    sentences: usize,
+    /// Most characters of the sentences together.
+    sentence_chars: usize,
+    /// Most characters of one unit.
+    unit_chars: usize,
+}
+
+impl Caps {
+    /// What `analyze` embeds of an answer.
+    const ANALYZE: Caps = Caps {
+        sentences: MAX_EMBED_SENTENCES,
+        sentence_chars: MAX_EMBED_CHARS,
+        unit_chars: MAX_UNIT_CHARS,
+    };
+    /// Everything.
+    const NONE: Caps = Caps {
+        sentences: usize::MAX,
+        sentence_chars: usize::MAX,
+        unit_chars: usize::MAX,
+    };
+}
+
 impl EmbedUnits {
-    /// The units of answer `raw`.
+    /// The units of answer `raw` that `analyze` embeds (capped).
     pub fn of(raw: &str) -> EmbedUnits {
-        let (answer_text, mut capped) = cut_chars(raw, MAX_UNIT_CHARS);
+        Self::with_caps(raw, Caps::ANALYZE)
+    }
+
+    /// The units of `raw` without the caps: `eval` embeds labeled texts whole, as it always
+    /// has, so its published scores stay comparable (the same units as [`EmbedUnits::of`] for
+    /// every text within the caps).
+    pub fn whole(raw: &str) -> EmbedUnits {
+        Self::with_caps(raw, Caps::NONE)
+    }
+
+    fn with_caps(raw: &str, caps: Caps) -> EmbedUnits {
+        let (answer_text, mut capped) = cut_chars(raw, caps.unit_chars);
         let mut sentences: Vec<(Range<usize>, String)> = Vec::new();
         let mut chars = 0;
         for r in text::segment::sentences(raw) {
-            let (unit, cut) = cut_chars(&raw[r.clone()], MAX_UNIT_CHARS);
+            let (unit, cut) = cut_chars(&raw[r.clone()], caps.unit_chars);
             let t = text::normalize::for_model(unit);
             if t.is_empty() {
                 continue;
             }
-            if sentences.len() == MAX_EMBED_SENTENCES || chars >= MAX_EMBED_CHARS {
+            if sentences.len() == caps.sentences || chars >= caps.sentence_chars {
                 capped = true;
                 break;
             }
@@ -67,26 +105,26 @@ impl EmbedUnits {
         }
         EmbedUnits {
             answer: text::normalize::for_model(answer_text),
-            clauses: clauses(raw, &sentences),
+            clauses: clauses(raw, &sentences, caps),
             sentences,
             capped,
         }
     }
 }
 
-/// The clauses of `sentences` of `raw` that split, at most [`MAX_EMBED_SENTENCES`].
-fn clauses(raw: &str, sentences: &[(Range<usize>, String)]) -> Vec<(usize, String)> {
+/// The clauses of `sentences` of `raw` that split, at most `caps.sentences`.
+fn clauses(raw: &str, sentences: &[(Range<usize>, String)], caps: Caps) -> Vec<(usize, String)> {
     sentences
         .iter()
         .enumerate()
         .flat_map(|(si, (r, _))| {
             let sentence = &raw[r.clone()];
             text::segment::clauses(sentence).into_iter().map(move |c| {
-                let (unit, _) = cut_chars(&sentence[c], MAX_UNIT_CHARS);
+                let (unit, _) = cut_chars(&sentence[c], caps.unit_chars);
                 (si, text::normalize::for_model(unit))
             })
         })
-        .take(MAX_EMBED_SENTENCES)
+        .take(caps.sentences)
         .collect()
 }
 
@@ -233,10 +271,16 @@ mod tests {
         let u = EmbedUnits::of(&many);
         assert_eq!(u.sentences.len(), MAX_EMBED_SENTENCES);
         assert!(u.capped);
+        let whole = EmbedUnits::whole(&many);
+        assert_eq!(whole.sentences.len(), MAX_EMBED_SENTENCES + 10);
+        assert!(!whole.capped);
         let huge = "x".repeat(MAX_UNIT_CHARS + 5);
         let u = EmbedUnits::of(&huge);
         assert_eq!(u.answer.chars().count(), MAX_UNIT_CHARS);
         assert!(u.capped);
-        assert!(!EmbedUnits::of("A short answer.").capped);
+        assert_eq!(EmbedUnits::whole(&huge).answer, huge);
+        let short = "A short answer, with a clause. And a second sentence.";
+        assert!(!EmbedUnits::of(short).capped);
+        assert_eq!(EmbedUnits::of(short), EmbedUnits::whole(short));
     }
 }
