@@ -13,10 +13,11 @@
 //! - `duplicates` (counts, not timed): answers, sentence units, and the texts `encode_all`
 //!   feeds, each with how many are distinct; `--text-only` stops here;
 //! - `encode_answers`: the encoder alone on the normalized answers (the encoder bench's work);
-//! - `encode_all`: the encoder on answers plus the sentences of multi-sentence answers, which
-//!   is what the pipeline embeds;
-//! - `classify`: `encode_all` plus sentiment head and codebook themes on its vectors (sentiment
-//!   and themes share that one encoder pass);
+//! - `encode_all`: the encoder on what the pipeline embeds (`verbatim::encode::EmbedPlan` of
+//!   `EmbedUnits`): answers, the sentences of multi-sentence answers and the clauses of
+//!   sentences that split;
+//! - `classify`: `encode_all` plus sentiment head and codebook themes (sentences and clauses,
+//!   as the pipeline) on its vectors (sentiment and themes share that one encoder pass);
 //! - `encode_all_dedup`: `encode_all` through `DedupEncoder` (each distinct text once, as the
 //!   pipeline runs it); `texts` counts what reached the encoder;
 //! - `pipeline` (with `--pipeline RUN_DIR`): `verbatim::pipeline::analyze` end to end, writing
@@ -29,11 +30,15 @@ use rayon::prelude::*;
 use std::error::Error;
 use std::path::PathBuf;
 use std::time::Instant;
-use verbatim::classify::codebook::{Codebook, ThemeModel};
+use verbatim::classify::codebook::{Clause, Codebook, ThemeModel};
 use verbatim::classify::sentiment::SentimentHead;
-use verbatim::encode::{BertEncoder, DedupEncoder, Encoder, EncoderOptions, Engine, TextKind};
+use verbatim::encode::{
+    BertEncoder, DedupEncoder, EmbedPlan, EmbedUnits, Encoder, EncoderOptions, Engine, Span, Split,
+    TextKind,
+};
 use verbatim::ingest::{Ingest, IngestOptions, RowOutcome};
 use verbatim::pipeline::{analyze, AnalyzeOptions, NoProgress, ThemeSource};
+use verbatim::record::Sentiment;
 use verbatim::text;
 
 struct Args {
@@ -114,40 +119,24 @@ fn report(stage: &str, answers: usize, texts: usize, seconds: f64) {
     );
 }
 
-/// What the pipeline's text stage makes of one answer.
-struct Prepared {
-    model_text: String,
-    sentences: Vec<String>,
-}
-
-fn prepare(raw: &str) -> Prepared {
+/// What the pipeline's text stage makes of one answer: the units it embeds.
+fn prepare(raw: &str) -> EmbedUnits {
     // The detected language is not used here, but detection is part of the stage's cost.
     let _ = text::language::detect(raw);
-    Prepared {
-        model_text: text::normalize::for_model(raw),
-        sentences: text::segment::sentences(raw)
-            .into_iter()
-            .map(|r| text::normalize::for_model(&raw[r]))
-            .filter(|t| !t.is_empty())
-            .collect(),
-    }
+    EmbedUnits::of(raw)
 }
 
-/// What `encode_all` feeds the encoder for `chunk`: each answer, plus the sentences of
-/// multi-sentence answers.
-fn fed_texts(chunk: &[Prepared]) -> Vec<&str> {
-    let mut batch: Vec<&str> = Vec::new();
-    for p in chunk {
-        batch.push(&p.model_text);
-        if p.sentences.len() > 1 {
-            batch.extend(p.sentences.iter().map(String::as_str));
-        }
-    }
-    batch
+/// What `encode_all` feeds the encoder for `chunk` (what the pipeline embeds: each answer,
+/// the sentences of multi-sentence answers and the clauses of sentences that split), with
+/// where each answer's units sit.
+fn fed_texts(chunk: &[EmbedUnits]) -> (Vec<&str>, Vec<Span>) {
+    let mut plan = EmbedPlan::default();
+    let spans = chunk.iter().map(|u| plan.push(u)).collect();
+    (plan.texts().to_vec(), spans)
 }
 
 /// Prints how many answers, sentence units and fed texts there are, and how many distinct.
-fn duplicates(prepared: &[Prepared]) {
+fn duplicates(prepared: &[EmbedUnits]) {
     use std::collections::HashSet;
     let distinct = |it: &mut dyn Iterator<Item = &str>| {
         let (mut n, mut set) = (0usize, HashSet::new());
@@ -157,13 +146,13 @@ fn duplicates(prepared: &[Prepared]) {
         }
         (n, set.len())
     };
-    let (a, da) = distinct(&mut prepared.iter().map(|p| p.model_text.as_str()));
+    let (a, da) = distinct(&mut prepared.iter().map(|p| p.answer.as_str()));
     let (s, ds) = distinct(
         &mut prepared
             .iter()
-            .flat_map(|p| p.sentences.iter().map(String::as_str)),
+            .flat_map(|p| p.sentences.iter().map(|(_, t)| t.as_str())),
     );
-    let (f, df) = distinct(&mut fed_texts(prepared).into_iter());
+    let (f, df) = distinct(&mut fed_texts(prepared).0.into_iter());
     let rate = |n: usize, d: usize| 1.0 - d as f64 / n.max(1) as f64;
     println!(
         "{{\"stage\": \"duplicates\", \"answers\": {a}, \"distinct_answers\": {da}, \"answer_dup_rate\": {:.4}, \"sentences\": {s}, \"distinct_sentences\": {ds}, \"sentence_dup_rate\": {:.4}, \"fed\": {f}, \"distinct_fed\": {df}, \"fed_dup_rate\": {:.4}}}",
@@ -171,6 +160,25 @@ fn duplicates(prepared: &[Prepared]) {
         rate(s, ds),
         rate(f, df)
     );
+}
+
+/// Theme mentions of one answer from its split vectors and sentiments, as the pipeline
+/// assigns them (sentences and clauses).
+fn assign(themes: &ThemeModel, v: Split<Vec<f32>>, s: Split<Sentiment>) -> usize {
+    let clauses: Vec<Clause> = v
+        .clauses
+        .into_iter()
+        .zip(s.clauses)
+        .map(|((sentence, vector), (_, sentiment))| Clause {
+            sentence,
+            vector,
+            sentiment,
+        })
+        .collect();
+    themes
+        .assign(&v.answer, &v.sentences, &s.sentences, &clauses, s.answer)
+        .0
+        .len()
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -194,7 +202,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     report("ingest", n, 0, t0.elapsed().as_secs_f64());
 
     let t0 = Instant::now();
-    let prepared: Vec<Prepared> = texts.par_iter().map(|t| prepare(t)).collect();
+    let prepared: Vec<EmbedUnits> = texts.par_iter().map(|t| prepare(t)).collect();
     report("text", n, 0, t0.elapsed().as_secs_f64());
     duplicates(&prepared);
     if args.text_only {
@@ -213,10 +221,10 @@ fn main() -> Result<(), Box<dyn Error>> {
     let themes = ThemeModel::build(&Codebook::load(&args.codebook)?, &encoder)?;
 
     // The pipeline embeds in chunks of 512 answers; so do these stages, to batch alike.
-    let chunks: Vec<&[Prepared]> = prepared.chunks(512).collect();
+    let chunks: Vec<&[EmbedUnits]> = prepared.chunks(512).collect();
     let t0 = Instant::now();
     for c in &chunks {
-        let answers: Vec<&str> = c.iter().map(|p| p.model_text.as_str()).collect();
+        let answers: Vec<&str> = c.iter().map(|p| p.answer.as_str()).collect();
         encoder.embed(&answers, TextKind::Passage)?;
     }
     report("encode_answers", n, n, t0.elapsed().as_secs_f64());
@@ -225,30 +233,14 @@ fn main() -> Result<(), Box<dyn Error>> {
     let mut mentions = 0usize;
     for c in &chunks {
         let t0 = Instant::now();
-        let batch = fed_texts(c);
+        let (batch, spans) = fed_texts(c);
         let vectors = encoder.embed(&batch, TextKind::Passage)?;
         fed += batch.len();
         let t1 = Instant::now();
         encode_s += (t1 - t0).as_secs_f64();
         let sentiments = head.predict(&vectors);
-        let mut at = 0;
-        for p in c.iter() {
-            let (answer, answer_sentiment) = (&vectors[at], sentiments[at]);
-            at += 1;
-            let k = p.sentences.len();
-            let (svecs, ssent) = if k > 1 {
-                at += k;
-                (
-                    vectors[at - k..at].to_vec(),
-                    sentiments[at - k..at].to_vec(),
-                )
-            } else {
-                (vec![answer.clone(); k], vec![answer_sentiment; k])
-            };
-            mentions += themes
-                .assign(answer, &svecs, &ssent, &[], answer_sentiment)
-                .0
-                .len();
+        for span in &spans {
+            mentions += assign(&themes, span.split(&vectors), span.split(&sentiments));
         }
         classify_s += t1.elapsed().as_secs_f64();
     }
@@ -259,7 +251,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let dedup = DedupEncoder::new(&encoder, verbatim::encode::dedup::DEFAULT_CAPACITY);
     let t0 = Instant::now();
     for c in &chunks {
-        dedup.embed(&fed_texts(c), TextKind::Passage)?;
+        dedup.embed(&fed_texts(c).0, TextKind::Passage)?;
     }
     report(
         "encode_all_dedup",

@@ -10,9 +10,8 @@ use crate::classify::datasets::Labeled;
 use crate::classify::metrics::{label_scores, multilabel_scores, LabelScores, MultiLabelScores};
 use crate::classify::sentiment::SentimentHead;
 use crate::classify::ClassifyError;
-use crate::encode::{Encoder, TextKind};
+use crate::encode::{EmbedPlan, EmbedUnits, Encoder, Span, TextKind};
 use crate::record::SentimentLabel;
-use crate::text;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -51,72 +50,36 @@ pub struct Embedded {
     pub answer_probs: Option<Vec<[f32; 3]>>,
 }
 
-/// Embeds texts the way `analyze` does: the normalized answer, its sentences when it has
-/// more than one, and the clauses of sentences that split ([`text::segment::clauses`]).
+/// Embeds texts the way `analyze` does ([`EmbedUnits`] in an [`EmbedPlan`]): the normalized
+/// answer, its sentences when it has more than one, and the clauses of sentences that split;
+/// but whole ([`EmbedUnits::whole`]: a labeled text past `analyze`'s caps is not cut, as
+/// before, so the published scores stay).
 pub fn embed_labeled(items: &[Labeled], encoder: &dyn Encoder) -> Result<Embedded, ClassifyError> {
-    let mut texts = Vec::new();
-    let mut spans = Vec::new();
-    for it in items {
-        texts.push(text::normalize::for_model(&it.text));
-        let ranges: Vec<_> = text::segment::sentences(&it.text)
-            .into_iter()
-            .filter(|r| !text::normalize::for_model(&it.text[r.clone()]).is_empty())
-            .collect();
-        let n = if ranges.len() > 1 { ranges.len() } else { 0 };
-        if n > 0 {
-            texts.extend(
-                ranges
-                    .iter()
-                    .map(|r| text::normalize::for_model(&it.text[r.clone()])),
-            );
+    let units: Vec<EmbedUnits> = items.iter().map(|it| EmbedUnits::whole(&it.text)).collect();
+    let mut plan = EmbedPlan::default();
+    let spans: Vec<Span> = units.iter().map(|u| plan.push(u)).collect();
+    let encoded = encoder.encode(plan.texts(), TextKind::Passage)?;
+    let mut emb = Embedded {
+        answers: Vec::with_capacity(items.len()),
+        sentences: Vec::with_capacity(items.len()),
+        clauses: Vec::with_capacity(items.len()),
+        answer_probs: encoded.sentiment.as_ref().map(|_| Vec::new()),
+    };
+    for span in spans {
+        let v = span.split(&encoded.vectors);
+        if let (Some(out), Some(p)) = (emb.answer_probs.as_mut(), &encoded.sentiment) {
+            out.push(span.split(p).answer);
         }
-        let mut clause_of = Vec::new();
-        for (si, r) in ranges.iter().enumerate() {
-            let sentence = &it.text[r.clone()];
-            for c in text::segment::clauses(sentence) {
-                texts.push(text::normalize::for_model(&sentence[c]));
-                clause_of.push(si);
-            }
-        }
-        spans.push((n, clause_of));
+        // An answer without a sentence of text keeps its answer vector as its one sentence.
+        let sentences = match v.sentences.is_empty() {
+            true => vec![v.answer.clone()],
+            false => v.sentences,
+        };
+        emb.answers.push(v.answer);
+        emb.sentences.push(sentences);
+        emb.clauses.push(v.clauses);
     }
-    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
-    let encoded = encoder.encode(&refs, TextKind::Passage)?;
-    let vecs = encoded.vectors;
-    let mut answer_probs = encoded.sentiment.as_ref().map(|_| Vec::new());
-    let mut answers = Vec::with_capacity(items.len());
-    let mut sentences = Vec::with_capacity(items.len());
-    let mut clauses = Vec::with_capacity(items.len());
-    let mut at = 0;
-    for (n, clause_of) in spans {
-        let a = vecs[at].clone();
-        if let (Some(out), Some(p)) = (answer_probs.as_mut(), encoded.sentiment.as_ref()) {
-            out.push(p[at]);
-        }
-        at += 1;
-        if n == 0 {
-            sentences.push(vec![a.clone()]);
-        } else {
-            sentences.push(vecs[at..at + n].to_vec());
-            at += n;
-        }
-        clauses.push(
-            clause_of
-                .into_iter()
-                .map(|si| {
-                    at += 1;
-                    (si, vecs[at - 1].clone())
-                })
-                .collect(),
-        );
-        answers.push(a);
-    }
-    Ok(Embedded {
-        answers,
-        sentences,
-        clauses,
-        answer_probs,
-    })
+    Ok(emb)
 }
 
 /// Calibration items (similarities and gold theme indices) of labeled texts.

@@ -12,12 +12,14 @@ use crate::analyze::suggestion::is_suggestion;
 use crate::classify::codebook::{Clause, Codebook, ThemeModel, Units};
 use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
 use crate::classify::sentiment::{is_mixed, SentimentHead};
-use crate::classify::split::{split_theme, Split};
+use crate::classify::split::{split_theme, Split as SubThemes};
+use crate::encode::plan::cut_chars;
 use crate::encode::store::{Store, StoreMeta, StoreWriter};
 use crate::encode::{DedupEncoder, Encoder, TextKind};
-use crate::ingest::{Ingest, IngestOptions, RowOutcome};
+use crate::encode::{EmbedPlan, EmbedUnits, Span, Split};
+use crate::ingest::{Chunk, ChunkedIngest, Ingest, IngestOptions};
 pub use crate::progress::{NoProgress, Progress};
-use crate::record::{NpsGroup, Record, Response, SentenceResult, Sentiment};
+use crate::record::{NpsGroup, Record, Reject, Response, SentenceResult, Sentiment};
 pub use crate::run::RunSummary;
 use crate::run::{
     layout, AnswerFiles, AnswerWriter, FileHash, Provenance, RejectsWriter, Responses, RunWriter,
@@ -134,82 +136,25 @@ pub struct AnalyzeOptions {
     pub chunk: usize,
 }
 
-/// Most sentences of one answer that are embedded and analyzed; later ones stay in the
-/// answer's text but get no sentence result.
-pub const MAX_EMBED_SENTENCES: usize = 64;
-
-/// Most characters of one unit (answer, sentence or clause) handed to the encoder, which
-/// then also cuts it to its token limit (512 tokens for e5-small).
-pub const MAX_UNIT_CHARS: usize = 8_192;
-
-/// Most characters of an answer's sentences that are embedded, all sentences together
-/// (sentences after the one that reaches it are left out like those past
-/// [`MAX_EMBED_SENTENCES`]).
-pub const MAX_EMBED_CHARS: usize = 16_384;
+pub use crate::encode::{MAX_EMBED_CHARS, MAX_EMBED_SENTENCES, MAX_UNIT_CHARS};
 
 /// Text-stage results of one record.
 struct Prepared {
     record: Record,
     lang: String,
     lang_confidence: f32,
-    model_text: String,
-    sentences: Vec<(std::ops::Range<usize>, String)>,
-    /// Clauses of sentences that split: (sentence index, model text).
-    clauses: Vec<(usize, String)>,
-    /// Some units were left out or cut ([`MAX_EMBED_SENTENCES`], [`MAX_UNIT_CHARS`]).
-    capped: bool,
-}
-
-/// The first `max` characters of `s` and whether it was longer.
-fn cut_chars(s: &str, max: usize) -> (&str, bool) {
-    match s.char_indices().nth(max) {
-        Some((at, _)) => (&s[..at], true),
-        None => (s, false),
-    }
+    /// What of the answer is embedded.
+    units: EmbedUnits,
 }
 
 fn prepare(record: Record) -> Prepared {
-    let (head, mut capped) = cut_chars(&record.text, MAX_UNIT_CHARS * 4);
+    let (head, _) = cut_chars(&record.text, MAX_UNIT_CHARS * 4);
     let det = text::language::detect(head);
-    let (answer_text, cut) = cut_chars(head, MAX_UNIT_CHARS);
-    capped |= cut;
-    let model_text = text::normalize::for_model(answer_text);
-    let mut sentences: Vec<(std::ops::Range<usize>, String)> = Vec::new();
-    let mut chars = 0;
-    for r in text::segment::sentences(&record.text) {
-        let (unit, cut) = cut_chars(&record.text[r.clone()], MAX_UNIT_CHARS);
-        let t = text::normalize::for_model(unit);
-        if t.is_empty() {
-            continue;
-        }
-        if sentences.len() == MAX_EMBED_SENTENCES || chars >= MAX_EMBED_CHARS {
-            capped = true;
-            break;
-        }
-        capped |= cut;
-        chars += unit.chars().count();
-        sentences.push((r, t));
-    }
-    let clauses = sentences
-        .iter()
-        .enumerate()
-        .flat_map(|(si, (r, _))| {
-            let sentence = &record.text[r.clone()];
-            text::segment::clauses(sentence).into_iter().map(move |c| {
-                let (unit, _) = cut_chars(&sentence[c], MAX_UNIT_CHARS);
-                (si, text::normalize::for_model(unit))
-            })
-        })
-        .take(MAX_EMBED_SENTENCES)
-        .collect();
     Prepared {
+        units: EmbedUnits::of(&record.text),
         record,
         lang: det.lang,
         lang_confidence: det.confidence,
-        model_text,
-        sentences,
-        clauses,
-        capped,
     }
 }
 
@@ -232,115 +177,39 @@ fn encode_chunk(
     let prepared: Vec<Prepared> = chunk.into_par_iter().map(prepare).collect();
     // One encoder call per chunk.
     let mut plan = EmbedPlan::default();
-    let spans: Vec<Span> = prepared.iter().map(|p| plan.push(p)).collect();
+    let spans: Vec<Span> = prepared.iter().map(|p| plan.push(&p.units)).collect();
     // With a tuned sentiment top the same pass classifies the units (shared lower layers).
-    let encoded = encoder.encode(&plan.texts, TextKind::Passage)?;
+    let encoded = encoder.encode(plan.texts(), TextKind::Passage)?;
     let sentiments = crate::classify::sentiment::sentiments(&encoded, head);
     Ok(prepared
         .into_iter()
         .zip(spans)
-        .map(|(p, span)| {
-            let units = span.unpack(&p, &encoded.vectors, &sentiments);
-            assemble(p, units)
-        })
+        .map(|(p, span)| assemble(p, span.split(&encoded.vectors), span.split(&sentiments)))
         .collect())
 }
 
-/// The units of a chunk's answers laid out for one encoder call: per answer its text, then its
-/// sentences if it has more than one (a one-sentence answer's sentence vector is its answer
-/// vector), then its clauses. Each [`EmbedPlan::push`] returns the [`Span`] that finds the
-/// answer's rows in the output again.
-#[derive(Default)]
-struct EmbedPlan<'a> {
-    texts: Vec<&'a str>,
-}
-
-/// Where one answer's units sit in an [`EmbedPlan`]'s texts.
-struct Span {
-    /// Row of the answer; its own sentences and then its clauses follow.
-    at: usize,
-    /// Number of sentences.
-    sentences: usize,
-    /// The sentences have rows of their own (more than one sentence).
-    own_sentences: bool,
-}
-
-impl<'a> EmbedPlan<'a> {
-    fn push(&mut self, p: &'a Prepared) -> Span {
-        let span = Span {
-            at: self.texts.len(),
-            sentences: p.sentences.len(),
-            own_sentences: p.sentences.len() > 1,
-        };
-        self.texts.push(&p.model_text);
-        if span.own_sentences {
-            self.texts
-                .extend(p.sentences.iter().map(|(_, t)| t.as_str()));
-        }
-        self.texts.extend(p.clauses.iter().map(|(_, t)| t.as_str()));
-        span
-    }
-}
-
-/// One answer's vectors and sentiments, taken out of the encoder's output.
-struct Unpacked {
-    answer: Vec<f32>,
-    answer_sentiment: Sentiment,
-    sentences: Vec<Vec<f32>>,
-    sentence_sentiment: Vec<Sentiment>,
-    clauses: Vec<Clause>,
-}
-
-impl Span {
-    /// The rows of answer `p` in `vectors` and `sentiments` (in [`EmbedPlan`] order).
-    fn unpack(&self, p: &Prepared, vectors: &[Vec<f32>], sentiments: &[Sentiment]) -> Unpacked {
-        let answer = vectors[self.at].clone();
-        let answer_sentiment = sentiments[self.at];
-        let mut at = self.at + 1;
-        let (sentences, sentence_sentiment) = if self.own_sentences {
-            let n = self.sentences;
-            at += n;
-            (
-                vectors[at - n..at].to_vec(),
-                sentiments[at - n..at].to_vec(),
-            )
-        } else {
-            (
-                vec![answer.clone(); self.sentences],
-                vec![answer_sentiment; self.sentences],
-            )
-        };
-        let clauses = p
-            .clauses
-            .iter()
-            .zip(at..)
-            .map(|((si, _), row)| Clause {
-                sentence: *si,
-                vector: vectors[row].clone(),
-                sentiment: sentiments[row],
-            })
-            .collect();
-        Unpacked {
-            answer,
-            answer_sentiment,
-            sentences,
-            sentence_sentiment,
-            clauses,
-        }
-    }
-}
-
-/// The answer `p` with its vectors and sentiments `u`, before themes.
-fn assemble(p: Prepared, u: Unpacked) -> Encoded {
-    let sentences = sentence_results(&p, &u.sentence_sentiment);
+/// The answer `p` with its `vectors` and `sentiments`, before themes.
+fn assemble(p: Prepared, vectors: Split<Vec<f32>>, sentiments: Split<Sentiment>) -> Encoded {
+    let sentences = sentence_results(&p, &sentiments.sentences);
     // Sentences or clauses that disagree ("great staff but the delivery was late").
     let mixed = is_mixed(
-        &u.sentence_sentiment
+        &sentiments
+            .sentences
             .iter()
-            .chain(u.clauses.iter().map(|c| &c.sentiment))
+            .chain(sentiments.clauses.iter().map(|(_, s)| s))
             .copied()
             .collect::<Vec<_>>(),
     );
+    let clauses = vectors
+        .clauses
+        .into_iter()
+        .zip(sentiments.clauses)
+        .map(|((sentence, vector), (_, sentiment))| Clause {
+            sentence,
+            vector,
+            sentiment,
+        })
+        .collect();
     let r = p.record;
     Encoded {
         response: Response {
@@ -355,21 +224,22 @@ fn assemble(p: Prepared, u: Unpacked) -> Encoded {
             fields: r.fields,
             lang: p.lang,
             lang_confidence: p.lang_confidence,
-            sentiment: u.answer_sentiment,
+            sentiment: sentiments.answer,
             mixed,
             themes: Vec::new(),
             sentences,
         },
-        answer: u.answer,
-        sentences: u.sentences,
-        clauses: u.clauses,
-        capped: p.capped,
+        answer: vectors.answer,
+        sentences: vectors.sentences,
+        clauses,
+        capped: p.units.capped,
     }
 }
 
 /// Sentence results of `p` (without themes), given each sentence's sentiment.
 fn sentence_results(p: &Prepared, sentiments: &[Sentiment]) -> Vec<SentenceResult> {
-    p.sentences
+    p.units
+        .sentences
         .iter()
         .zip(sentiments)
         .map(|((range, _), s)| {
@@ -573,7 +443,7 @@ fn analyze_into(
     };
     let one = PassOne {
         opts,
-        ingest,
+        ingest: ChunkedIngest::new(ingest, opts.shard, opts.chunk),
         encoder,
         head: &head,
         progress,
@@ -701,7 +571,7 @@ impl LaterThemes<'_> {
         work_path: &Path,
         store: &Store,
         progress: &dyn Progress,
-    ) -> Result<(ThemeModel, Option<Split>), PipelineError> {
+    ) -> Result<(ThemeModel, Option<SubThemes>), PipelineError> {
         match self {
             LaterThemes::SelfTrain { codebook, seed } => {
                 progress.stage("self-training themes", None);
@@ -772,19 +642,11 @@ fn take_row_counts(s: &mut RunSummary, counts: RunSummary) {
     s.pii = counts.pii;
 }
 
-/// Whether export row `row` (1-based) belongs to `shard` (`--shard i/n`: `(row - 1) % n == i`).
-fn in_shard(row: u64, shard: Option<(u64, u64)>) -> bool {
-    match shard {
-        Some((i, n)) => row.saturating_sub(1) % n == i,
-        None => true,
-    }
-}
-
 /// Pass one: reads the export chunk by chunk, encodes each chunk, stores the vectors and hands
 /// each answer on; counts rows, rejects and capped answers on the way.
 struct PassOne<'a> {
     opts: &'a AnalyzeOptions,
-    ingest: Ingest,
+    ingest: ChunkedIngest,
     encoder: &'a dyn Encoder,
     head: &'a SentimentHead,
     progress: &'a dyn Progress,
@@ -800,71 +662,62 @@ impl PassOne<'_> {
         mut self,
         mut emit: impl FnMut(&mut Encoded) -> Result<(), PipelineError>,
     ) -> Result<(RunSummary, StoreMeta), PipelineError> {
-        self.progress.stage("analyzing", self.ingest.bytes_total());
+        self.progress
+            .stage("analyzing", self.ingest.ingest().bytes_total());
         let mut seq = 0u64;
-        let mut pending: Vec<Record> = Vec::with_capacity(self.opts.chunk);
-        let mut done = false;
-        while !done {
-            pending.clear();
-            done = self.fill(&mut pending)?;
-            if let Some(e) = self.ingest.error() {
-                return Err(PipelineError::Usage(e.to_string()));
-            }
-            if pending.is_empty() {
-                continue;
-            }
-            let chunk = std::mem::take(&mut pending);
-            for mut e in encode_chunk(chunk, self.encoder, self.head)? {
-                self.counts.capped += e.capped as u64;
+        while let Some(chunk) = self.ingest.next() {
+            let records = match chunk {
+                Chunk::Rejected(r) => {
+                    self.reject(&r)?;
+                    continue;
+                }
+                Chunk::Records(records) => records,
+            };
+            self.check_ingest()?;
+            for mut e in self.encode(records)? {
                 e.response.seq = seq;
                 seq += 1;
                 self.store.push(&e.answer, &e.sentences)?;
                 emit(&mut e)?;
             }
-            self.progress.advance(self.ingest.bytes_read());
+            self.progress.advance(self.ingest.ingest().bytes_read());
         }
+        self.check_ingest()?;
         self.finish()
     }
 
-    /// Fills `pending` with up to a chunk of this shard's records, counting and writing
-    /// rejects on the way; true at the end of the export.
-    fn fill(&mut self, pending: &mut Vec<Record>) -> Result<bool, PipelineError> {
-        while pending.len() < self.opts.chunk.max(1) {
-            let Some(outcome) = self.ingest.next() else {
-                return Ok(true);
-            };
-            self.counts.rows_read += 1;
-            let row = match &outcome {
-                RowOutcome::Rejected(r) => r.row,
-                RowOutcome::Record(r) => r.row,
-            };
-            // A rejected row belongs to one shard like any other, so merged shard runs
-            // count it once.
-            if !in_shard(row, self.opts.shard) {
-                self.counts.other_shards += 1;
-                continue;
-            }
-            match outcome {
-                RowOutcome::Rejected(r) => {
-                    self.counts.rejected += 1;
-                    let kind = reason_kind(&r.reason);
-                    *self.counts.reject_reasons.entry(kind).or_default() += 1;
-                    self.rejects.write(&r)?;
-                }
-                RowOutcome::Record(r) => {
-                    let no_score = self.opts.ingest.score_col.is_some() && r.score.is_none();
-                    self.counts.no_score += no_score as u64;
-                    pending.push(r);
-                }
-            }
-        }
-        Ok(false)
+    /// Counts and writes a rejected row.
+    fn reject(&mut self, r: &Reject) -> Result<(), PipelineError> {
+        self.counts.rejected += 1;
+        let kind = reason_kind(&r.reason);
+        *self.counts.reject_reasons.entry(kind).or_default() += 1;
+        Ok(self.rejects.write(r)?)
     }
 
-    /// Counts PII (unless kept) and finishes the rejects and the store.
+    /// The error that stopped reading the export early, if any.
+    fn check_ingest(&self) -> Result<(), PipelineError> {
+        match self.ingest.ingest().error() {
+            Some(e) => Err(PipelineError::Usage(e.to_string())),
+            None => Ok(()),
+        }
+    }
+
+    /// Encodes a chunk of records, counting answers without a score and capped answers.
+    fn encode(&mut self, records: Vec<Record>) -> Result<Vec<Encoded>, PipelineError> {
+        if self.opts.ingest.score_col.is_some() {
+            self.counts.no_score += records.iter().filter(|r| r.score.is_none()).count() as u64;
+        }
+        let encoded = encode_chunk(records, self.encoder, self.head)?;
+        self.counts.capped += encoded.iter().filter(|e| e.capped).count() as u64;
+        Ok(encoded)
+    }
+
+    /// Counts rows and PII (unless kept) and finishes the rejects and the store.
     fn finish(mut self) -> Result<(RunSummary, StoreMeta), PipelineError> {
+        self.counts.rows_read = self.ingest.rows_read();
+        self.counts.other_shards = self.ingest.other_shards();
         if !self.opts.ingest.keep_pii {
-            self.counts.pii = self.ingest.pii_counts().by_name();
+            self.counts.pii = self.ingest.ingest().pii_counts().by_name();
         }
         self.rejects.finish()?;
         let meta = self.store.finish()?;
@@ -877,7 +730,7 @@ impl PassOne<'_> {
 fn pass_two(
     work_path: &Path,
     store: &Store,
-    (model, split): (&ThemeModel, Option<&Split>),
+    (model, split): (&ThemeModel, Option<&SubThemes>),
     parents: &BTreeMap<String, String>,
     mut sinks: Sinks,
     progress: &dyn Progress,
@@ -933,7 +786,7 @@ fn discover_themes(
     options: &DiscoveryOptions,
     save_codebook: Option<&Path>,
     split: Option<&str>,
-) -> Result<(ThemeModel, Option<Split>), PipelineError> {
+) -> Result<(ThemeModel, Option<SubThemes>), PipelineError> {
     let mut texts: Vec<(String, String)> = Vec::new(); // (sentence, lang), store order
     for r in Responses::open(work_path.to_path_buf())? {
         let r = r?;
@@ -966,7 +819,7 @@ fn discover_themes(
     if let Some(p) = save_codebook {
         let mut cb = d.to_codebook();
         cb.themes
-            .extend(split.iter().flat_map(Split::codebook_themes));
+            .extend(split.iter().flat_map(SubThemes::codebook_themes));
         cb.save(p)?;
     }
     Ok((d.to_theme_model(), split))

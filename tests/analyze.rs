@@ -43,6 +43,24 @@ fn run(out: &Path, parquet: bool, shard: Option<(u64, u64)>) -> verbatim::pipeli
     analyze(&opts, crate::common::encoder(), &NoProgress).expect("analyze runs")
 }
 
+/// [`options`] for the stub encoder ([`crate::common::stub`]): tests of plumbing.
+fn stub_options(out: &Path, parquet: bool, shard: Option<(u64, u64)>) -> AnalyzeOptions {
+    AnalyzeOptions {
+        sentiment_head: crate::common::stub_head(),
+        ..options(out, parquet, shard)
+    }
+}
+
+/// [`run`] with the stub encoder.
+fn stub_run(
+    out: &Path,
+    parquet: bool,
+    shard: Option<(u64, u64)>,
+) -> verbatim::pipeline::RunSummary {
+    let opts = stub_options(out, parquet, shard);
+    analyze(&opts, crate::common::stub(), &NoProgress).expect("analyze runs")
+}
+
 fn responses(out: &Path) -> Vec<Response> {
     std::fs::read_to_string(out.join("responses.jsonl"))
         .unwrap()
@@ -142,8 +160,8 @@ fn every_row_is_analyzed_or_rejected_and_the_outputs_agree() {
 #[test]
 fn shards_split_the_rows_and_count_the_rest() {
     let dir = tempfile::tempdir().unwrap();
-    let a = run(&dir.path().join("s0"), false, Some((0, 2)));
-    let b = run(&dir.path().join("s1"), false, Some((1, 2)));
+    let a = stub_run(&dir.path().join("s0"), false, Some((0, 2)));
+    let b = stub_run(&dir.path().join("s1"), false, Some((1, 2)));
     assert_eq!(a.analyzed + b.analyzed, 9);
     assert_eq!(a.rows_read, 12);
     assert_eq!(a.rejected + b.rejected, 3);
@@ -178,7 +196,7 @@ fn names(dir: &Path) -> Vec<String> {
     v
 }
 
-/// The real encoder, failing from its `fail_at`-th call on (a fatal error midway in a run).
+/// The stub encoder, failing from its `fail_at`-th call on (a fatal error midway in a run).
 struct FailingEncoder {
     calls: AtomicUsize,
     fail_at: usize,
@@ -186,16 +204,16 @@ struct FailingEncoder {
 
 impl Encoder for FailingEncoder {
     fn dim(&self) -> usize {
-        crate::common::encoder().dim()
+        crate::common::stub().dim()
     }
     fn name(&self) -> &str {
-        crate::common::encoder().name()
+        crate::common::stub().name()
     }
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError> {
         if self.calls.fetch_add(1, Ordering::SeqCst) + 1 >= self.fail_at {
             return Err(EncodeError::Torch("out of memory (simulated)".into()));
         }
-        crate::common::encoder().embed(texts, kind)
+        crate::common::stub().embed(texts, kind)
     }
 }
 
@@ -203,13 +221,13 @@ impl Encoder for FailingEncoder {
 fn a_run_that_fails_midway_leaves_the_previous_run_intact() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    run(&out, true, None);
+    stub_run(&out, true, None);
     let before = snapshot(&out);
     assert!(before.contains_key(Path::new("provenance.json")));
 
     // Replacing a run needs --force.
-    let opts = options(&out, false, Some((0, 2)));
-    let err = analyze(&opts, crate::common::encoder(), &NoProgress)
+    let opts = stub_options(&out, false, Some((0, 2)));
+    let err = analyze(&opts, crate::common::stub(), &NoProgress)
         .unwrap_err()
         .to_string();
     assert!(err.contains("--force"), "{err}");
@@ -222,7 +240,7 @@ fn a_run_that_fails_midway_leaves_the_previous_run_intact() {
     };
     let scratch = tempfile::tempdir().unwrap();
     analyze(
-        &options(&scratch.path().join("r"), false, None),
+        &stub_options(&scratch.path().join("r"), false, None),
         &counting,
         &NoProgress,
     )
@@ -233,19 +251,19 @@ fn a_run_that_fails_midway_leaves_the_previous_run_intact() {
         calls: AtomicUsize::new(0),
         fail_at: calls,
     };
-    let mut opts = options(&out, false, None);
+    let mut opts = stub_options(&out, false, None);
     opts.force = true;
     let err = analyze(&opts, &failing, &NoProgress)
         .unwrap_err()
         .to_string();
     assert!(err.contains("simulated"), "{err}");
-    let mut opts = options(&out, false, Some((0, 2)));
+    let mut opts = stub_options(&out, false, Some((0, 2)));
     opts.force = true;
     assert_eq!(snapshot(&out), before, "the previous run is byte-identical");
     assert_eq!(names(dir.path()), ["run"]);
 
     // A forced re-run that succeeds replaces the whole run: no stale parquet file.
-    let s = analyze(&opts, crate::common::encoder(), &NoProgress).unwrap();
+    let s = analyze(&opts, crate::common::stub(), &NoProgress).unwrap();
     assert_eq!(s.shard.as_deref(), Some("0/2"));
     assert!(!out.join("responses.parquet").exists());
     assert_eq!(names(dir.path()), ["run"]);
@@ -257,9 +275,9 @@ fn analyze_refuses_a_folder_that_is_not_a_run_or_holds_its_input() {
     let docs = dir.path().join("docs");
     std::fs::create_dir(&docs).unwrap();
     std::fs::write(docs.join("notes.txt"), "keep me").unwrap();
-    let mut opts = options(&docs, false, None);
+    let mut opts = stub_options(&docs, false, None);
     opts.force = true;
-    let err = analyze(&opts, crate::common::encoder(), &NoProgress)
+    let err = analyze(&opts, crate::common::stub(), &NoProgress)
         .unwrap_err()
         .to_string();
     assert!(err.contains("not a verbatim run"), "{err}");
@@ -267,10 +285,10 @@ fn analyze_refuses_a_folder_that_is_not_a_run_or_holds_its_input() {
 
     // `analyze X/responses.jsonl --out X` would destroy its own input.
     let out = dir.path().join("run");
-    run(&out, false, None);
+    stub_run(&out, false, None);
     let input = out.join("responses.jsonl");
     let before = std::fs::read(&input).unwrap();
-    let mut opts = options(&out, false, None);
+    let mut opts = stub_options(&out, false, None);
     opts.input = input.clone();
     opts.ingest = IngestOptions {
         text_col: "text".into(),
@@ -279,7 +297,7 @@ fn analyze_refuses_a_folder_that_is_not_a_run_or_holds_its_input() {
         ..Default::default()
     };
     opts.force = true;
-    let err = analyze(&opts, crate::common::encoder(), &NoProgress)
+    let err = analyze(&opts, crate::common::stub(), &NoProgress)
         .unwrap_err()
         .to_string();
     assert!(err.contains("contains the export"), "{err}");
@@ -384,7 +402,7 @@ fn a_read_only_run_can_be_searched_and_its_ideas_listed() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let out = dir.path().join("run");
-    run(&out, false, None);
+    stub_run(&out, false, None);
     make_read_only(&out);
     let before = snapshot(&out);
 
@@ -424,7 +442,7 @@ fn a_read_only_run_can_be_searched_and_its_ideas_listed() {
 fn a_killed_run_leaves_the_previous_run_intact_and_the_next_run_sweeps_its_temp_folder() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
-    run(&out, false, None);
+    stub_run(&out, false, None);
     let before = snapshot(&out);
     let mut child = verbatim()
         .args([
@@ -459,9 +477,9 @@ fn a_killed_run_leaves_the_previous_run_intact_and_the_next_run_sweeps_its_temp_
     assert_eq!(snapshot(&out), before, "the previous run is byte-identical");
     assert!(temp.exists(), "SIGKILL leaves the temporary folder");
     // The next run into the same folder removes what the killed one left.
-    let mut opts = options(&out, false, None);
+    let mut opts = stub_options(&out, false, None);
     opts.force = true;
-    analyze(&opts, crate::common::encoder(), &NoProgress).unwrap();
+    analyze(&opts, crate::common::stub(), &NoProgress).unwrap();
     assert_eq!(names(dir.path()), ["run"]);
 }
 

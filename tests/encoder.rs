@@ -99,17 +99,17 @@ fn lean_forward_matches_rust_bert_on_the_demo_answers() {
     }
 }
 
-/// The real encoder, counting the texts it is asked to embed.
+/// The stub encoder, counting the texts it is asked to embed.
 struct Counting {
     texts: std::sync::Mutex<Vec<String>>,
 }
 
 impl Encoder for Counting {
     fn dim(&self) -> usize {
-        encoder().dim()
+        crate::common::stub().dim()
     }
     fn name(&self) -> &str {
-        encoder().name()
+        crate::common::stub().name()
     }
     fn embed(
         &self,
@@ -118,7 +118,7 @@ impl Encoder for Counting {
     ) -> Result<Vec<Vec<f32>>, verbatim::encode::EncodeError> {
         let mut seen = self.texts.lock().unwrap();
         seen.extend(texts.iter().map(|t| t.to_string()));
-        encoder().embed(texts, kind)
+        crate::common::stub().embed(texts, kind)
     }
 }
 
@@ -146,7 +146,9 @@ fn dedup_embeds_each_distinct_text_once_with_identical_vectors() {
     assert_eq!(a[1], b[0], "repeat across calls: identical vector");
     assert_eq!(a[3], b[2]);
     assert_eq!(b[1], b[3]);
-    let direct = encoder().embed(&first, TextKind::Passage).unwrap();
+    let direct = crate::common::stub()
+        .embed(&first, TextKind::Passage)
+        .unwrap();
     for (x, y) in a.iter().zip(&direct) {
         assert!(cos(x, y) > 0.99999, "deduped vectors are the encoder's");
     }
@@ -225,4 +227,15 @@ fn int8_weights_stay_close_to_f32_on_the_demo_answers() {
         .expect("int8 needs the lean forward")
         .to_string();
     assert!(err.contains("--precision f32"), "{err}");
+}
+
+/// A wrapping encoder names the model it wraps, fingerprint included (it used to fall back to
+/// the name, hiding the weights' hash from whoever records it, as provenance.json does).
+#[test]
+fn dedup_encoder_names_the_model_it_wraps() {
+    use verbatim::encode::DedupEncoder;
+    let dedup = DedupEncoder::new(encoder(), 4);
+    assert_eq!(dedup.dim(), encoder().dim());
+    assert_eq!(dedup.name(), encoder().name());
+    assert_eq!(dedup.fingerprint(), encoder().fingerprint());
 }

@@ -46,6 +46,14 @@ struct JsonLine {
     themes: Option<Vec<String>>,
 }
 
+/// The texts of `items` as the encoder sees them ([`crate::text::normalize::for_model`]).
+pub fn model_texts(items: &[Labeled]) -> Vec<String> {
+    items
+        .iter()
+        .map(|l| crate::text::normalize::for_model(&l.text))
+        .collect()
+}
+
 /// Reads a labeled JSONL file: `{"text", "lang", "sentiment"?, "themes"?, "id"?}` per line.
 pub fn read_jsonl(path: &Path, split: Split) -> Result<Vec<Labeled>, ClassifyError> {
     let raw = std::fs::read_to_string(path).map_err(|e| ClassifyError::io(path, e))?;

@@ -101,10 +101,7 @@ fn embed_all(
 ) -> Result<Vec<Vec<f32>>, ClassifyError> {
     let mut out = Vec::with_capacity(items.len());
     for chunk in items.chunks(256) {
-        let texts: Vec<String> = chunk
-            .iter()
-            .map(|l| crate::text::normalize::for_model(&l.text))
-            .collect();
+        let texts = super::datasets::model_texts(chunk);
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         out.extend(encoder.embed(&refs, TextKind::Passage)?);
         progress(out.len(), items.len());
@@ -158,10 +155,7 @@ pub fn fine_tune_sentiment(
     }
     let train = sample(data, Split::Train, opts.max_per_class, tune.seed);
     let weights = balanced_weights(&train, &opts.source_weight);
-    let texts: Vec<String> = train
-        .iter()
-        .map(|l| crate::text::normalize::for_model(&l.text))
-        .collect();
+    let texts = super::datasets::model_texts(&train);
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let tokens = encoder.tokenize(&refs, TextKind::Passage)?;
     let examples: Vec<crate::encode::tuned::TuneExample> = tokens

@@ -2,7 +2,6 @@
 
 use std::path::{Path, PathBuf};
 use verbatim::classify::discovery::DiscoveryOptions;
-use verbatim::encode::{BertEncoder, EncoderOptions, Precision};
 use verbatim::ingest::{FieldLimits, IngestOptions};
 use verbatim::pipeline::{analyze, AnalyzeOptions, RunSummary, ThemeSource};
 use verbatim::progress::{Progress, TerminalProgress};
@@ -64,20 +63,8 @@ pub struct Args {
     /// Seed of theme discovery.
     #[arg(long, default_value_t = 7)]
     seed: u64,
-    /// Encoder model folder (any Hugging Face BERT / XLM-R / DistilBERT folder).
-    #[arg(long, default_value = "models/e5-small")]
-    model: PathBuf,
-    /// Sentiment head trained for the model.
-    #[arg(long, default_value = "models/heads/sentiment.json")]
-    sentiment_head: PathBuf,
     #[command(flatten)]
-    sentiment: super::sentiment_model::SentimentArgs,
-    /// Threads for the encoder and the text stage.
-    #[arg(long, default_value_t = 2)]
-    threads: usize,
-    /// Weights of the encoder's linear layers: f32, or int8 (dynamic quantization, faster).
-    #[arg(long, value_enum, default_value_t = Precision::F32)]
-    precision: Precision,
+    models: super::sentiment_model::ModelArgs,
     /// Extra output format.
     #[arg(long, value_enum, default_value_t = Format::Jsonl)]
     format: Format,
@@ -119,18 +106,10 @@ fn parse_shard(s: &str) -> Result<(u64, u64), String> {
 /// Runs the analysis and prints the summary.
 pub fn run(args: Args) -> anyhow::Result<()> {
     rayon::ThreadPoolBuilder::new()
-        .num_threads(args.threads.max(1))
+        .num_threads(args.models.threads.max(1))
         .build_global()
         .ok(); // already built (tests): keep the existing pool
-    let mut encoder = BertEncoder::load(
-        &args.model,
-        EncoderOptions {
-            threads: args.threads,
-            precision: args.precision,
-            ..Default::default()
-        },
-    )?;
-    args.sentiment.apply(&mut encoder)?;
+    let encoder = args.models.load_encoder()?;
     let opts = AnalyzeOptions {
         input: args.export,
         ingest: IngestOptions {
@@ -148,7 +127,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         },
         out: args.out.clone(),
         force: args.force,
-        sentiment_head: args.sentiment_head,
+        sentiment_head: args.models.sentiment_head,
         themes: match args.codebook {
             Some(path) if args.self_train => ThemeSource::SelfTrainedCodebook {
                 path,

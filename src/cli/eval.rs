@@ -8,8 +8,7 @@ use verbatim::classify::datasets::Labeled;
 use verbatim::classify::datasets::{read_jsonl, Split};
 use verbatim::classify::sentiment::SentimentHead;
 use verbatim::classify::zero_shot;
-use verbatim::encode::Encoder;
-use verbatim::encode::{BertEncoder, EncoderOptions, Precision};
+use verbatim::encode::{BertEncoder, Encoder};
 use verbatim::evaluate::public::{run_public, PublicScores};
 use verbatim::evaluate::theme_bench::BenchScore;
 use verbatim::evaluate::{
@@ -39,14 +38,8 @@ pub struct Args {
     /// Write the fitted thresholds into the codebook file.
     #[arg(long, requires = "calibrate_on")]
     save_calibration: bool,
-    /// Encoder model folder.
-    #[arg(long, default_value = "models/e5-small")]
-    model: PathBuf,
-    /// Sentiment head.
-    #[arg(long, default_value = "models/heads/sentiment.json")]
-    sentiment_head: PathBuf,
     #[command(flatten)]
-    sentiment: super::sentiment_model::SentimentArgs,
+    models: super::sentiment_model::ModelArgs,
     /// Print JSON instead of a table.
     #[arg(long)]
     json: bool,
@@ -64,12 +57,6 @@ pub struct Args {
     /// Rows sampled per benchmark.
     #[arg(long, default_value_t = 300)]
     benchmark_rows: usize,
-    /// Encoder threads.
-    #[arg(long, default_value_t = 2)]
-    threads: usize,
-    /// Weights of the encoder's linear layers: f32, or int8 (dynamic quantization, faster).
-    #[arg(long, value_enum, default_value_t = Precision::F32)]
-    precision: Precision,
 }
 
 fn fmt(s: &SliceScores) -> String {
@@ -151,23 +138,15 @@ fn print_public(public: &[PublicScores]) {
 
 /// Loads the encoder (with the chosen sentiment model applied) and the sentiment head.
 fn load_models(args: &Args) -> anyhow::Result<(BertEncoder, SentimentHead)> {
-    let mut encoder = BertEncoder::load(
-        &args.model,
-        EncoderOptions {
-            threads: args.threads,
-            precision: args.precision,
-            ..Default::default()
-        },
-    )?;
-    args.sentiment.apply(&mut encoder)?;
-    let head = SentimentHead::load(&args.sentiment_head)?;
+    let encoder = args.models.load_encoder()?;
+    let head = SentimentHead::load(&args.models.sentiment_head)?;
     Ok((encoder, head))
 }
 
 /// The public test splits as JSON: sentiment model, sets and the XLM-T mean.
 fn public_to_json(args: &Args, public: &[PublicScores]) -> serde_json::Value {
     serde_json::json!({
-        "sentiment": format!("{:?}", args.sentiment.sentiment).to_lowercase(),
+        "sentiment": format!("{:?}", args.models.sentiment.sentiment).to_lowercase(),
         "sets": public,
         "xlmt_mean_macro_f1": xlmt_mean(public),
     })

@@ -1,7 +1,8 @@
-//! `--sentiment linear|tuned`: which sentiment model `analyze` and `eval` use.
+//! The model arguments shared by `analyze` and `eval`: the encoder folder, threads and
+//! precision, the sentiment head, and `--sentiment linear|tuned`, which sentiment model they use.
 
 use std::path::PathBuf;
-use verbatim::encode::BertEncoder;
+use verbatim::encode::{BertEncoder, EncoderOptions, Precision};
 
 /// The sentiment model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -22,6 +23,39 @@ pub struct SentimentArgs {
     /// Tuned sentiment weights (`verbatim train-sentiment --fine-tune`).
     #[arg(long, default_value = "models/heads/sentiment-tuned.safetensors")]
     pub sentiment_tuned: PathBuf,
+}
+
+/// The encoder and sentiment model arguments of `analyze` and `eval`.
+#[derive(clap::Args, Debug, Clone)]
+pub struct ModelArgs {
+    /// Encoder model folder (any Hugging Face BERT / XLM-R / DistilBERT folder).
+    #[arg(long, default_value = "models/e5-small")]
+    pub model: PathBuf,
+    /// Sentiment head trained for the model.
+    #[arg(long, default_value = "models/heads/sentiment.json")]
+    pub sentiment_head: PathBuf,
+    #[command(flatten)]
+    pub sentiment: SentimentArgs,
+    /// Encoder threads (`analyze`: also the text stage's).
+    #[arg(long, default_value_t = 2)]
+    pub threads: usize,
+    /// Weights of the encoder's linear layers: f32, or int8 (dynamic quantization, faster).
+    #[arg(long, value_enum, default_value_t = Precision::F32)]
+    pub precision: Precision,
+}
+
+impl ModelArgs {
+    /// Loads the encoder with these threads and precision, the sentiment model applied.
+    pub fn load_encoder(&self) -> anyhow::Result<BertEncoder> {
+        let options = EncoderOptions {
+            threads: self.threads,
+            precision: self.precision,
+            ..Default::default()
+        };
+        let mut encoder = BertEncoder::load(&self.model, options)?;
+        self.sentiment.apply(&mut encoder)?;
+        Ok(encoder)
+    }
 }
 
 impl SentimentArgs {

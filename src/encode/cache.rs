@@ -73,17 +73,7 @@ impl<'a> CachedEncoder<'a> {
 }
 
 impl Encoder for CachedEncoder<'_> {
-    fn dim(&self) -> usize {
-        self.inner.dim()
-    }
-
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
-
-    fn fingerprint(&self) -> String {
-        self.inner.fingerprint()
-    }
+    same_model_as!(inner);
 
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError> {
         let keys: Vec<u64> = texts.iter().map(|t| key(self.name(), kind, t)).collect();

@@ -100,13 +100,7 @@ impl<'a> DedupEncoder<'a> {
 }
 
 impl Encoder for DedupEncoder<'_> {
-    fn dim(&self) -> usize {
-        self.inner.dim()
-    }
-
-    fn name(&self) -> &str {
-        self.inner.name()
-    }
+    same_model_as!(inner);
 
     fn embed(&self, texts: &[&str], kind: TextKind) -> Result<Vec<Vec<f32>>, EncodeError> {
         Ok(self.encode(texts, kind)?.vectors)

@@ -2,20 +2,43 @@
 //!
 //! [`Encoder`] is the one trait; [`bert::BertEncoder`] runs a Hugging Face BERT/XLM-R/DistilBERT
 //! folder on libtorch: BERT and XLM-R through the fused forward of [`lean`], DistilBERT through
-//! rust-bert. [`dedup`] embeds each distinct text of a run once; [`store`] keeps a run's vectors
-//! on disk.
+//! rust-bert. [`EmbedUnits`] and [`EmbedPlan`] decide what of an answer is embedded and lay a
+//! batch out for one call; [`dedup`] embeds each distinct text of a run once; [`store`] keeps a
+//! run's vectors on disk.
+
+/// The [`Encoder`] methods that name the model (`dim`, `name`, `fingerprint`) of an encoder
+/// that wraps another one in its field `$inner`: a wrapper embeds with the same model.
+macro_rules! same_model_as {
+    ($inner:ident) => {
+        fn dim(&self) -> usize {
+            self.$inner.dim()
+        }
+
+        fn name(&self) -> &str {
+            self.$inner.name()
+        }
+
+        fn fingerprint(&self) -> String {
+            self.$inner.fingerprint()
+        }
+    };
+}
 
 pub mod bert;
 pub mod cache;
 pub mod dedup;
 pub mod import_e5;
 pub mod lean;
+pub(crate) mod plan;
 pub mod store;
 pub mod tuned;
 
 pub use bert::{BertEncoder, EncoderOptions, Engine, Precision};
 pub use cache::CachedEncoder;
 pub use dedup::DedupEncoder;
+pub use plan::{
+    EmbedPlan, EmbedUnits, Span, Split, MAX_EMBED_CHARS, MAX_EMBED_SENTENCES, MAX_UNIT_CHARS,
+};
 
 /// Whether a text is a search query or a stored passage. E5-family models were trained with
 /// different prefixes for the two; other models ignore the distinction.

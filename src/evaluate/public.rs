@@ -126,10 +126,7 @@ pub fn run_public(
     }
     let mut out = Vec::new();
     for (set, lang, available, items) in sets {
-        let texts: Vec<String> = items
-            .iter()
-            .map(|l| crate::text::normalize::for_model(&l.text))
-            .collect();
+        let texts = datasets::model_texts(&items);
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         let encoded = encoder.encode(&refs, TextKind::Passage)?;
         let pairs: Vec<(SentimentLabel, [f32; 3])> = items

@@ -10,6 +10,7 @@
 //! number). Rows whose every cell is blank yield nothing but keep their number; empty lines of
 //! delimited text are not rows at all (the CSV reader skips them).
 
+mod chunks;
 mod columns;
 mod csv;
 mod decode;
@@ -20,6 +21,7 @@ mod split;
 mod validate;
 mod xlsx;
 
+pub use chunks::{Chunk, ChunkedIngest};
 pub use header::HeaderKind;
 pub use split::FieldLimits;
 
