@@ -297,7 +297,8 @@ fn the_page_works_in_a_real_browser() {
     let browser = browser.unwrap_or_default();
 
     let dir = tempfile::tempdir().unwrap();
-    let parents = tree_codebook(dir.path());
+    let run = dir.path().join("run");
+    let (parents, provenance) = tree_codebook(dir.path());
     let responses: Vec<_> = ANSWERS
         .iter()
         .enumerate()
@@ -307,9 +308,10 @@ fn the_page_works_in_a_real_browser() {
             r
         })
         .collect();
-    build_run(dir.path(), &responses, crate::common::encoder());
+    build_run(&run, &responses, crate::common::encoder());
+    provenance.save(&run).unwrap();
     let enc = BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
-    let searcher = HybridSearcher::open(dir.path(), Arc::new(enc)).unwrap();
+    let searcher = HybridSearcher::open(&run, Arc::new(enc)).unwrap();
     let server = start(App::new(searcher), "127.0.0.1:0", 4).unwrap();
     let url = format!("http://{}/", server.addr());
 
@@ -333,14 +335,19 @@ fn the_page_works_in_a_real_browser() {
     assert!(shots.join("web-e2e.png").exists());
 }
 
-/// The run's codebook (recorded in its provenance.json, as `analyze` does): the fixture's
-/// themes, with `wait_time` a child of `support`, so the workspace shows a theme tree.
-/// Returns the child-to-parent map.
-fn tree_codebook(run: &Path) -> std::collections::BTreeMap<String, String> {
+/// The run's codebook, written into `dir`: the fixture's themes, with `wait_time` a child of
+/// `support`, so the workspace shows a theme tree. Returns the child-to-parent map and the
+/// provenance that records the codebook (saved into the run, as `analyze` does).
+fn tree_codebook(
+    dir: &Path,
+) -> (
+    std::collections::BTreeMap<String, String>,
+    verbatim::run::Provenance,
+) {
     use verbatim::classify::codebook::Codebook;
     use verbatim::encode::Encoder;
     use verbatim::run::{FileHash, Provenance};
-    let path = run.join("themes.yaml");
+    let path = dir.join("themes.yaml");
     let ids = [
         "delivery",
         "support",
@@ -368,6 +375,5 @@ fn tree_codebook(run: &Path) -> std::collections::BTreeMap<String, String> {
         shards: Vec::new(),
         merged_from: Vec::new(),
     };
-    prov.save(run).unwrap();
-    Codebook::load(&path).unwrap().parents()
+    (Codebook::load(&path).unwrap().parents(), prov)
 }
