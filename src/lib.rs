@@ -60,6 +60,7 @@
 pub mod analyze;
 pub mod classify;
 pub mod encode;
+pub mod error;
 pub mod evaluate;
 pub mod html;
 pub mod index;
@@ -77,6 +78,7 @@ pub mod vector;
 
 pub use classify::codebook::Codebook;
 pub use encode::{BertEncoder, Encoder, EncoderOptions};
+pub use error::{Error, ErrorKind, IoError};
 pub use ingest::IngestOptions;
 pub use pipeline::{AnalyzeOptions, ThemeSource};
 pub use progress::{NoProgress, Progress};

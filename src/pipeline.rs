@@ -14,6 +14,7 @@ use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
 use crate::classify::sentiment::{is_mixed, SentimentHead};
 use crate::encode::store::{Store, StoreMeta, StoreWriter};
 use crate::encode::{DedupEncoder, Encoder, TextKind};
+use crate::error::{IoError, IoResultExt};
 use crate::index::IndexBuilder;
 use crate::ingest::{Ingest, IngestOptions, RowOutcome};
 use crate::output::{ParquetWriter, RejectsWriter, ResponsesWriter};
@@ -29,55 +30,9 @@ use std::io::{BufRead, Write};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Errors of the analyze job; each wraps the failing stage's error.
-#[derive(Debug, thiserror::Error)]
-pub enum PipelineError {
-    /// Reading the export.
-    #[error(transparent)]
-    Ingest(#[from] crate::ingest::IngestError),
-    /// Embedding.
-    #[error(transparent)]
-    Encode(#[from] crate::encode::EncodeError),
-    /// Sentiment or themes.
-    #[error(transparent)]
-    Classify(#[from] crate::classify::ClassifyError),
-    /// The embedding store.
-    #[error(transparent)]
-    Store(#[from] crate::encode::store::StoreError),
-    /// The search index.
-    #[error(transparent)]
-    Index(#[from] crate::index::IndexError),
-    /// Run files.
-    #[error(transparent)]
-    Output(#[from] crate::output::OutputError),
-    /// Aggregates.
-    #[error(transparent)]
-    Analyze(#[from] crate::analyze::AnalyzeError),
-    /// The vector index.
-    #[error(transparent)]
-    Vector(#[from] crate::vector::VectorError),
-    /// The run folder as a whole.
-    #[error(transparent)]
-    Run(#[from] crate::run::RunError),
-    /// Work files of the run folder.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
-    /// A bad option.
-    #[error("{0}")]
-    Usage(String),
-}
-
-fn io(path: &Path) -> impl FnOnce(std::io::Error) -> PipelineError + '_ {
-    move |source| PipelineError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
+/// Errors of the analyze job: the crate's [`Error`](crate::Error), which wraps the failing
+/// stage's error.
+pub type PipelineError = crate::Error;
 
 /// Where themes come from.
 pub enum ThemeSource {
@@ -817,8 +772,8 @@ impl PassOne<'_> {
         while !done {
             pending.clear();
             done = self.fill(&mut pending)?;
-            if let Some(e) = self.ingest.error() {
-                return Err(PipelineError::Usage(e.to_string()));
+            if let Some(e) = self.ingest.take_error() {
+                return Err(e.into());
             }
             if pending.is_empty() {
                 continue;
@@ -891,14 +846,16 @@ struct WorkFile {
 impl WorkFile {
     fn create(out: &Path) -> Result<WorkFile, PipelineError> {
         let path = out.join(layout::WORK_PASS1);
-        let f = std::fs::File::create(&path).map_err(io(&path))?;
+        let f = std::fs::File::create(&path).at(&path)?;
         let w = std::io::BufWriter::new(f);
         Ok(WorkFile { path, w })
     }
 
     fn write(&mut self, r: &Response) -> Result<(), PipelineError> {
-        serde_json::to_writer(&mut self.w, r).map_err(|e| io(&self.path)(e.into()))?;
-        self.w.write_all(b"\n").map_err(io(&self.path))
+        serde_json::to_writer(&mut self.w, r)
+            .map_err(std::io::Error::from)
+            .at(&self.path)?;
+        Ok(self.w.write_all(b"\n").at(&self.path)?)
     }
 
     /// Flushes and syncs the file; returns its path.
@@ -906,9 +863,9 @@ impl WorkFile {
         let path = self.path;
         self.w
             .into_inner()
-            .map_err(|e| io(&path)(e.into_error()))?
+            .map_err(|e| IoError::new(&path, e.into_error()))?
             .sync_all()
-            .map_err(io(&path))?;
+            .at(&path)?;
         Ok(path)
     }
 }
@@ -923,11 +880,12 @@ fn pass_two(
     mut sinks: Sinks,
     progress: &dyn Progress,
 ) -> Result<Sinks, PipelineError> {
-    let f = std::fs::File::open(work_path).map_err(io(work_path))?;
+    let f = std::fs::File::open(work_path).at(work_path)?;
     for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(io(work_path))?;
-        let response: Response =
-            serde_json::from_str(&line).map_err(|e| io(work_path)(e.into()))?;
+        let line = line.at(work_path)?;
+        let response: Response = serde_json::from_str(&line)
+            .map_err(std::io::Error::from)
+            .at(work_path)?;
         let range = store.sentence_range(i);
         let mut e = Encoded {
             answer: store.answer(i).to_vec(),
@@ -942,7 +900,7 @@ fn pass_two(
             progress.advance(i as u64);
         }
     }
-    std::fs::remove_file(work_path).map_err(io(work_path))?;
+    std::fs::remove_file(work_path).at(work_path)?;
     Ok(sinks)
 }
 
@@ -971,7 +929,7 @@ fn finish_outputs(
     summary.answers_per_second = summary.analyzed as f64 / summary.seconds.max(1e-9);
     let sp = out.join(layout::SUMMARY);
     let json = serde_json::to_vec_pretty(&summary).expect("summary serializes");
-    std::fs::write(&sp, json).map_err(io(&sp))?;
+    std::fs::write(&sp, json).at(&sp)?;
     Ok(summary)
 }
 
@@ -982,22 +940,26 @@ fn discover_themes(
     options: &DiscoveryOptions,
     save_codebook: Option<&Path>,
 ) -> Result<ThemeModel, PipelineError> {
-    let f = std::fs::File::open(work_path).map_err(io(work_path))?;
+    let f = std::fs::File::open(work_path).at(work_path)?;
     let mut texts: Vec<(String, String)> = Vec::new(); // (sentence, lang), store order
     for line in std::io::BufReader::new(f).lines() {
-        let line = line.map_err(io(work_path))?;
-        let r: Response = serde_json::from_str(&line).map_err(|e| io(work_path)(e.into()))?;
+        let line = line.at(work_path)?;
+        let r: Response = serde_json::from_str(&line)
+            .map_err(std::io::Error::from)
+            .at(work_path)?;
         for s in r.sentences {
             texts.push((s.text, r.lang.clone()));
         }
     }
     if texts.len() != store.meta().sentences as usize {
-        return Err(PipelineError::Usage(format!(
-            "{}: {} sentences but {} sentence vectors; re-run analyze",
-            work_path.display(),
-            texts.len(),
-            store.meta().sentences
-        )));
+        return Err(PipelineError::Corrupt {
+            path: work_path.to_path_buf(),
+            why: format!(
+                "{} sentences but {} sentence vectors",
+                texts.len(),
+                store.meta().sentences
+            ),
+        });
     }
     let items: Vec<DiscoveryItem> = texts
         .iter()

@@ -26,19 +26,15 @@ pub mod suggestion;
 pub mod themes;
 pub mod trends;
 
-use std::path::{Path, PathBuf};
+use crate::error::ErrorKind;
+use std::path::PathBuf;
 
 /// Errors of the analyze stage.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzeError {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
     /// A run file is not what `verbatim analyze` writes.
     #[error("{path}: {why}; re-run `verbatim analyze` to rewrite it")]
     Corrupt {
@@ -64,10 +60,16 @@ pub enum AnalyzeError {
     Usage(String),
 }
 
-/// Maps an I/O error to [`AnalyzeError::Io`] naming `path`.
-pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> AnalyzeError + '_ {
-    move |source| AnalyzeError::Io {
-        path: path.to_path_buf(),
-        source,
+impl AnalyzeError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            AnalyzeError::Io(_) => ErrorKind::Io,
+            AnalyzeError::Corrupt { .. } => ErrorKind::Corrupt,
+            AnalyzeError::Mismatch(_) | AnalyzeError::Usage(_) => ErrorKind::User,
+            AnalyzeError::Store(e) => e.kind(),
+            AnalyzeError::Vector(e) => e.kind(),
+            AnalyzeError::Index(e) => e.kind(),
+        }
     }
 }

@@ -12,10 +12,11 @@ use super::period::Period;
 use super::signif::{benjamini_hochberg, two_proportion, ZTest, DEFAULT_FDR};
 use super::slices::Slice;
 use super::stats::RunStats;
-use super::{io_err, AnalyzeError};
+use super::AnalyzeError;
 use crate::classify::codebook::Codebook;
 use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
 use crate::encode::store::Store;
+use crate::error::IoResultExt;
 use crate::record::Response;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -264,10 +265,10 @@ struct Clustered {
 /// The answers with at least two words, from `responses.jsonl`.
 fn answers_to_cluster(run_dir: &Path, period: Period) -> Result<Vec<Clustered>, AnalyzeError> {
     let path = run_dir.join("responses.jsonl");
-    let f = std::fs::File::open(&path).map_err(io_err(&path))?;
+    let f = std::fs::File::open(&path).at(&path)?;
     let mut out = Vec::new();
     for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(io_err(&path))?;
+        let line = line.at(&path)?;
         if line.trim().is_empty() {
             continue;
         }

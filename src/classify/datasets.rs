@@ -5,6 +5,7 @@
 //! otherwise by a hash of the text (one in five to test), so a retrain sees the same split.
 
 use super::ClassifyError;
+use crate::error::IoResultExt;
 use crate::record::SentimentLabel;
 use serde::Deserialize;
 use std::path::Path;
@@ -48,7 +49,7 @@ struct JsonLine {
 
 /// Reads a labeled JSONL file: `{"text", "lang", "sentiment"?, "themes"?, "id"?}` per line.
 pub fn read_jsonl(path: &Path, split: Split) -> Result<Vec<Labeled>, ClassifyError> {
-    let raw = std::fs::read_to_string(path).map_err(|e| ClassifyError::io(path, e))?;
+    let raw = std::fs::read_to_string(path).at(path)?;
     let source = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -377,7 +378,7 @@ pub fn public_tests(data_dir: &Path) -> Result<Vec<Labeled>, ClassifyError> {
 /// Rows of a headerless `text<TAB>label` file of the original Hebrew benchmark (0 positive,
 /// 1 negative, 2 off-topic, read as neutral).
 fn hebrew_tsv(path: &Path) -> Result<Vec<(String, SentimentLabel)>, ClassifyError> {
-    let raw = std::fs::read_to_string(path).map_err(|e| ClassifyError::io(path, e))?;
+    let raw = std::fs::read_to_string(path).at(path)?;
     Ok(raw
         .lines()
         .filter_map(|l| {

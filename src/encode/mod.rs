@@ -46,6 +46,18 @@ pub enum EncodeError {
     Torch(String),
 }
 
+impl EncodeError {
+    /// What kind of failure this is: a model folder that lacks a file or holds an unusable one
+    /// is the user's to fix (the message says how); a tokenizer or model that fails on its
+    /// input is a corrupt model.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            EncodeError::Model { .. } => crate::error::ErrorKind::User,
+            EncodeError::Tokenizer(_) | EncodeError::Torch(_) => crate::error::ErrorKind::Corrupt,
+        }
+    }
+}
+
 /// What one encoder call returns: a vector per text and, when a tuned sentiment top is attached
 /// ([`BertEncoder::attach_sentiment`]), `[negative, neutral, positive]` probabilities per text.
 #[derive(Debug, Clone, Default, PartialEq)]

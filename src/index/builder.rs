@@ -3,6 +3,7 @@
 use super::analyzer::{index_tokens, register};
 use super::error::IndexError;
 use super::schema::{date_key, schema, segment_term, Fields};
+use crate::error::IoResultExt;
 use crate::record::Response;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -65,18 +66,14 @@ fn is_index_file(name: &str) -> bool {
 /// Empties `dir` when it holds an earlier index (a re-run into the same run folder); refuses
 /// to touch a folder with other files.
 fn clear_old_index(dir: &Path) -> Result<(), IndexError> {
-    let io = |source| IndexError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
     if !dir.exists() {
         return Ok(());
     }
     let mut entries = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(io)? {
-        let e = e.map_err(io)?;
+    for e in std::fs::read_dir(dir).at(dir)? {
+        let e = e.at(dir)?;
         let name = e.file_name().to_string_lossy().into_owned();
-        if !is_index_file(&name) || !e.file_type().map_err(io)?.is_file() {
+        if !is_index_file(&name) || !e.file_type().at(dir)?.is_file() {
             return Err(IndexError::NotAnIndex {
                 path: dir.to_path_buf(),
             });
@@ -84,7 +81,7 @@ fn clear_old_index(dir: &Path) -> Result<(), IndexError> {
         entries.push(e.path());
     }
     for p in entries {
-        std::fs::remove_file(&p).map_err(|source| IndexError::Io { path: p, source })?;
+        std::fs::remove_file(&p).at(&p)?;
     }
     Ok(())
 }
@@ -94,10 +91,7 @@ impl IndexBuilder {
     /// answers have the segment columns `segment_keys`.
     pub fn create(dir: &Path, segment_keys: &[String]) -> Result<IndexBuilder, IndexError> {
         clear_old_index(dir)?;
-        std::fs::create_dir_all(dir).map_err(|source| IndexError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir).at(dir)?;
         let tantivy = |action: &str| {
             let path = dir.to_path_buf();
             let action = action.to_string();
@@ -207,15 +201,11 @@ impl IndexBuilder {
 /// owner only; gives them the mode of the index's other files, so that a run shared with
 /// other users (or archived read-only) can be searched by them.
 fn share_metadata(dir: &Path) -> Result<(), IndexError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| IndexError::Io { path, source }
-    };
     let mut mode = None;
-    for e in std::fs::read_dir(dir).map_err(io(dir))? {
-        let p = e.map_err(io(dir))?.path();
+    for e in std::fs::read_dir(dir).at(dir)? {
+        let p = e.at(dir)?.path();
         if p.extension().is_some_and(|x| x == "idx") {
-            mode = Some(std::fs::metadata(&p).map_err(io(&p))?.permissions());
+            mode = Some(std::fs::metadata(&p).at(&p)?.permissions());
             break;
         }
     }
@@ -223,7 +213,7 @@ fn share_metadata(dir: &Path) -> Result<(), IndexError> {
     for name in [super::META_FILE, ".managed.json"] {
         let p = dir.join(name);
         if p.exists() {
-            std::fs::set_permissions(&p, mode.clone()).map_err(io(&p))?;
+            std::fs::set_permissions(&p, mode.clone()).at(&p)?;
         }
     }
     Ok(())

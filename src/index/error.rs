@@ -1,5 +1,6 @@
 //! Errors of building the keyword index.
 
+use crate::error::{ErrorKind, IoError};
 use std::path::PathBuf;
 
 /// Why the keyword index could not be written.
@@ -15,13 +16,8 @@ pub enum IndexError {
         path: PathBuf,
     },
     /// A file system operation failed.
-    #[error("search index {path}: {source}; check that the folder is writable and has space")]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    #[error("search index {0}; check that the folder is writable and has space")]
+    Io(#[from] IoError),
     /// tantivy failed.
     #[error("search index {path}: cannot {action}: {source}; check that the folder is writable and has space, then run again")]
     Tantivy {
@@ -32,4 +28,18 @@ pub enum IndexError {
         /// The cause.
         source: tantivy::TantivyError,
     },
+}
+
+impl IndexError {
+    /// What kind of failure this is: tantivy's damaged data is a corrupt run.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            IndexError::NotAnIndex { .. } => ErrorKind::User,
+            IndexError::Io(_) => ErrorKind::Io,
+            IndexError::Tantivy { source, .. } => match source {
+                tantivy::TantivyError::DataCorruption(_) => ErrorKind::Corrupt,
+                _ => ErrorKind::Io,
+            },
+        }
+    }
 }

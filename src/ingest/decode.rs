@@ -5,6 +5,7 @@
 //! `chardetng` and transcoded too; `--encoding LABEL` overrides the guess.
 
 use super::IngestError;
+use crate::error::IoError;
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
@@ -79,10 +80,7 @@ impl DecodeError {
     /// The error as ingest reports it, naming the file.
     pub(crate) fn into_ingest(self, path: &Path) -> IngestError {
         match self {
-            DecodeError::Io(source) => IngestError::Read {
-                path: path.to_path_buf(),
-                source,
-            },
+            DecodeError::Io(source) => IoError::new(path, source).into(),
             DecodeError::Unsure(guess) => IngestError::Encoding {
                 path: path.to_path_buf(),
                 message: format!(

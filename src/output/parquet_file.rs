@@ -3,6 +3,7 @@
 //! memory stays bounded by one group.
 
 use super::OutputError;
+use crate::error::IoResultExt;
 use crate::record::Response;
 use chrono::NaiveDate;
 use parquet::basic::{Compression, LogicalType, Repetition, Type as PhysicalType};
@@ -155,10 +156,7 @@ impl ParquetWriter {
             source,
         };
         let schema = schema(segments).map_err(parquet_err)?;
-        let file = File::create(&path).map_err(|source| OutputError::Create {
-            path: path.clone(),
-            source,
-        })?;
+        let file = File::create(&path).at(&path)?;
         let props = WriterProperties::builder()
             .set_compression(Compression::SNAPPY)
             .set_created_by(format!("verbatim {}", env!("CARGO_PKG_VERSION")))

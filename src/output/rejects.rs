@@ -1,7 +1,7 @@
 //! `rejects.csv`: one line per rejected input row (`row,column,reason`).
 
-use super::error::write_err;
 use super::{OutputError, SafeCsv};
+use crate::error::IoResultExt;
 use crate::record::Reject;
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -21,10 +21,7 @@ impl RejectsWriter {
     /// Creates `dir/rejects.csv` (replacing an old one) and writes the header.
     pub fn create(dir: &Path) -> Result<RejectsWriter, OutputError> {
         let path = dir.join(REJECTS_FILE);
-        let file = File::create(&path).map_err(|source| OutputError::Create {
-            path: path.clone(),
-            source,
-        })?;
+        let file = File::create(&path).at(&path)?;
         let mut writer = RejectsWriter {
             writer: SafeCsv::new(file),
             path,
@@ -32,7 +29,7 @@ impl RejectsWriter {
         };
         writer.record(["row", "column", "reason"])?;
         // Flushed at once so the header is on disk even if the run stops before finish.
-        writer.writer.flush().map_err(write_err(&writer.path))?;
+        writer.writer.flush().at(&writer.path)?;
         Ok(writer)
     }
 
@@ -58,7 +55,7 @@ impl RejectsWriter {
 
     /// Flushes the file; returns the number of rejects written.
     pub fn finish(mut self) -> Result<u64, OutputError> {
-        self.writer.flush().map_err(write_err(&self.path))?;
+        self.writer.flush().at(&self.path)?;
         Ok(self.count)
     }
 }

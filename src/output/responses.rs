@@ -1,7 +1,7 @@
 //! `responses.jsonl`: one serde_json [`Response`] per line, in `seq` order.
 
-use super::error::write_err;
 use super::OutputError;
+use crate::error::IoResultExt;
 use crate::record::Response;
 use std::fs::File;
 use std::io::{BufWriter, Write};
@@ -21,10 +21,7 @@ impl ResponsesWriter {
     /// Creates `dir/responses.jsonl` (replacing an old one).
     pub fn create(dir: &Path) -> Result<ResponsesWriter, OutputError> {
         let path = dir.join(RESPONSES_FILE);
-        let file = File::create(&path).map_err(|source| OutputError::Create {
-            path: path.clone(),
-            source,
-        })?;
+        let file = File::create(&path).at(&path)?;
         Ok(ResponsesWriter {
             path,
             writer: BufWriter::with_capacity(256 * 1024, file),
@@ -46,9 +43,7 @@ impl ResponsesWriter {
             path: self.path.clone(),
             source,
         })?;
-        self.writer
-            .write_all(b"\n")
-            .map_err(write_err(&self.path))?;
+        self.writer.write_all(b"\n").at(&self.path)?;
         self.count += 1;
         Ok(())
     }
@@ -60,7 +55,7 @@ impl ResponsesWriter {
 
     /// Flushes the file; returns the number of responses written.
     pub fn finish(mut self) -> Result<u64, OutputError> {
-        self.writer.flush().map_err(write_err(&self.path))?;
+        self.writer.flush().at(&self.path)?;
         Ok(self.count)
     }
 }

@@ -2,7 +2,8 @@
 //! complaints and praise and preferring languages not shown yet, streamed from
 //! `responses.jsonl` with a bounded number of candidates per theme.
 
-use crate::analyze::{io_err, AnalyzeError};
+use crate::analyze::AnalyzeError;
+use crate::error::IoResultExt;
 use crate::record::{Response, SentimentLabel};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -37,11 +38,11 @@ pub fn collect(path: &Path, per_theme: usize) -> Result<ThemeExamples, AnalyzeEr
     if !path.exists() {
         return Ok(ThemeExamples::new());
     }
-    let f = std::fs::File::open(path).map_err(io_err(path))?;
+    let f = std::fs::File::open(path).at(path)?;
     // theme -> [negative, neutral, positive] candidates, best first.
     let mut cand: BTreeMap<String, [Vec<Example>; 3]> = BTreeMap::new();
     for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(io_err(path))?;
+        let line = line.at(path)?;
         if line.trim().is_empty() {
             continue;
         }

@@ -21,6 +21,7 @@ use crate::analyze::themes::{nps_tables, theme_table, NpsTables, ThemeRow};
 use crate::analyze::trends::{new_theme_candidates, trends, Candidates, TrendOptions, Trends};
 use crate::analyze::AnalyzeError;
 use crate::classify::codebook::Codebook;
+use crate::error::{IoError, IoResultExt};
 use crate::run::{layout, RunDir};
 use examples::ThemeExamples;
 use std::path::{Path, PathBuf};
@@ -32,13 +33,18 @@ pub enum ReportError {
     #[error(transparent)]
     Analyze(#[from] AnalyzeError),
     /// Writing a report file.
-    #[error("cannot write {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    #[error("cannot write {0}")]
+    Io(#[from] IoError),
+}
+
+impl ReportError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            ReportError::Analyze(e) => e.kind(),
+            ReportError::Io(_) => crate::error::ErrorKind::Io,
+        }
+    }
 }
 
 /// Report settings.
@@ -205,10 +211,7 @@ pub struct ReportFiles {
 }
 
 fn save(path: &Path, text: &str) -> Result<(), ReportError> {
-    std::fs::write(path, text).map_err(|source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    Ok(std::fs::write(path, text).at(path)?)
 }
 
 /// Writes the HTML report to `out` and the CSV tables into its folder.
@@ -221,10 +224,7 @@ pub fn write(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir).map_err(|source| ReportError::Io {
-        path: dir.clone(),
-        source,
-    })?;
+    std::fs::create_dir_all(&dir).at(&dir)?;
     save(out, &html::render(data, opts))?;
     let mut csv = Vec::new();
     for (name, text) in [

@@ -50,17 +50,26 @@ pub enum RetrieveError {
         why: String,
     },
     /// A run file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
     /// The vector index.
     #[error(transparent)]
     Vector(#[from] crate::vector::VectorError),
     /// Embedding the query.
     #[error(transparent)]
     Encode(#[from] crate::encode::EncodeError),
+}
+
+impl RetrieveError {
+    /// What kind of failure this is: a run file missing or inconsistent is a corrupt run.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            RetrieveError::BadQuery(_) | RetrieveError::NotFound(_) => ErrorKind::User,
+            RetrieveError::Run { .. } => ErrorKind::Corrupt,
+            RetrieveError::Io(_) => ErrorKind::Io,
+            RetrieveError::Vector(e) => e.kind(),
+            RetrieveError::Encode(e) => e.kind(),
+        }
+    }
 }

@@ -2,10 +2,11 @@
 //! spells a file name or parses `responses.jsonl` or `summary.json` on its own.
 
 use super::layout;
-use super::{io_err, RunError, RunSummary};
+use super::{RunError, RunSummary};
 use crate::analyze::stats::RunStats;
 use crate::analyze::AnalyzeError;
 use crate::encode::store::{Store, StoreError};
+use crate::error::{IoError, IoResultExt};
 use crate::record::Response;
 use crate::vector::{VectorError, VectorIndex};
 use std::io::{BufRead, BufReader, Lines};
@@ -51,7 +52,7 @@ impl RunDir {
     /// `seq`.
     pub fn responses(&self) -> Result<Responses, RunError> {
         let path = self.file(layout::RESPONSES);
-        let f = std::fs::File::open(&path).map_err(io_err(&path))?;
+        let f = std::fs::File::open(&path).at(&path)?;
         Ok(Responses {
             path,
             lines: BufReader::new(f).lines(),
@@ -67,7 +68,7 @@ impl RunDir {
     /// The headline numbers of `summary.json`.
     pub fn summary(&self) -> Result<RunSummary, RunError> {
         let path = self.file(layout::SUMMARY);
-        let raw = std::fs::read(&path).map_err(io_err(&path))?;
+        let raw = std::fs::read(&path).at(&path)?;
         serde_json::from_slice(&raw).map_err(|e| RunError::Corrupt {
             path,
             why: e.to_string(),
@@ -120,7 +121,7 @@ impl Iterator for Responses {
             self.line += 1;
             let line = match line {
                 Ok(l) => l,
-                Err(e) => return Some(Err(io_err(&self.path)(e))),
+                Err(e) => return Some(Err(IoError::new(&self.path, e).into())),
             };
             if line.trim().is_empty() {
                 continue;

@@ -3,8 +3,9 @@
 //! provenance.json, and the answers of responses.jsonl.
 
 use crate::analyze::followup::{followups, FollowUps};
-use crate::analyze::{io_err, AnalyzeError};
+use crate::analyze::AnalyzeError;
 use crate::classify::codebook::Codebook;
+use crate::error::IoResultExt;
 use crate::record::Response;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -42,13 +43,13 @@ pub fn followups_of_run(
 ) -> Result<FollowUps, AnalyzeError> {
     use std::io::BufRead;
     let path = run_dir.join(super::layout::RESPONSES);
-    let f = std::fs::File::open(&path).map_err(io_err(&path))?;
+    let f = std::fs::File::open(&path).at(&path)?;
     let mut err = None;
     let rs = std::io::BufReader::new(f)
         .lines()
         .enumerate()
         .map_while(|(i, line)| {
-            let parsed = line.map_err(io_err(&path)).and_then(|l| {
+            let parsed = line.at(&path).map_err(AnalyzeError::from).and_then(|l| {
                 serde_json::from_str::<Response>(&l).map_err(|e| AnalyzeError::Corrupt {
                     path: path.clone(),
                     why: format!("line {}: {e}", i + 1),

@@ -35,6 +35,15 @@ pub enum ServeError {
     },
 }
 
+impl ServeError {
+    /// What kind of failure this is: an address in use or not allowed is the user's to change.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            ServeError::Bind { .. } => crate::error::ErrorKind::User,
+        }
+    }
+}
+
 /// Serves `app` on `addr` (`host:port`; port 0 picks a free one), running at most `threads`
 /// requests at once.
 /// Returns once the socket is bound; the server runs until [`Server::stop`] or process exit.
