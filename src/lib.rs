@@ -62,7 +62,7 @@ pub mod classify;
 pub mod encode;
 pub mod error;
 pub mod evaluate;
-pub mod html;
+pub(crate) mod html;
 pub mod index;
 pub mod ingest;
 pub mod output;

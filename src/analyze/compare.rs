@@ -26,7 +26,7 @@
 //!
 //! # Intervals
 //!
-//! The counts come by exact theme set ([`super::slices`]), so drawing the set x NPS-group cells
+//! The counts come by exact theme set (`super::slices`), so drawing the set x NPS-group cells
 //! of each side from a multinomial with the observed shares is a bootstrap resample of that
 //! side's answers. Each contribution's 95% interval is the 2.5% and 97.5% percentiles over the
 //! resamples (seeded ChaCha8, so the same seed gives the same intervals).

@@ -28,12 +28,10 @@ use super::AnalyzeError;
 use crate::classify::stopwords::is_stopword;
 use crate::encode::store::Store;
 use crate::error::{IoError, IoResultExt};
-use crate::record::Response;
 use crate::vector::ops::dot;
 pub use crate::vector::ops::{LanguageCenters, CENTER_SHRINK};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::BufRead;
 use std::path::Path;
 
 /// Default similarity threshold of average-linkage grouping on language-centred vectors,
@@ -142,20 +140,11 @@ pub struct IdeaReport {
 pub fn load_suggestions(run_dir: &Path) -> Result<Vec<SuggestionItem>, AnalyzeError> {
     let store = Store::open(&run_dir.join("embeddings"))?;
     let path = run_dir.join("responses.jsonl");
-    let f = std::fs::File::open(&path).at(&path)?;
     let mut out = Vec::new();
     let mut centers = LanguageCenters::default();
     let mut lines = 0usize;
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.at(&path)?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    super::for_each_response(&path, |i, r| {
         lines = i + 1;
-        let r: Response = serde_json::from_str(&line).map_err(|e| AnalyzeError::Corrupt {
-            path: path.clone(),
-            why: format!("line {}: {e}", i + 1),
-        })?;
         if i >= store.len() {
             return Err(AnalyzeError::Corrupt {
                 path: path.clone(),
@@ -189,7 +178,8 @@ pub fn load_suggestions(run_dir: &Path) -> Result<Vec<SuggestionItem>, AnalyzeEr
                 });
             }
         }
-    }
+        Ok(())
+    })?;
     if lines != store.len() {
         return Err(AnalyzeError::Corrupt {
             path,

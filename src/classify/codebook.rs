@@ -43,7 +43,7 @@ pub struct ThemeDef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     /// Id of the broader theme this one belongs to (one level): an answer raising this theme
-    /// also raises the parent, so counts, impact and drivers roll up ([`super::hierarchy`]).
+    /// also raises the parent, so counts, impact and drivers roll up (`super::hierarchy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
 }

@@ -4,13 +4,13 @@
 //! - [`codebook`]: themes from a user codebook by embedding similarity, multi-label.
 //! - [`discovery`]: themes found by clustering when there is no codebook.
 //! - [`mlp`]: the small softmax classifier the heads use; [`datasets`]: labeled data readers;
-//!   [`metrics`]: accuracy and F1 for `verbatim eval`.
+//!   `metrics`: accuracy and F1 for `verbatim eval`.
 
 pub mod codebook;
 pub mod datasets;
 pub mod discovery;
-pub mod hierarchy;
-pub mod metrics;
+pub(crate) mod hierarchy;
+pub(crate) mod metrics;
 pub mod mlp;
 pub mod sentiment;
 pub(crate) mod stopwords;

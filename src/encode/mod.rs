@@ -1,15 +1,15 @@
 //! Encode stage: turns text into L2-normalized sentence embeddings.
 //!
 //! [`Encoder`] is the one trait; [`bert::BertEncoder`] runs a Hugging Face BERT/XLM-R/DistilBERT
-//! folder on libtorch: BERT and XLM-R through the fused forward of [`lean`], DistilBERT through
+//! folder on libtorch: BERT and XLM-R through the fused forward of `lean`, DistilBERT through
 //! rust-bert. [`dedup`] embeds each distinct text of a run once; [`store`] keeps a run's vectors
 //! on disk.
 
 pub mod bert;
-pub mod cache;
+pub(crate) mod cache;
 pub mod dedup;
 pub mod import_e5;
-pub mod lean;
+pub(crate) mod lean;
 pub mod store;
 pub mod tuned;
 

@@ -92,15 +92,7 @@ impl IndexBuilder {
     pub fn create(dir: &Path, segment_keys: &[String]) -> Result<IndexBuilder, IndexError> {
         clear_old_index(dir)?;
         std::fs::create_dir_all(dir).at(dir)?;
-        let tantivy = |action: &str| {
-            let path = dir.to_path_buf();
-            let action = action.to_string();
-            move |source| IndexError::Tantivy {
-                path,
-                action,
-                source,
-            }
-        };
+        let tantivy = |action: &str| IndexError::tantivy(dir, action);
         let schema = schema();
         let fields = Fields::of(&schema).map_err(|f| IndexError::Tantivy {
             path: dir.to_path_buf(),
@@ -163,13 +155,10 @@ impl IndexBuilder {
     /// Adds one answer.
     pub fn add(&mut self, r: &Response) -> Result<(), IndexError> {
         let doc = self.document(r);
-        self.writer
-            .add_document(doc)
-            .map_err(|source| IndexError::Tantivy {
-                path: self.dir.clone(),
-                action: format!("add answer {} (seq {})", r.id, r.seq),
-                source,
-            })?;
+        self.writer.add_document(doc).map_err(IndexError::tantivy(
+            &self.dir,
+            &format!("add answer {} (seq {})", r.id, r.seq),
+        ))?;
         self.info.answers += 1;
         Ok(())
     }
@@ -177,15 +166,7 @@ impl IndexBuilder {
     /// Commits the answers added and waits for background merges, leaving a searchable index.
     pub fn finish(mut self) -> Result<(), IndexError> {
         let dir = self.dir.clone();
-        let err = |action: &str| {
-            let path = dir.clone();
-            let action = action.to_string();
-            move |source| IndexError::Tantivy {
-                path,
-                action,
-                source,
-            }
-        };
+        let err = |action: &str| IndexError::tantivy(&dir, action);
         let payload = serde_json::to_string(&self.info).unwrap_or_default();
         let mut commit = self.writer.prepare_commit().map_err(err("commit"))?;
         commit.set_payload(&payload);

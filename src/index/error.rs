@@ -1,7 +1,7 @@
 //! Errors of building the keyword index.
 
 use crate::error::{ErrorKind, IoError};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Why the keyword index could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -31,6 +31,20 @@ pub enum IndexError {
 }
 
 impl IndexError {
+    /// Maps a tantivy error of doing `action` (`create the index`, `commit`) in the index
+    /// folder `path`.
+    pub(crate) fn tantivy(
+        path: &Path,
+        action: &str,
+    ) -> impl FnOnce(tantivy::TantivyError) -> IndexError {
+        let (path, action) = (path.to_path_buf(), action.to_string());
+        move |source| IndexError::Tantivy {
+            path,
+            action,
+            source,
+        }
+    }
+
     /// What kind of failure this is: tantivy's damaged data is a corrupt run.
     pub fn kind(&self) -> ErrorKind {
         match self {

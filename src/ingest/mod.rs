@@ -2,7 +2,7 @@
 //! [`Record`]s or [`Reject`]s.
 //!
 //! [`Ingest`] is the public entry point; each format implements one internal trait
-//! (`source::RowSource`) and shares header detection ([`header`]), column resolution, encoding
+//! (`source::RowSource`) and shares header detection (`header`), column resolution, encoding
 //! handling and row validation. Delimited and JSONL inputs stream in constant memory (apart from
 //! the set of ids seen, needed to catch duplicates); spreadsheets are loaded by sheet.
 //!
@@ -13,7 +13,7 @@
 mod columns;
 mod csv;
 mod decode;
-pub mod header;
+pub(crate) mod header;
 mod jsonl;
 mod source;
 mod split;

@@ -4,14 +4,14 @@
 //! Every writer follows the same life cycle: `create` (the file exists from then on), `write`
 //! one item at a time (buffered, streaming), `finish` (flushes and returns the item count).
 //!
-//! Every CSV the project writes goes through [`SafeCsv`] ([`safe_csv`]), which neutralizes
+//! Every CSV the project writes goes through [`SafeCsv`] (`safe_csv`), which neutralizes
 //! cells a spreadsheet would run as formulas.
 
 mod error;
 mod parquet_file;
 mod rejects;
 mod responses;
-pub mod safe_csv;
+pub(crate) mod safe_csv;
 
 pub use error::OutputError;
 pub use parquet_file::{ParquetWriter, PARQUET_FILE, ROWS_PER_GROUP};

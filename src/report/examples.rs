@@ -3,11 +3,9 @@
 //! `responses.jsonl` with a bounded number of candidates per theme.
 
 use crate::analyze::AnalyzeError;
-use crate::error::IoResultExt;
-use crate::record::{Response, SentimentLabel};
+use crate::record::SentimentLabel;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::Path;
 
 /// Candidates kept per theme and sentiment.
@@ -38,18 +36,9 @@ pub fn collect(path: &Path, per_theme: usize) -> Result<ThemeExamples, AnalyzeEr
     if !path.exists() {
         return Ok(ThemeExamples::new());
     }
-    let f = std::fs::File::open(path).at(path)?;
     // theme -> [negative, neutral, positive] candidates, best first.
     let mut cand: BTreeMap<String, [Vec<Example>; 3]> = BTreeMap::new();
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.at(path)?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let r: Response = serde_json::from_str(&line).map_err(|e| AnalyzeError::Corrupt {
-            path: path.to_path_buf(),
-            why: format!("line {}: {e}", i + 1),
-        })?;
+    crate::analyze::for_each_response(path, |_, r| {
         for m in &r.themes {
             let text = r
                 .sentences
@@ -74,7 +63,8 @@ pub fn collect(path: &Path, per_theme: usize) -> Result<ThemeExamples, AnalyzeEr
             list.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
             list.truncate(KEEP);
         }
-    }
+        Ok(())
+    })?;
     Ok(cand
         .into_iter()
         .map(|(theme, lists)| (theme, pick(lists, per_theme)))

@@ -5,11 +5,11 @@
 //! run reports exactly like one run), example verbatims from `responses.jsonl`, ideas from the
 //! suggestion sentences and their stored embeddings. [`write()`] renders and saves.
 
-pub mod examples;
+pub(crate) mod examples;
 pub mod html;
-pub mod insights;
-pub mod svg;
-pub mod tables;
+pub(crate) mod insights;
+pub(crate) mod svg;
+pub(crate) mod tables;
 
 use crate::analyze::compare::{compare_run, CompareOptions, CompareSpec, Comparison};
 use crate::analyze::drivers::{analyze_drivers, DriverAnalysis, DriverOptions};

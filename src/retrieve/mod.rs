@@ -15,16 +15,16 @@
 //!
 //! Filters (request parameters and `theme:`/`lang:`/`sentiment:`/`nps:`/`score:`/`date:`/
 //! `segment:` clauses in the text) go to tantivy as they are and, for semantic hits, are
-//! checked per candidate against compact per-answer [`columns`] while the vector index scans
+//! checked per candidate against compact per-answer `columns` while the vector index scans
 //! (an array lookup per candidate; a selective filter makes the scan widen until enough
 //! allowed answers are found, so it is exact in the limit).
 
-pub mod columns;
-pub mod filter;
+pub(crate) mod columns;
+pub(crate) mod filter;
 mod hybrid;
 pub mod keyword;
 pub mod relevance;
-pub mod snippet;
+pub(crate) mod snippet;
 mod types;
 
 pub use hybrid::{HybridSearcher, RRF_K, SEMANTIC_DEPTH};

@@ -4,7 +4,7 @@
 //! about the query instead of the nearest [`super::SEMANTIC_DEPTH`] of any kind. `--all` (API
 //! `all=1`) turns the cut off.
 //!
-//! The threshold is fitted on `corpora/dev/labeled.jsonl` by [`calibrate`] with one English
+//! The threshold is fitted on `corpora/dev/labeled.jsonl` by `calibrate` with one English
 //! query per theme ([`CALIBRATION_QUERIES`]); an answer is relevant to a query when its gold
 //! themes contain the query's theme, across all 8 languages. Rerun with
 //! `cargo test --release --test retrieve relevance_cut -- --nocapture`, which prints the sweep

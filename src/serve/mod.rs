@@ -1,20 +1,20 @@
 //! `verbatim serve`: a local web workspace over a run folder.
 //!
-//! A bounded std::net server answers HTTP requests ([`http`], [`wire`]); [`api::App`] routes them
-//! to the JSON API (documented in [`api`]), the CSV export and the embedded page
+//! A bounded std::net server answers HTTP requests ([`http`], `wire`); [`api::App`] routes them
+//! to the JSON API (documented in `api`), the CSV export and the embedded page
 //! (`page.html`, one self-contained file with no external URLs). Answers are untrusted text:
 //! the API sends snippets as escaped HTML and writes `<`, `>`, `&` inside JSON as
 //! `\u003c`-style escapes; the page inserts only those snippets as HTML and everything else
 //! with `textContent`.
 
-pub mod api;
+pub(crate) mod api;
 pub mod export;
 pub mod http;
 pub mod params;
 mod reply;
 pub mod segments;
 pub mod themes;
-pub mod wire;
+pub(crate) mod wire;
 
 pub use api::App;
 pub use http::Server;

@@ -57,7 +57,7 @@ pub(crate) fn theme_names(run_dir: &Path) -> BTreeMap<String, String> {
     .unwrap_or_default()
 }
 
-/// Builds the `/api/themes` JSON (see [`super::api`] for its shape).
+/// Builds the `/api/themes` JSON (see `super::api` for its shape).
 pub fn theme_table(s: &HybridSearcher) -> Result<Value, RetrieveError> {
     let (stats, source) = run_stats(s)?;
     let names = theme_names(s.run_dir());

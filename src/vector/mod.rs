@@ -19,8 +19,8 @@ mod build;
 mod files;
 mod index;
 pub(crate) mod kernel;
-pub mod kmeans;
-pub mod ops;
+pub(crate) mod kmeans;
+pub(crate) mod ops;
 
 pub use build::BuildOptions;
 pub use index::{brute_force, VectorIndex};

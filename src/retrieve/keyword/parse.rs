@@ -327,25 +327,21 @@ impl Parser<'_> {
     }
 
     fn unary(&mut self) -> Result<Node, RetrieveError> {
-        match self.peek() {
-            Some(Tok::Not) => {
-                self.enter(self.here())?;
-                self.pos += 1;
-                self.expect_operand("NOT")?;
-                let inner = self.unary()?;
-                self.depth -= 1;
-                Ok(Node::Not(Box::new(inner)))
-            }
-            Some(Tok::Plus) => {
-                self.enter(self.here())?;
-                self.pos += 1;
-                self.expect_operand("+")?;
-                let inner = self.unary()?;
-                self.depth -= 1;
-                Ok(inner)
-            }
-            _ => self.primary(),
-        }
+        let negate = match self.peek() {
+            Some(Tok::Not) => true,
+            Some(Tok::Plus) => false,
+            _ => return self.primary(),
+        };
+        self.enter(self.here())?;
+        self.pos += 1;
+        self.expect_operand(if negate { "NOT" } else { "+" })?;
+        let inner = self.unary()?;
+        self.depth -= 1;
+        Ok(if negate {
+            Node::Not(Box::new(inner))
+        } else {
+            inner
+        })
     }
 
     fn primary(&mut self) -> Result<Node, RetrieveError> {
