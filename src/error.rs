@@ -2,10 +2,11 @@
 //! error (the message says what to do), a [`ErrorKind::Corrupt`] run or model file, or an
 //! [`ErrorKind::Io`] error naming its path. Module error enums keep their domain variants, carry
 //! file system failures as one [`IoError`] (made with [`IoResultExt::at`]) and say their kind
-//! with a `kind()` method; [`kind_of`] finds the kind of any error chain, which the command line
-//! maps to an exit code.
+//! with a `kind()` method; [`crate::kind_of`] finds the kind of any error chain, which the
+//! command line maps to an exit code. This module depends on no other, so every module can use
+//! it; the crate-level [`crate::Error`] and [`crate::kind_of`], which name every module's
+//! error, live in the crate root.
 
-use std::error::Error as StdError;
 use std::path::{Path, PathBuf};
 
 /// What kind of failure an error is, for the caller to decide what to tell and how to exit.
@@ -39,73 +40,6 @@ impl IoError {
     }
 }
 
-/// The errors of a job that runs several stages (`analyze`, `merge`): the failing stage's
-/// error, an I/O error on a work file, a bad option, or a corrupt work file.
-#[derive(Debug, thiserror::Error)]
-pub enum Error {
-    /// Reading the export.
-    #[error(transparent)]
-    Ingest(#[from] crate::ingest::IngestError),
-    /// Embedding.
-    #[error(transparent)]
-    Encode(#[from] crate::encode::EncodeError),
-    /// Sentiment or themes.
-    #[error(transparent)]
-    Classify(#[from] crate::classify::ClassifyError),
-    /// The embedding store.
-    #[error(transparent)]
-    Store(#[from] crate::encode::store::StoreError),
-    /// The search index.
-    #[error(transparent)]
-    Index(#[from] crate::index::IndexError),
-    /// Run files.
-    #[error(transparent)]
-    Output(#[from] crate::output::OutputError),
-    /// Aggregates, or reading and checking runs (i/o, corrupt files, mismatched runs).
-    #[error(transparent)]
-    Analyze(#[from] crate::analyze::AnalyzeError),
-    /// The vector index.
-    #[error(transparent)]
-    Vector(#[from] crate::vector::VectorError),
-    /// The run folder as a whole (provenance, replacing the output folder).
-    #[error(transparent)]
-    Run(#[from] crate::run::RunError),
-    /// Work files of the run folder.
-    #[error(transparent)]
-    Io(#[from] IoError),
-    /// A bad option (the message says what to do).
-    #[error("{0}")]
-    Usage(String),
-    /// A work file of the run does not hold what the job wrote.
-    #[error("{}: {why}; re-run `verbatim analyze` to rewrite it", path.display())]
-    Corrupt {
-        /// The file.
-        path: PathBuf,
-        /// What is wrong.
-        why: String,
-    },
-}
-
-impl Error {
-    /// What kind of failure this is.
-    pub fn kind(&self) -> ErrorKind {
-        match self {
-            Error::Ingest(e) => e.kind(),
-            Error::Encode(e) => e.kind(),
-            Error::Classify(e) => e.kind(),
-            Error::Store(e) => e.kind(),
-            Error::Index(e) => e.kind(),
-            Error::Output(e) => e.kind(),
-            Error::Analyze(e) => e.kind(),
-            Error::Vector(e) => e.kind(),
-            Error::Run(e) => e.kind(),
-            Error::Io(_) => ErrorKind::Io,
-            Error::Usage(_) => ErrorKind::User,
-            Error::Corrupt { .. } => ErrorKind::Corrupt,
-        }
-    }
-}
-
 /// `.at(path)` on the result of a file system operation: the error names the path.
 pub trait IoResultExt<T> {
     /// The result, its error tied to `path`.
@@ -118,60 +52,11 @@ impl<T> IoResultExt<T> for std::io::Result<T> {
     }
 }
 
-/// Asks each error type of the crate in turn for the kind of `e`.
-macro_rules! kind_by_type {
-    ($e:expr, $($t:ty),+ $(,)?) => {
-        $(if let Some(x) = $e.downcast_ref::<$t>() {
-            return Some(x.kind());
-        })+
-    };
-}
-
-/// The kind of `e` when it is one of the crate's errors.
-fn crate_kind(e: &(dyn StdError + 'static)) -> Option<ErrorKind> {
-    if e.is::<IoError>() {
-        return Some(ErrorKind::Io);
-    }
-    kind_by_type!(
-        e,
-        Error,
-        crate::run::RunError,
-        crate::report::ReportError,
-        crate::analyze::AnalyzeError,
-        crate::retrieve::RetrieveError,
-        crate::ingest::IngestError,
-        crate::classify::ClassifyError,
-        crate::encode::EncodeError,
-        crate::encode::store::StoreError,
-        crate::vector::VectorError,
-        crate::index::IndexError,
-        crate::output::OutputError,
-        crate::serve::ServeError,
-    );
-    None
-}
-
-/// The kind of an error chain (`e` first, then its causes): that of its outermost error of
-/// this crate; an I/O error of another library is [`ErrorKind::Io`]; anything else (an option
-/// the command line refused) is [`ErrorKind::User`].
-pub fn kind_of<'a>(chain: impl IntoIterator<Item = &'a (dyn StdError + 'static)>) -> ErrorKind {
-    let mut io = false;
-    for e in chain {
-        if let Some(kind) = crate_kind(e) {
-            return kind;
-        }
-        io |= e.is::<std::io::Error>();
-    }
-    if io {
-        ErrorKind::Io
-    } else {
-        ErrorKind::User
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::{kind_of, Error};
+    use std::error::Error as StdError;
 
     #[test]
     fn at_names_the_path_and_keeps_the_cause() {

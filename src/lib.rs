@@ -78,7 +78,7 @@ pub mod vector;
 
 pub use classify::codebook::Codebook;
 pub use encode::{BertEncoder, Encoder, EncoderOptions};
-pub use error::{Error, ErrorKind, IoError};
+pub use error::{ErrorKind, IoError};
 pub use ingest::IngestOptions;
 pub use pipeline::{AnalyzeOptions, ThemeSource};
 pub use progress::{NoProgress, Progress};
@@ -86,3 +86,123 @@ pub use record::{Record, Response};
 pub use retrieve::{Hit, HybridSearcher, Query, Results};
 pub use run::merge::{merge_runs, MergeOptions};
 pub use run::{RunDir, RunSummary};
+
+/// The errors of a job that runs several stages (`analyze`, `merge`): the failing stage's
+/// error, an I/O error on a work file, a bad option, or a corrupt work file.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Reading the export.
+    #[error(transparent)]
+    Ingest(#[from] crate::ingest::IngestError),
+    /// Embedding.
+    #[error(transparent)]
+    Encode(#[from] crate::encode::EncodeError),
+    /// Sentiment or themes.
+    #[error(transparent)]
+    Classify(#[from] crate::classify::ClassifyError),
+    /// The embedding store.
+    #[error(transparent)]
+    Store(#[from] crate::encode::store::StoreError),
+    /// The search index.
+    #[error(transparent)]
+    Index(#[from] crate::index::IndexError),
+    /// Run files.
+    #[error(transparent)]
+    Output(#[from] crate::output::OutputError),
+    /// Aggregates, or reading and checking runs (i/o, corrupt files, mismatched runs).
+    #[error(transparent)]
+    Analyze(#[from] crate::analyze::AnalyzeError),
+    /// The vector index.
+    #[error(transparent)]
+    Vector(#[from] crate::vector::VectorError),
+    /// The run folder as a whole (provenance, replacing the output folder).
+    #[error(transparent)]
+    Run(#[from] crate::run::RunError),
+    /// Work files of the run folder.
+    #[error(transparent)]
+    Io(#[from] error::IoError),
+    /// A bad option (the message says what to do).
+    #[error("{0}")]
+    Usage(String),
+    /// A work file of the run does not hold what the job wrote.
+    #[error("{}: {why}; re-run `verbatim analyze` to rewrite it", path.display())]
+    Corrupt {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        why: String,
+    },
+}
+
+impl Error {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Ingest(e) => e.kind(),
+            Error::Encode(e) => e.kind(),
+            Error::Classify(e) => e.kind(),
+            Error::Store(e) => e.kind(),
+            Error::Index(e) => e.kind(),
+            Error::Output(e) => e.kind(),
+            Error::Analyze(e) => e.kind(),
+            Error::Vector(e) => e.kind(),
+            Error::Run(e) => e.kind(),
+            Error::Io(_) => ErrorKind::Io,
+            Error::Usage(_) => ErrorKind::User,
+            Error::Corrupt { .. } => ErrorKind::Corrupt,
+        }
+    }
+}
+
+/// Asks each error type of the crate in turn for the kind of `e`.
+macro_rules! kind_by_type {
+    ($e:expr, $($t:ty),+ $(,)?) => {
+        $(if let Some(x) = $e.downcast_ref::<$t>() {
+            return Some(x.kind());
+        })+
+    };
+}
+
+/// The kind of `e` when it is one of the crate's errors.
+fn crate_kind(e: &(dyn std::error::Error + 'static)) -> Option<ErrorKind> {
+    if e.is::<error::IoError>() {
+        return Some(ErrorKind::Io);
+    }
+    kind_by_type!(
+        e,
+        Error,
+        crate::run::RunError,
+        crate::report::ReportError,
+        crate::analyze::AnalyzeError,
+        crate::retrieve::RetrieveError,
+        crate::ingest::IngestError,
+        crate::classify::ClassifyError,
+        crate::encode::EncodeError,
+        crate::encode::store::StoreError,
+        crate::vector::VectorError,
+        crate::index::IndexError,
+        crate::output::OutputError,
+        crate::serve::ServeError,
+    );
+    None
+}
+
+/// The kind of an error chain (`e` first, then its causes): that of its outermost error of
+/// this crate; an I/O error of another library is [`ErrorKind::Io`]; anything else (an option
+/// the command line refused) is [`ErrorKind::User`].
+pub fn kind_of<'a>(
+    chain: impl IntoIterator<Item = &'a (dyn std::error::Error + 'static)>,
+) -> ErrorKind {
+    let mut io = false;
+    for e in chain {
+        if let Some(kind) = crate_kind(e) {
+            return kind;
+        }
+        io |= e.is::<std::io::Error>();
+    }
+    if io {
+        ErrorKind::Io
+    } else {
+        ErrorKind::User
+    }
+}

@@ -116,6 +116,6 @@ fn main() {
             std::process::exit(0);
         }
         eprintln!("error: {}", message(&e));
-        std::process::exit(exit_code(verbatim::error::kind_of(e.chain())));
+        std::process::exit(exit_code(verbatim::kind_of(e.chain())));
     }
 }
