@@ -68,12 +68,20 @@ mod tests {
         assert_eq!(kind_of([&e as &(dyn StdError + 'static)]), ErrorKind::Io);
     }
 
-    /// The kind of `e` as main finds it: through the error chain.
-    fn chain_kind(e: &(dyn StdError + 'static)) -> ErrorKind {
-        kind_of(std::iter::successors(
-            Some(e),
-            |e: &&(dyn StdError + 'static)| (*e).source(),
-        ))
+    /// Checks that `e` names `path` and is of `kind`, as it is, wrapped in the crate's
+    /// [`Error`], and as main finds it (through the error chain).
+    fn check(e: impl Into<Error> + std::fmt::Display, path: &Path, kind: ErrorKind) {
+        assert!(e.to_string().contains(&*path.to_string_lossy()), "{e}");
+        let e: Error = e.into();
+        let chain = std::iter::successors(Some(&e as &(dyn StdError + 'static)), |e| (*e).source());
+        assert_eq!((e.kind(), kind_of(chain)), (kind, kind));
+    }
+
+    fn ingest_opts(text_col: &str) -> crate::ingest::IngestOptions {
+        crate::ingest::IngestOptions {
+            text_col: text_col.into(),
+            ..Default::default()
+        }
     }
 
     #[test]
@@ -81,18 +89,8 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("export.csv");
         std::fs::write(&p, "id,Comment\n1,fine\n").unwrap();
-        let opts = crate::ingest::IngestOptions {
-            text_col: "Coment".into(),
-            ..Default::default()
-        };
-        let e = crate::ingest::Ingest::open(&p, &opts).err().unwrap();
-        assert!(e.to_string().contains(&*p.to_string_lossy()), "{e}");
-        assert_eq!(e.kind(), ErrorKind::User);
-        let e = Error::from(e);
-        assert_eq!(
-            (e.kind(), chain_kind(&e)),
-            (ErrorKind::User, ErrorKind::User)
-        );
+        let e = crate::ingest::Ingest::open(&p, &ingest_opts("Coment"));
+        check(e.err().unwrap(), &p, ErrorKind::User);
     }
 
     #[test]
@@ -100,39 +98,18 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("meta.json"), "{not json").unwrap();
         let e = crate::encode::store::Store::open(dir.path()).err().unwrap();
-        assert!(
-            e.to_string().contains(&*dir.path().to_string_lossy()),
-            "{e}"
-        );
-        assert_eq!(e.kind(), ErrorKind::Corrupt);
-        let e = Error::from(crate::analyze::AnalyzeError::from(e));
-        assert_eq!(
-            (e.kind(), chain_kind(&e)),
-            (ErrorKind::Corrupt, ErrorKind::Corrupt)
-        );
+        check(e, dir.path(), ErrorKind::Corrupt);
     }
 
     #[test]
     fn an_unreadable_file_is_an_io_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
-        let opts = crate::ingest::IngestOptions {
-            text_col: "Comment".into(),
-            ..Default::default()
-        };
         // A folder where the export should be: it exists, but cannot be read as a file.
-        let e = crate::ingest::Ingest::open(dir.path(), &opts)
-            .err()
-            .unwrap();
-        assert!(
-            e.to_string().contains(&*dir.path().to_string_lossy()),
-            "{e}"
-        );
-        assert_eq!(e.kind(), ErrorKind::Io);
+        let e = crate::ingest::Ingest::open(dir.path(), &ingest_opts("Comment"));
+        check(e.err().unwrap(), dir.path(), ErrorKind::Io);
         let stats = dir.path().join("stats.json");
         let e = crate::analyze::stats::RunStats::load(&stats).unwrap_err();
-        assert!(e.to_string().starts_with(&*stats.to_string_lossy()), "{e}");
-        let e = Error::from(e);
-        assert_eq!((e.kind(), chain_kind(&e)), (ErrorKind::Io, ErrorKind::Io));
+        check(e, &stats, ErrorKind::Io);
     }
 
     #[test]

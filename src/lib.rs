@@ -87,43 +87,20 @@ pub use retrieve::{Hit, HybridSearcher, Query, Results};
 pub use run::merge::{merge_runs, MergeOptions};
 pub use run::{RunDir, RunSummary};
 
-/// The errors of a job that runs several stages (`analyze`, `merge`): the failing stage's
-/// error, an I/O error on a work file, a bad option, or a corrupt work file.
+/// The errors of a job that runs several stages (`analyze`, `merge`): reading and checking
+/// runs, another stage's error, a bad option, a corrupt work file, or an I/O error on one.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// Reading the export.
-    #[error(transparent)]
-    Ingest(#[from] crate::ingest::IngestError),
-    /// Embedding.
-    #[error(transparent)]
-    Encode(#[from] crate::encode::EncodeError),
-    /// Sentiment or themes.
-    #[error(transparent)]
-    Classify(#[from] crate::classify::ClassifyError),
-    /// The embedding store.
-    #[error(transparent)]
-    Store(#[from] crate::encode::store::StoreError),
-    /// The search index.
-    #[error(transparent)]
-    Index(#[from] crate::index::IndexError),
-    /// Run files.
-    #[error(transparent)]
-    Output(#[from] crate::output::OutputError),
     /// Aggregates, or reading and checking runs (i/o, corrupt files, mismatched runs).
     #[error(transparent)]
-    Analyze(#[from] crate::analyze::AnalyzeError),
-    /// The vector index.
-    #[error(transparent)]
-    Vector(#[from] crate::vector::VectorError),
-    /// The run folder as a whole (provenance, replacing the output folder).
-    #[error(transparent)]
-    Run(#[from] crate::run::RunError),
-    /// Work files of the run folder.
-    #[error(transparent)]
-    Io(#[from] error::IoError),
+    Analyze(#[from] analyze::AnalyzeError),
     /// A bad option (the message says what to do).
     #[error("{0}")]
     Usage(String),
+    /// The error of another stage: ingest, encode, classify, the embedding store, the search
+    /// or vector index, the run files or the run folder.
+    #[error(transparent)]
+    Stage(StageError),
     /// A work file of the run does not hold what the job wrote.
     #[error("{}: {why}; re-run `verbatim analyze` to rewrite it", path.display())]
     Corrupt {
@@ -132,26 +109,59 @@ pub enum Error {
         /// What is wrong.
         why: String,
     },
+    /// Work files of the run folder.
+    #[error(transparent)]
+    Io(#[from] error::IoError),
 }
 
 impl Error {
     /// What kind of failure this is.
     pub fn kind(&self) -> ErrorKind {
         match self {
-            Error::Ingest(e) => e.kind(),
-            Error::Encode(e) => e.kind(),
-            Error::Classify(e) => e.kind(),
-            Error::Store(e) => e.kind(),
-            Error::Index(e) => e.kind(),
-            Error::Output(e) => e.kind(),
             Error::Analyze(e) => e.kind(),
-            Error::Vector(e) => e.kind(),
-            Error::Run(e) => e.kind(),
-            Error::Io(_) => ErrorKind::Io,
+            Error::Stage(e) => e.kind,
             Error::Usage(_) => ErrorKind::User,
             Error::Corrupt { .. } => ErrorKind::Corrupt,
+            Error::Io(_) => ErrorKind::Io,
         }
     }
+}
+
+/// A stage's error inside [`Error::Stage`], with its kind; its message and causes are those of
+/// the stage's error.
+#[derive(Debug)]
+pub struct StageError {
+    kind: ErrorKind,
+    inner: Box<dyn std::error::Error + Send + Sync>,
+}
+
+impl std::fmt::Display for StageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.inner.fmt(f)
+    }
+}
+
+impl std::error::Error for StageError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.inner.source()
+    }
+}
+
+/// `From` each stage's error into [`Error::Stage`], keeping its kind.
+macro_rules! stage_errors {
+    ($($t:ty),+ $(,)?) => {
+        $(impl From<$t> for Error {
+            fn from(e: $t) -> Error {
+                Error::Stage(StageError { kind: e.kind(), inner: Box::new(e) })
+            }
+        })+
+    };
+}
+
+stage_errors! {
+    ingest::IngestError, encode::EncodeError, classify::ClassifyError,
+    encode::store::StoreError, index::IndexError, output::OutputError,
+    vector::VectorError, run::RunError,
 }
 
 /// Asks each error type of the crate in turn for the kind of `e`.
