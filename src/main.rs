@@ -4,6 +4,7 @@
 mod cli;
 
 use clap::{Parser, Subcommand};
+use verbatim::ErrorKind;
 
 /// Turns open-ended, multilingual customer feedback into searchable, analyzed decisions.
 #[derive(Parser)]
@@ -54,6 +55,29 @@ fn is_broken_pipe(e: &anyhow::Error) -> bool {
     })
 }
 
+/// The exit code of a failed command by the kind of its error, as README "What happens to bad
+/// input" documents: 1 for every fatal problem, whether the user's to fix (a missing column,
+/// an uncertain encoding), a corrupt run or model file, or a file that cannot be read or
+/// written. (2, bad command-line usage, is clap's; 3, a run mostly rejected, is analyze's.)
+fn exit_code(kind: ErrorKind) -> i32 {
+    match kind {
+        ErrorKind::User | ErrorKind::Corrupt | ErrorKind::Io => 1,
+    }
+}
+
+/// `e` and its causes as one message, each cause once: an error that shows its cause (a path
+/// and the OS error) is not followed by that cause again.
+fn message(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text = format!("{text}: {cause}");
+        }
+    }
+    text
+}
+
 /// Parses the command line; a query that clap took for an option gets a hint.
 fn parse_cli() -> Cli {
     Cli::try_parse().unwrap_or_else(|e| {
@@ -91,7 +115,7 @@ fn main() {
             // The reader went away (e.g. `| head`): nothing left to say, not a failure.
             std::process::exit(0);
         }
-        eprintln!("error: {e:#}");
-        std::process::exit(1);
+        eprintln!("error: {}", message(&e));
+        std::process::exit(exit_code(verbatim::kind_of(e.chain())));
     }
 }

@@ -32,40 +32,9 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-/// Errors of the analyze job; each wraps the failing stage's error.
-#[derive(Debug, thiserror::Error)]
-pub enum PipelineError {
-    /// Reading the export.
-    #[error(transparent)]
-    Ingest(#[from] crate::ingest::IngestError),
-    /// Embedding.
-    #[error(transparent)]
-    Encode(#[from] crate::encode::EncodeError),
-    /// Sentiment or themes.
-    #[error(transparent)]
-    Classify(#[from] crate::classify::ClassifyError),
-    /// The embedding store.
-    #[error(transparent)]
-    Store(#[from] crate::encode::store::StoreError),
-    /// The search index.
-    #[error(transparent)]
-    Index(#[from] crate::index::IndexError),
-    /// Run files.
-    #[error(transparent)]
-    Output(#[from] crate::run::OutputError),
-    /// Aggregates.
-    #[error(transparent)]
-    Analyze(#[from] crate::analyze::AnalyzeError),
-    /// The vector index.
-    #[error(transparent)]
-    Vector(#[from] crate::vector::VectorError),
-    /// The run folder as a whole.
-    #[error(transparent)]
-    Run(#[from] crate::run::RunError),
-    /// A bad option.
-    #[error("{0}")]
-    Usage(String),
-}
+/// Errors of the analyze job: the crate's [`Error`](crate::Error), which wraps the failing
+/// stage's error.
+pub type PipelineError = crate::Error;
 
 /// Where themes come from.
 pub enum ThemeSource {
@@ -695,9 +664,9 @@ impl PassOne<'_> {
     }
 
     /// The error that stopped reading the export early, if any.
-    fn check_ingest(&self) -> Result<(), PipelineError> {
-        match self.ingest.ingest().error() {
-            Some(e) => Err(PipelineError::Usage(e.to_string())),
+    fn check_ingest(&mut self) -> Result<(), PipelineError> {
+        match self.ingest.take_error() {
+            Some(e) => Err(e.into()),
             None => Ok(()),
         }
     }
@@ -795,12 +764,14 @@ fn discover_themes(
         }
     }
     if texts.len() != store.meta().sentences as usize {
-        return Err(PipelineError::Usage(format!(
-            "{}: {} sentences but {} sentence vectors; re-run analyze",
-            work_path.display(),
-            texts.len(),
-            store.meta().sentences
-        )));
+        return Err(PipelineError::Corrupt {
+            path: work_path.to_path_buf(),
+            why: format!(
+                "{} sentences but {} sentence vectors",
+                texts.len(),
+                store.meta().sentences
+            ),
+        });
     }
     let items: Vec<DiscoveryItem> = texts
         .iter()

@@ -27,7 +27,7 @@ fn is_number(s: &str) -> bool {
             .all(|b| b.is_ascii_digit() || matches!(b, b'+' | b'-' | b'.' | b'e' | b'E'))
 }
 
-/// A CSV writer whose every cell goes through [`neutralize`].
+/// A CSV writer whose every cell goes through `neutralize`.
 pub struct SafeCsv<W: Write> {
     inner: csv::Writer<W>,
 }

@@ -400,7 +400,7 @@ fn make_read_only(dir: &Path) {
 fn a_read_only_run_can_be_searched_and_its_ideas_listed() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tempfile::tempdir().unwrap();
-    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
     let out = dir.path().join("run");
     stub_run(&out, false, None);
     make_read_only(&out);
@@ -839,8 +839,37 @@ fn split_makes_sub_themes_that_roll_up_to_the_parent() {
         }
     }
     // The run records the saved codebook, so report and serve see the tree.
-    let recorded = verbatim::run::RunDir::new(&out).codebook().unwrap().unwrap().1;
+    let recorded = verbatim::run::RunDir::new(&out)
+        .codebook()
+        .unwrap()
+        .unwrap()
+        .1;
     assert_eq!(recorded.parents(), parents);
     let stats = std::fs::read_to_string(out.join("stats.json")).unwrap();
     assert!(subs.iter().all(|s| stats.contains(s.as_str())));
+}
+
+/// An export that cannot be read is an I/O error: exit 1 (README "What happens to bad
+/// input"), one message naming the file, the OS error said once.
+#[test]
+fn an_unreadable_export_exits_with_the_io_code_naming_the_file() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let input = dir.path().join("locked.csv");
+    std::fs::write(&input, "id,text\n1,fine\n").unwrap();
+    std::fs::set_permissions(&input, std::fs::Permissions::from_mode(0o000)).unwrap();
+    let out = dir.path().join("run");
+    let o = as_unprivileged(verbatim().args(["analyze", input.to_str().unwrap()]))
+        .args(["--text-col", "text", "--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{err}");
+    assert!(
+        err.starts_with("error: cannot read ") && err.contains("locked.csv"),
+        "{err}"
+    );
+    assert_eq!(err.matches("denied").count(), 1, "{err}");
+    assert!(!out.exists());
 }

@@ -1512,3 +1512,32 @@ fn followup_lists_route_answers_to_owners_worst_first() {
     assert!(html.contains("<td dir=\"auto\">billing-team</td><td class=\"num\">3</td>"));
     assert!(html.contains("<td dir=\"auto\">unassigned</td><td class=\"num\">2</td>"));
 }
+
+/// `trends` and `compare` print through the one writer whose closed pipe main ends quietly
+/// (on main they panicked with "failed printing to stdout: Broken pipe", exit 101).
+#[test]
+fn trends_and_compare_stop_quietly_when_the_reader_goes_away() {
+    use std::process::{Command, Stdio};
+    let tmp = tempfile::tempdir().unwrap();
+    let theme_ids = ids(&["billing", "delivery", "price"]);
+    write_run(tmp.path(), &theme_ids, &planted_months(), &[]);
+    let run = tmp.path().to_str().unwrap();
+    let calls: [&[&str]; 2] = [
+        &["trends", run, "--json"],
+        &[
+            "compare", run, "--from", "2025-01", "--to", "2025-04", "--json",
+        ],
+    ];
+    for args in calls {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_verbatim"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // like `| head -0`: closed before any output
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(out.status.success() && err.is_empty(), "{args:?}: {err}");
+    }
+}

@@ -26,7 +26,7 @@
 //!
 //! # Intervals
 //!
-//! The counts come by exact theme set ([`super::slices`]), so drawing the set x NPS-group cells
+//! The counts come by exact theme set (`super::slices`), so drawing the set x NPS-group cells
 //! of each side from a multinomial with the observed shares is a bootstrap resample of that
 //! side's answers. Each contribution's 95% interval is the 2.5% and 97.5% percentiles over the
 //! resamples (seeded ChaCha8, so the same seed gives the same intervals).
@@ -37,7 +37,8 @@ use super::period::Period;
 use super::slices::Slice;
 use super::stats::RunStats;
 use super::trends::slices_of;
-use super::{io_err, AnalyzeError};
+use super::AnalyzeError;
+use crate::error::{IoError, IoResultExt};
 use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 use serde::Serialize;
@@ -487,11 +488,8 @@ pub fn compare_run(
 
 /// The comparison as CSV rows (through the spreadsheet-safe writer).
 pub fn write_compare_csv(c: &Comparison, path: &Path) -> Result<(), AnalyzeError> {
-    let csv_err = |e: csv::Error| AnalyzeError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e),
-    };
-    let file = std::fs::File::create(path).map_err(io_err(path))?;
+    let csv_err = |e: csv::Error| IoError::new(path, std::io::Error::other(e));
+    let file = std::fs::File::create(path).at(path)?;
     let mut w = crate::safe_csv::SafeCsv::new(file);
     let f = |v: f64| format!("{v:.4}");
     let o = |v: Option<f64>| v.map(f).unwrap_or_default();
@@ -535,5 +533,5 @@ pub fn write_compare_csv(c: &Comparison, path: &Path) -> Result<(), AnalyzeError
     row.extend(std::iter::repeat_n(String::new(), 6));
     row.extend([f(e.value), f(e.low), f(e.high)]);
     w.row(row).map_err(csv_err)?;
-    w.flush().map_err(io_err(path))
+    Ok(w.flush().at(path)?)
 }

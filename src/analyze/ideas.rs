@@ -24,15 +24,14 @@
 //! reunites an idea that k-means split across buckets.
 
 use super::nps::NpsCounts;
-use super::{io_err, AnalyzeError};
+use super::AnalyzeError;
 use crate::classify::stopwords::is_stopword;
 use crate::encode::store::Store;
-use crate::record::Response;
+use crate::error::{IoError, IoResultExt};
 use crate::vector::ops::dot;
 pub use crate::vector::ops::{LanguageCenters, CENTER_SHRINK};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::io::BufRead;
 use std::path::Path;
 
 /// Default similarity threshold of average-linkage grouping on language-centred vectors,
@@ -141,20 +140,11 @@ pub struct IdeaReport {
 pub fn load_suggestions(run_dir: &Path) -> Result<Vec<SuggestionItem>, AnalyzeError> {
     let store = Store::open(&run_dir.join("embeddings"))?;
     let path = run_dir.join("responses.jsonl");
-    let f = std::fs::File::open(&path).map_err(io_err(&path))?;
     let mut out = Vec::new();
     let mut centers = LanguageCenters::default();
     let mut lines = 0usize;
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(io_err(&path))?;
-        if line.trim().is_empty() {
-            continue;
-        }
+    super::for_each_response(&path, |i, r| {
         lines = i + 1;
-        let r: Response = serde_json::from_str(&line).map_err(|e| AnalyzeError::Corrupt {
-            path: path.clone(),
-            why: format!("line {}: {e}", i + 1),
-        })?;
         if i >= store.len() {
             return Err(AnalyzeError::Corrupt {
                 path: path.clone(),
@@ -188,7 +178,8 @@ pub fn load_suggestions(run_dir: &Path) -> Result<Vec<SuggestionItem>, AnalyzeEr
                 });
             }
         }
-    }
+        Ok(())
+    })?;
     if lines != store.len() {
         return Err(AnalyzeError::Corrupt {
             path,
@@ -551,11 +542,8 @@ pub fn languages_text(langs: &[(String, u64)]) -> String {
 
 /// Writes `ideas.csv`: one row per idea.
 pub fn write_ideas_csv(ideas: &[Idea], path: &Path) -> Result<(), AnalyzeError> {
-    let csv_err = |e: csv::Error| AnalyzeError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(e),
-    };
-    let file = std::fs::File::create(path).map_err(io_err(path))?;
+    let csv_err = |e: csv::Error| IoError::new(path, std::io::Error::other(e));
+    let file = std::fs::File::create(path).at(path)?;
     let mut w = crate::safe_csv::SafeCsv::new(file);
     w.row([
         "rank",
@@ -589,7 +577,7 @@ pub fn write_ideas_csv(ideas: &[Idea], path: &Path) -> Result<(), AnalyzeError> 
         ])
         .map_err(csv_err)?;
     }
-    w.flush().map_err(io_err(path))
+    Ok(w.flush().at(path)?)
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 //! improvement ideas ([`ideas`]), follow-up lists per theme owner ([`followup`]), and the
 //! analyst's next questions: why NPS moved ([`compare`]), what is new or growing ([`trends`]),
 //! segments against the rest ([`segments`]), with their tests ([`signif`]) over theme-set
-//! counts ([`slices`]).
+//! counts (`slices`).
 //!
 //! Everything numeric is computed from [`stats::RunStats`], which holds counts only (no answers),
 //! so shard runs merged with [`stats::RunStats::merge`] give exactly the numbers of one run over
@@ -20,25 +20,22 @@ pub mod nps;
 pub mod period;
 pub mod segments;
 pub mod signif;
-pub mod slices;
+pub(crate) mod slices;
 pub mod stats;
 pub mod suggestion;
 pub mod themes;
 pub mod trends;
 
+use crate::error::{ErrorKind, IoResultExt};
+use crate::record::Response;
 use std::path::{Path, PathBuf};
 
 /// Errors of the analyze stage.
 #[derive(Debug, thiserror::Error)]
 pub enum AnalyzeError {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
     /// A run file is not what `verbatim analyze` writes.
     #[error("{path}: {why}; re-run `verbatim analyze` to rewrite it")]
     Corrupt {
@@ -64,10 +61,39 @@ pub enum AnalyzeError {
     Usage(String),
 }
 
-/// Maps an I/O error to [`AnalyzeError::Io`] naming `path`.
-pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> AnalyzeError + '_ {
-    move |source| AnalyzeError::Io {
-        path: path.to_path_buf(),
-        source,
+/// Calls `f` with the 0-based line index and the answer of each line of `responses.jsonl` at
+/// `path`, blank lines skipped; a line that is not an answer is a corrupt run, and `f` may stop
+/// the reading with an error.
+pub(crate) fn for_each_response(
+    path: &Path,
+    mut f: impl FnMut(usize, Response) -> Result<(), AnalyzeError>,
+) -> Result<(), AnalyzeError> {
+    use std::io::BufRead;
+    let file = std::fs::File::open(path).at(path)?;
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.at(path)?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        let r: Response = serde_json::from_str(&line).map_err(|e| AnalyzeError::Corrupt {
+            path: path.to_path_buf(),
+            why: format!("line {}: {e}", i + 1),
+        })?;
+        f(i, r)?;
+    }
+    Ok(())
+}
+
+impl AnalyzeError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            AnalyzeError::Io(_) => ErrorKind::Io,
+            AnalyzeError::Corrupt { .. } => ErrorKind::Corrupt,
+            AnalyzeError::Mismatch(_) | AnalyzeError::Usage(_) => ErrorKind::User,
+            AnalyzeError::Store(e) => e.kind(),
+            AnalyzeError::Vector(e) => e.kind(),
+            AnalyzeError::Index(e) => e.kind(),
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! answers (all answers minus that value's), the NPS, each theme's share and negative share,
 //! each difference tested (two-proportion z test for the shares, a z test on the NPS difference
 //! with the NPS standard errors), Benjamini-Hochberg over every test of the table, and no test
-//! below the minimum counts. From `stats.json` alone ([`super::slices`]).
+//! below the minimum counts. From `stats.json` alone (`super::slices`).
 
 use super::nps::NpsCounts;
 use super::signif::{benjamini_hochberg, nps_difference, two_proportion, ZTest, DEFAULT_FDR};

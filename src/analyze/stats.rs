@@ -16,7 +16,8 @@
 
 use super::nps::NpsCounts;
 use super::slices::Slices;
-use super::{io_err, AnalyzeError};
+use super::AnalyzeError;
+use crate::error::IoResultExt;
 use crate::record::{Response, SentimentLabel};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -256,12 +257,12 @@ impl RunStats {
             path: path.to_path_buf(),
             why: format!("cannot serialize statistics: {e}"),
         })?;
-        std::fs::write(path, json).map_err(io_err(path))
+        Ok(std::fs::write(path, json).at(path)?)
     }
 
     /// Reads `stats.json` and checks that its parts agree.
     pub fn load(path: &Path) -> Result<Self, AnalyzeError> {
-        let raw = std::fs::read(path).map_err(io_err(path))?;
+        let raw = std::fs::read(path).at(path)?;
         let s: RunStats = serde_json::from_slice(&raw).map_err(|e| AnalyzeError::Corrupt {
             path: path.to_path_buf(),
             why: format!("not a verbatim stats.json ({e})"),

@@ -5,21 +5,19 @@
 //! clustered with theme discovery ([`crate::classify::discovery`]), and the clusters that no
 //! codebook theme covers and that are new or grow significantly in the latest period.
 //!
-//! The table comes from `stats.json` alone ([`super::slices`]); candidates need the run's
+//! The table comes from `stats.json` alone (`super::slices`); candidates need the run's
 //! `responses.jsonl` and answer embeddings.
 
 use super::period::Period;
 use super::signif::{benjamini_hochberg, two_proportion, ZTest, DEFAULT_FDR};
 use super::slices::Slice;
 use super::stats::RunStats;
-use super::{io_err, AnalyzeError};
+use super::AnalyzeError;
 use crate::classify::codebook::Codebook;
 use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
 use crate::encode::store::Store;
-use crate::record::Response;
 use serde::Serialize;
 use std::collections::BTreeMap;
-use std::io::BufRead;
 use std::path::Path;
 
 /// Settings of the trend analysis.
@@ -263,18 +261,8 @@ struct Clustered {
 
 /// The answers with at least two words, from `responses.jsonl`.
 fn answers_to_cluster(run_dir: &Path, period: Period) -> Result<Vec<Clustered>, AnalyzeError> {
-    let path = run_dir.join("responses.jsonl");
-    let f = std::fs::File::open(&path).map_err(io_err(&path))?;
     let mut out = Vec::new();
-    for (i, line) in std::io::BufReader::new(f).lines().enumerate() {
-        let line = line.map_err(io_err(&path))?;
-        if line.trim().is_empty() {
-            continue;
-        }
-        let r: Response = serde_json::from_str(&line).map_err(|e| AnalyzeError::Corrupt {
-            path: path.clone(),
-            why: format!("line {}: {e}", i + 1),
-        })?;
+    super::for_each_response(&run_dir.join("responses.jsonl"), |i, r| {
         if r.text.split_whitespace().nth(1).is_some() {
             let mut themes: Vec<String> = r.themes.iter().map(|t| t.theme.clone()).collect();
             themes.sort();
@@ -287,7 +275,8 @@ fn answers_to_cluster(run_dir: &Path, period: Period) -> Result<Vec<Clustered>, 
                 row: i,
             });
         }
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 

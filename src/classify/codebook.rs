@@ -17,6 +17,7 @@
 use super::mlp::{Mlp, TrainConfig};
 use super::ClassifyError;
 use crate::encode::{Encoder, TextKind};
+use crate::error::IoResultExt;
 use crate::record::{Sentiment, ThemeMention};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -42,7 +43,7 @@ pub struct ThemeDef {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
     /// Id of the broader theme this one belongs to (one level): an answer raising this theme
-    /// also raises the parent, so counts, impact and drivers roll up ([`super::hierarchy`]).
+    /// also raises the parent, so counts, impact and drivers roll up (`super::hierarchy`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent: Option<String>,
 }
@@ -180,7 +181,7 @@ impl Codebook {
     /// Reads and checks a codebook: YAML, or CSV when the file name ends in `.csv`
     /// ([`Codebook::from_csv`]).
     pub fn load(path: &Path) -> Result<Codebook, ClassifyError> {
-        let raw = std::fs::read_to_string(path).map_err(|e| ClassifyError::io(path, e))?;
+        let raw = std::fs::read_to_string(path).at(path)?;
         let is_csv = path
             .extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("csv"));
@@ -294,13 +295,13 @@ impl Codebook {
         let text = format!(
             "# verbatim codebook: edit names, descriptions and examples; keep ids stable.\n{yaml}"
         );
-        std::fs::write(path, text).map_err(|e| ClassifyError::io(path, e))
+        Ok(std::fs::write(path, text).at(path)?)
     }
 
     /// Writes `cal` into the codebook file as its top-level `calibration:` block, keeping
     /// the rest of the file (comments, order, quoting) as the user wrote it.
     pub fn save_calibration(path: &Path, cal: Calibration) -> Result<(), ClassifyError> {
-        let text = std::fs::read_to_string(path).map_err(|e| ClassifyError::io(path, e))?;
+        let text = std::fs::read_to_string(path).at(path)?;
         let mut kept: Vec<&str> = Vec::new();
         let mut in_block = false;
         for line in text.lines() {
@@ -326,7 +327,7 @@ impl Codebook {
             "\n# Fitted by `verbatim eval --calibrate-on DEV --save-calibration`.\n# Fitted by",
             "\n# Fitted by",
         );
-        std::fs::write(path, out).map_err(|e| ClassifyError::io(path, e))
+        Ok(std::fs::write(path, out).at(path)?)
     }
 
     /// Parent id by child theme id.

@@ -5,6 +5,7 @@
 //! otherwise by a hash of the text (one in five to test), so a retrain sees the same split.
 
 use super::ClassifyError;
+use crate::error::IoResultExt;
 use crate::record::SentimentLabel;
 use serde::Deserialize;
 use std::path::Path;
@@ -56,7 +57,7 @@ pub fn model_texts(items: &[Labeled]) -> Vec<String> {
 
 /// Reads a labeled JSONL file: `{"text", "lang", "sentiment"?, "themes"?, "id"?}` per line.
 pub fn read_jsonl(path: &Path, split: Split) -> Result<Vec<Labeled>, ClassifyError> {
-    let raw = std::fs::read_to_string(path).map_err(|e| ClassifyError::io(path, e))?;
+    let raw = std::fs::read_to_string(path).at(path)?;
     let source = path
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
@@ -174,107 +175,60 @@ fn polarity(s: &str) -> Option<SentimentLabel> {
     }
 }
 
+impl CsvSource {
+    /// A comma-separated file with `text` and `label` columns, labels as words, all of one
+    /// language, without a split column.
+    const fn plain(file: &'static str, fixed_lang: &'static str) -> CsvSource {
+        CsvSource {
+            file,
+            delimiter: b',',
+            text: "text",
+            label: "label",
+            lang: None,
+            fixed_lang,
+            split: None,
+            map: words,
+        }
+    }
+
+    /// One file of the Arabic reviews: numeric `polarity` labels.
+    const fn arabic_reviews(file: &'static str) -> CsvSource {
+        CsvSource {
+            label: "polarity",
+            map: polarity,
+            ..CsvSource::plain(file, "ar")
+        }
+    }
+}
+
 const SOURCES: &[CsvSource] = &[
     CsvSource {
-        file: "hebrew-sentiment-onlplab/hebrew_sentiment.csv",
-        delimiter: b',',
-        text: "text",
-        label: "label",
-        lang: None,
-        fixed_lang: "he",
         split: Some("split"),
-        map: words,
+        ..CsvSource::plain("hebrew-sentiment-onlplab/hebrew_sentiment.csv", "he")
     },
     CsvSource {
-        file: "persian-snappfood/dev.csv",
         delimiter: b'\t',
         text: "comment",
-        label: "label",
-        lang: None,
-        fixed_lang: "fa",
-        split: None,
-        map: words,
+        ..CsvSource::plain("persian-snappfood/dev.csv", "fa")
     },
+    CsvSource::plain("persian-sentipers/sentipers.csv", "fa"),
+    CsvSource::arabic_reviews("arabic-reviews/PROD.csv"),
+    CsvSource::arabic_reviews("arabic-reviews/RES2.csv"),
+    CsvSource::arabic_reviews("arabic-reviews/ATT.csv"),
     CsvSource {
-        file: "persian-sentipers/sentipers.csv",
-        delimiter: b',',
-        text: "text",
-        label: "label",
-        lang: None,
-        fixed_lang: "fa",
-        split: None,
-        map: words,
-    },
-    CsvSource {
-        file: "arabic-reviews/PROD.csv",
-        delimiter: b',',
-        text: "text",
-        label: "polarity",
-        lang: None,
-        fixed_lang: "ar",
-        split: None,
-        map: polarity,
-    },
-    CsvSource {
-        file: "arabic-reviews/RES2.csv",
-        delimiter: b',',
-        text: "text",
-        label: "polarity",
-        lang: None,
-        fixed_lang: "ar",
-        split: None,
-        map: polarity,
-    },
-    CsvSource {
-        file: "arabic-reviews/ATT.csv",
-        delimiter: b',',
-        text: "text",
-        label: "polarity",
-        lang: None,
-        fixed_lang: "ar",
-        split: None,
-        map: polarity,
-    },
-    CsvSource {
-        file: "german-germeval2017/germeval2017_db_feedback.csv",
-        delimiter: b',',
-        text: "text",
-        label: "label",
-        lang: None,
-        fixed_lang: "de",
         split: Some("split"),
-        map: words,
+        ..CsvSource::plain("german-germeval2017/germeval2017_db_feedback.csv", "de")
     },
     CsvSource {
-        file: "semeval-absa/semeval_absa.csv",
-        delimiter: b',',
-        text: "text",
-        label: "label",
         lang: Some("lang"),
-        fixed_lang: "en",
         split: Some("split"),
-        map: words,
+        ..CsvSource::plain("semeval-absa/semeval_absa.csv", "en")
     },
     CsvSource {
-        file: "xlmt-umsab-tweets/umsab_test.csv",
-        delimiter: b',',
-        text: "text",
-        label: "label",
         lang: Some("lang"),
-        fixed_lang: "en",
-        split: None,
-        map: words,
+        ..CsvSource::plain("xlmt-umsab-tweets/umsab_test.csv", "en")
     },
-    CsvSource {
-        file: "chinese-sophonplus/chinese_reviews.csv",
-        delimiter: b',',
-        text: "text",
-        label: "label",
-        lang: None,
-        fixed_lang: "zh",
-        split: None,
-        map: words,
-    },
+    CsvSource::plain("chinese-sophonplus/chinese_reviews.csv", "zh"),
 ];
 
 /// Reads one public CSV source under `data_dir` (empty when the file is absent), naming its
@@ -339,14 +293,9 @@ pub fn shared_sentiment(data_dir: &Path) -> Result<Vec<Labeled>, ClassifyError> 
 
 /// SnappFood's test file: never read by [`shared_sentiment`], so never trained on.
 const SNAPPFOOD_TEST: CsvSource = CsvSource {
-    file: "persian-snappfood/test.csv",
     delimiter: b'\t',
     text: "comment",
-    label: "label",
-    lang: None,
-    fixed_lang: "fa",
-    split: None,
-    map: words,
+    ..CsvSource::plain("persian-snappfood/test.csv", "fa")
 };
 
 /// Public test sets for `verbatim eval --public`: rows that [`shared_sentiment`] puts in its test
@@ -385,7 +334,7 @@ pub fn public_tests(data_dir: &Path) -> Result<Vec<Labeled>, ClassifyError> {
 /// Rows of a headerless `text<TAB>label` file of the original Hebrew benchmark (0 positive,
 /// 1 negative, 2 off-topic, read as neutral).
 fn hebrew_tsv(path: &Path) -> Result<Vec<(String, SentimentLabel)>, ClassifyError> {
-    let raw = std::fs::read_to_string(path).map_err(|e| ClassifyError::io(path, e))?;
+    let raw = std::fs::read_to_string(path).at(path)?;
     Ok(raw
         .lines()
         .filter_map(|l| {

@@ -5,13 +5,13 @@
 //! - [`discovery`]: themes found by clustering when there is no codebook; [`split`]: one
 //!   discovered theme split into sub-themes.
 //! - [`mlp`]: the small softmax classifier the heads use; [`datasets`]: labeled data readers;
-//!   [`metrics`]: accuracy and F1 for `verbatim eval`.
+//!   `metrics`: accuracy and F1 for `verbatim eval`.
 
 pub mod codebook;
 pub mod datasets;
 pub mod discovery;
 pub mod hierarchy;
-pub mod metrics;
+pub(crate) mod metrics;
 pub mod mlp;
 pub mod sentiment;
 pub mod split;
@@ -19,7 +19,7 @@ pub(crate) mod stopwords;
 pub mod train;
 pub mod zero_shot;
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 impl codebook::ThemeModel {
     /// The codebook's theme model: trained on its examples and descriptions, or zero-shot
@@ -41,13 +41,8 @@ impl codebook::ThemeModel {
 #[derive(Debug, thiserror::Error)]
 pub enum ClassifyError {
     /// A file could not be read or written.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
     /// A file has the wrong content.
     #[error("{path}: {why}")]
     Format {
@@ -62,11 +57,13 @@ pub enum ClassifyError {
 }
 
 impl ClassifyError {
-    /// An I/O error on `path`.
-    pub fn io(path: &Path, source: std::io::Error) -> ClassifyError {
-        ClassifyError::Io {
-            path: path.to_path_buf(),
-            source,
+    /// What kind of failure this is: a codebook or head file with the wrong content is the
+    /// user's to fix (the message says how).
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            ClassifyError::Io(_) => crate::error::ErrorKind::Io,
+            ClassifyError::Format { .. } => crate::error::ErrorKind::User,
+            ClassifyError::Encode(e) => e.kind(),
         }
     }
 }

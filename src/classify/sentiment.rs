@@ -3,6 +3,7 @@
 
 use super::mlp::{stack, Mlp};
 use super::ClassifyError;
+use crate::error::IoResultExt;
 use crate::record::{Sentiment, SentimentLabel};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -25,7 +26,7 @@ pub const MIXED_MIN_PROB: f32 = 0.6;
 impl SentimentHead {
     /// Loads a head from JSON.
     pub fn load(path: &Path) -> Result<SentimentHead, ClassifyError> {
-        let raw = std::fs::read(path).map_err(|e| ClassifyError::io(path, e))?;
+        let raw = std::fs::read(path).at(path)?;
         serde_json::from_slice(&raw).map_err(|e| ClassifyError::Format {
             path: path.to_path_buf(),
             why: format!(
@@ -37,10 +38,10 @@ impl SentimentHead {
     /// Saves the head as JSON.
     pub fn save(&self, path: &Path) -> Result<(), ClassifyError> {
         if let Some(dir) = path.parent() {
-            std::fs::create_dir_all(dir).map_err(|e| ClassifyError::io(dir, e))?;
+            std::fs::create_dir_all(dir).at(dir)?;
         }
         let json = serde_json::to_vec(self).expect("head serializes");
-        std::fs::write(path, json).map_err(|e| ClassifyError::io(path, e))
+        Ok(std::fs::write(path, json).at(path)?)
     }
 
     /// Sentiment of each embedding.

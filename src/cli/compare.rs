@@ -112,9 +112,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         write_compare_csv(&c, p)?;
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&c)?);
+        super::emit(&(serde_json::to_string_pretty(&c)? + "\n"))?;
     } else {
-        print!("{}", table(&c));
+        super::emit(&table(&c))?;
         if let Some(p) = &args.csv {
             println!("table: {}", p.display());
         }

@@ -2,7 +2,6 @@
 //! `--csv FILE` as CSV. It only reads the run folder, so it works on read-only runs.
 
 use std::fmt::Write as _;
-use std::io::Write as _;
 use std::path::PathBuf;
 use verbatim::analyze::ideas::{
     languages_text, run_ideas, write_ideas_csv, IdeaOptions, DEFAULT_THRESHOLD,
@@ -42,14 +41,6 @@ fn cut(s: &str, n: usize) -> String {
     }
 }
 
-/// Writes to stdout; a closed pipe (`| head`) ends the output quietly instead of panicking.
-fn emit(text: &str) -> anyhow::Result<()> {
-    match std::io::stdout().lock().write_all(text.as_bytes()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
-        _ => Ok(()),
-    }
-}
-
 /// The closing line: where all ideas went, or how to see the rest.
 fn more(args: &Args, ideas: usize) -> String {
     match &args.csv {
@@ -82,7 +73,7 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     if args.json {
         let mut shown = report.clone();
         shown.ideas.truncate(args.limit);
-        return emit(&(serde_json::to_string_pretty(&shown)? + "\n"));
+        return super::emit(&(serde_json::to_string_pretty(&shown)? + "\n"));
     }
     let mut out = String::new();
     let _ = writeln!(
@@ -114,5 +105,5 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         );
     }
     out.push_str(&more(&args, report.ideas.len()));
-    emit(&out)
+    super::emit(&out)
 }

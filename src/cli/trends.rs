@@ -139,9 +139,9 @@ pub fn run(args: Args) -> anyhow::Result<()> {
             "candidates": cands.as_ref().ok(),
             "candidates_error": cands.as_ref().err(),
         });
-        println!("{}", serde_json::to_string_pretty(&v)?);
+        super::emit(&(serde_json::to_string_pretty(&v)? + "\n"))?;
     } else {
-        print!("{}", table(&t, &cands));
+        super::emit(&table(&t, &cands))?;
     }
     if let Some(path) = &args.save_codebook {
         match &cands {

@@ -25,10 +25,10 @@ macro_rules! same_model_as {
 }
 
 pub mod bert;
-pub mod cache;
+pub(crate) mod cache;
 pub mod dedup;
 pub mod import_e5;
-pub mod lean;
+pub(crate) mod lean;
 pub(crate) mod plan;
 pub mod store;
 pub mod tuned;
@@ -67,6 +67,18 @@ pub enum EncodeError {
     /// libtorch reported an error while running the model.
     #[error("model inference: {0}")]
     Torch(String),
+}
+
+impl EncodeError {
+    /// What kind of failure this is: a model folder that lacks a file or holds an unusable one
+    /// is the user's to fix (the message says how); a tokenizer or model that fails on its
+    /// input is a corrupt model.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            EncodeError::Model { .. } => crate::error::ErrorKind::User,
+            EncodeError::Tokenizer(_) | EncodeError::Torch(_) => crate::error::ErrorKind::Corrupt,
+        }
+    }
 }
 
 /// What one encoder call returns: a vector per text and, when a tuned sentiment top is attached

@@ -10,6 +10,7 @@
 //! Vectors are appended while a run streams and read back through a memory map, so nothing here
 //! needs memory proportional to the export.
 
+use crate::error::{ErrorKind, IoError, IoResultExt};
 use memmap2::Mmap;
 use serde::{Deserialize, Serialize};
 use std::fs::File;
@@ -20,13 +21,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     /// A file could not be read or written.
-    #[error("embedding store {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    #[error("embedding store {0}")]
+    Io(#[from] IoError),
     /// The files do not agree with each other or with `meta.json`.
     #[error("embedding store {path} is damaged: {why}; re-run `verbatim analyze` to rebuild it")]
     Corrupt {
@@ -37,10 +33,13 @@ pub enum StoreError {
     },
 }
 
-fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
-    move |source| StoreError::Io {
-        path: path.to_path_buf(),
-        source,
+impl StoreError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            StoreError::Io(_) => ErrorKind::Io,
+            StoreError::Corrupt { .. } => ErrorKind::Corrupt,
+        }
     }
 }
 
@@ -76,16 +75,13 @@ fn write_f32s(w: &mut impl Write, v: &[f32]) -> std::io::Result<()> {
 impl StoreWriter {
     /// Creates (or truncates) a store in `dir` for vectors of `dim` values.
     pub fn create(dir: &Path, dim: usize, model: &str) -> Result<StoreWriter, StoreError> {
-        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        std::fs::create_dir_all(dir).at(dir)?;
         let open = |name: &str| -> Result<BufWriter<File>, StoreError> {
             let p = dir.join(name);
-            Ok(BufWriter::with_capacity(
-                1 << 20,
-                File::create(&p).map_err(io_err(&p))?,
-            ))
+            Ok(BufWriter::with_capacity(1 << 20, File::create(&p).at(&p)?))
         };
         let mut idx = open("sentences.idx")?;
-        idx.write_all(&0u64.to_le_bytes()).map_err(io_err(dir))?;
+        idx.write_all(&0u64.to_le_bytes()).at(dir)?;
         Ok(StoreWriter {
             dir: dir.to_path_buf(),
             meta: StoreMeta {
@@ -110,27 +106,27 @@ impl StoreWriter {
             });
         }
         let dir = self.dir.clone();
-        write_f32s(&mut self.answers, answer).map_err(io_err(&dir))?;
+        write_f32s(&mut self.answers, answer).at(&dir)?;
         for s in sentences {
-            write_f32s(&mut self.sentences, s).map_err(io_err(&dir))?;
+            write_f32s(&mut self.sentences, s).at(&dir)?;
         }
         self.meta.answers += 1;
         self.meta.sentences += sentences.len() as u64;
         self.idx
             .write_all(&self.meta.sentences.to_le_bytes())
-            .map_err(io_err(&dir))?;
+            .at(&dir)?;
         Ok(())
     }
 
     /// Flushes the files and writes `meta.json`.
     pub fn finish(mut self) -> Result<StoreMeta, StoreError> {
         let dir = self.dir.clone();
-        self.answers.flush().map_err(io_err(&dir))?;
-        self.sentences.flush().map_err(io_err(&dir))?;
-        self.idx.flush().map_err(io_err(&dir))?;
+        self.answers.flush().at(&dir)?;
+        self.sentences.flush().at(&dir)?;
+        self.idx.flush().at(&dir)?;
         let p = dir.join("meta.json");
         let json = serde_json::to_vec_pretty(&self.meta).expect("meta serializes");
-        std::fs::write(&p, json).map_err(io_err(&p))?;
+        std::fs::write(&p, json).at(&p)?;
         Ok(self.meta)
     }
 }
@@ -143,14 +139,17 @@ pub struct Store {
     idx: Mmap,
 }
 
-fn map(path: &Path) -> Result<Option<Mmap>, StoreError> {
-    let f = File::open(path).map_err(io_err(path))?;
-    if f.metadata().map_err(io_err(path))?.len() == 0 {
-        return Ok(None); // mmap of an empty file fails; an empty store is valid
+/// A read-only memory map of a run file (of the store or the vector index); `None` for an
+/// empty file, which cannot be mapped (an empty store or index is valid).
+pub(crate) fn map(path: &Path) -> Result<Option<Mmap>, IoError> {
+    let f = File::open(path).at(path)?;
+    if f.metadata().at(path)?.len() == 0 {
+        return Ok(None);
     }
-    // SAFETY: the run folder's files are written once by `StoreWriter` and never modified while
-    // mapped; a concurrent writer would be a user error that at worst yields wrong vectors.
-    Ok(Some(unsafe { Mmap::map(&f) }.map_err(io_err(path))?))
+    // SAFETY: a run folder's files are written once (by `StoreWriter`, `VectorIndex::build`)
+    // and never modified while mapped; rewriting a run while it is read is a user error that
+    // at worst yields wrong vectors.
+    Ok(Some(unsafe { Mmap::map(&f) }.at(path)?))
 }
 
 fn as_f32s(bytes: &[u8]) -> &[f32] {
@@ -164,7 +163,7 @@ impl Store {
     /// Opens the store in `dir` (usually `RUN_DIR/embeddings`).
     pub fn open(dir: &Path) -> Result<Store, StoreError> {
         let mp = dir.join("meta.json");
-        let raw = std::fs::read(&mp).map_err(io_err(&mp))?;
+        let raw = std::fs::read(&mp).at(&mp)?;
         let meta: StoreMeta = serde_json::from_slice(&raw).map_err(|e| StoreError::Corrupt {
             path: dir.to_path_buf(),
             why: format!("meta.json: {e}"),

@@ -1,4 +1,4 @@
-//! [`TunedTop`]: a task-tuned sentiment model that shares the encoder's lower layers.
+//! `TunedTop`: a task-tuned sentiment model that shares the encoder's lower layers.
 //!
 //! The top K transformer layers of the encoder are copied, fine-tuned with a 3-class classifier
 //! (negative, neutral, positive) on labeled answers, and shipped as fp16 safetensors holding only
@@ -6,7 +6,7 @@
 //! At inference the shared lower layers run once per batch; the base model's top layers give the
 //! embeddings (search, themes, ideas unchanged) and the tuned copies give sentiment.
 //!
-//! Training ([`fine_tune`]) runs the frozen lower layers once per example and keeps their hidden
+//! Training (`fine_tune`) runs the frozen lower layers once per example and keeps their hidden
 //! states in memory as fp16, then trains only the top layers over them with tch autograd and
 //! AdamW. The classifier starts from the linear head's weights (the same softmax over the
 //! L2-normalized mean of the last hidden states), so step 0 is exactly the linear head. No

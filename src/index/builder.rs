@@ -3,6 +3,7 @@
 use super::analyzer::{index_tokens, register};
 use super::error::IndexError;
 use super::schema::{date_key, schema, segment_term, Fields};
+use crate::error::IoResultExt;
 use crate::record::Response;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -65,18 +66,14 @@ fn is_index_file(name: &str) -> bool {
 /// Empties `dir` when it holds an earlier index (a re-run into the same run folder); refuses
 /// to touch a folder with other files.
 fn clear_old_index(dir: &Path) -> Result<(), IndexError> {
-    let io = |source| IndexError::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
     if !dir.exists() {
         return Ok(());
     }
     let mut entries = Vec::new();
-    for e in std::fs::read_dir(dir).map_err(io)? {
-        let e = e.map_err(io)?;
+    for e in std::fs::read_dir(dir).at(dir)? {
+        let e = e.at(dir)?;
         let name = e.file_name().to_string_lossy().into_owned();
-        if !is_index_file(&name) || !e.file_type().map_err(io)?.is_file() {
+        if !is_index_file(&name) || !e.file_type().at(dir)?.is_file() {
             return Err(IndexError::NotAnIndex {
                 path: dir.to_path_buf(),
             });
@@ -84,7 +81,7 @@ fn clear_old_index(dir: &Path) -> Result<(), IndexError> {
         entries.push(e.path());
     }
     for p in entries {
-        std::fs::remove_file(&p).map_err(|source| IndexError::Io { path: p, source })?;
+        std::fs::remove_file(&p).at(&p)?;
     }
     Ok(())
 }
@@ -94,19 +91,8 @@ impl IndexBuilder {
     /// answers have the segment columns `segment_keys`.
     pub fn create(dir: &Path, segment_keys: &[String]) -> Result<IndexBuilder, IndexError> {
         clear_old_index(dir)?;
-        std::fs::create_dir_all(dir).map_err(|source| IndexError::Io {
-            path: dir.to_path_buf(),
-            source,
-        })?;
-        let tantivy = |action: &str| {
-            let path = dir.to_path_buf();
-            let action = action.to_string();
-            move |source| IndexError::Tantivy {
-                path,
-                action,
-                source,
-            }
-        };
+        std::fs::create_dir_all(dir).at(dir)?;
+        let tantivy = |action: &str| IndexError::tantivy(dir, action);
         let schema = schema();
         let fields = Fields::of(&schema).map_err(|f| IndexError::Tantivy {
             path: dir.to_path_buf(),
@@ -169,13 +155,10 @@ impl IndexBuilder {
     /// Adds one answer.
     pub fn add(&mut self, r: &Response) -> Result<(), IndexError> {
         let doc = self.document(r);
-        self.writer
-            .add_document(doc)
-            .map_err(|source| IndexError::Tantivy {
-                path: self.dir.clone(),
-                action: format!("add answer {} (seq {})", r.id, r.seq),
-                source,
-            })?;
+        self.writer.add_document(doc).map_err(IndexError::tantivy(
+            &self.dir,
+            &format!("add answer {} (seq {})", r.id, r.seq),
+        ))?;
         self.info.answers += 1;
         Ok(())
     }
@@ -183,15 +166,7 @@ impl IndexBuilder {
     /// Commits the answers added and waits for background merges, leaving a searchable index.
     pub fn finish(mut self) -> Result<(), IndexError> {
         let dir = self.dir.clone();
-        let err = |action: &str| {
-            let path = dir.clone();
-            let action = action.to_string();
-            move |source| IndexError::Tantivy {
-                path,
-                action,
-                source,
-            }
-        };
+        let err = |action: &str| IndexError::tantivy(&dir, action);
         let payload = serde_json::to_string(&self.info).unwrap_or_default();
         let mut commit = self.writer.prepare_commit().map_err(err("commit"))?;
         commit.set_payload(&payload);
@@ -207,15 +182,11 @@ impl IndexBuilder {
 /// owner only; gives them the mode of the index's other files, so that a run shared with
 /// other users (or archived read-only) can be searched by them.
 fn share_metadata(dir: &Path) -> Result<(), IndexError> {
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| IndexError::Io { path, source }
-    };
     let mut mode = None;
-    for e in std::fs::read_dir(dir).map_err(io(dir))? {
-        let p = e.map_err(io(dir))?.path();
+    for e in std::fs::read_dir(dir).at(dir)? {
+        let p = e.at(dir)?.path();
         if p.extension().is_some_and(|x| x == "idx") {
-            mode = Some(std::fs::metadata(&p).map_err(io(&p))?.permissions());
+            mode = Some(std::fs::metadata(&p).at(&p)?.permissions());
             break;
         }
     }
@@ -223,7 +194,7 @@ fn share_metadata(dir: &Path) -> Result<(), IndexError> {
     for name in [super::META_FILE, ".managed.json"] {
         let p = dir.join(name);
         if p.exists() {
-            std::fs::set_permissions(&p, mode.clone()).map_err(io(&p))?;
+            std::fs::set_permissions(&p, mode.clone()).at(&p)?;
         }
     }
     Ok(())

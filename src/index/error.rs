@@ -1,6 +1,7 @@
 //! Errors of building the keyword index.
 
-use std::path::PathBuf;
+use crate::error::{ErrorKind, IoError};
+use std::path::{Path, PathBuf};
 
 /// Why the keyword index could not be written.
 #[derive(Debug, thiserror::Error)]
@@ -15,13 +16,8 @@ pub enum IndexError {
         path: PathBuf,
     },
     /// A file system operation failed.
-    #[error("search index {path}: {source}; check that the folder is writable and has space")]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    #[error("search index {0}; check that the folder is writable and has space")]
+    Io(#[from] IoError),
     /// tantivy failed.
     #[error("search index {path}: cannot {action}: {source}; check that the folder is writable and has space, then run again")]
     Tantivy {
@@ -32,4 +28,32 @@ pub enum IndexError {
         /// The cause.
         source: tantivy::TantivyError,
     },
+}
+
+impl IndexError {
+    /// Maps a tantivy error of doing `action` (`create the index`, `commit`) in the index
+    /// folder `path`.
+    pub(crate) fn tantivy(
+        path: &Path,
+        action: &str,
+    ) -> impl FnOnce(tantivy::TantivyError) -> IndexError {
+        let (path, action) = (path.to_path_buf(), action.to_string());
+        move |source| IndexError::Tantivy {
+            path,
+            action,
+            source,
+        }
+    }
+
+    /// What kind of failure this is: tantivy's damaged data is a corrupt run.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            IndexError::NotAnIndex { .. } => ErrorKind::User,
+            IndexError::Io(_) => ErrorKind::Io,
+            IndexError::Tantivy { source, .. } => match source {
+                tantivy::TantivyError::DataCorruption(_) => ErrorKind::Corrupt,
+                _ => ErrorKind::Io,
+            },
+        }
+    }
 }

@@ -6,14 +6,14 @@
 //! - `variants`: the extra forms indexed per word (Hebrew and Arabic prefixes, joined words,
 //!   Snowball stems);
 //! - `analyzer`: both as tantivy tokens, for answers and for queries;
-//! - [`schema`]: the fields; [`IndexBuilder`] writes them; [`ReadOnlyDir`] opens them for
+//! - `schema`: the fields; [`IndexBuilder`] writes them; [`ReadOnlyDir`] opens them for
 //!   reading without a lock file (read-only run folders).
 
 pub(crate) mod analyzer;
 mod builder;
 mod error;
 mod readonly;
-pub mod schema;
+pub(crate) mod schema;
 pub(crate) mod variants;
 pub(crate) mod words;
 

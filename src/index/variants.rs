@@ -114,34 +114,32 @@ fn hebrew_stems(w: &str, out: &mut Vec<String>) {
     }
 }
 
+/// `stripped` (a word less a prefix) when it keeps at least `min` characters.
+fn at_least(stripped: Option<&str>, min: usize) -> Option<&str> {
+    stripped.filter(|r| r.chars().count() >= min)
+}
+
 /// Remainders after stripping Arabic clitics and article off `w`.
 fn arabic_stems(w: &str, lang: &str, out: &mut Vec<String>) {
     if !w.chars().next().is_some_and(is_arabic_script) {
         return;
     }
-    let len = |s: &str| s.chars().count();
     let mut rest = w;
     if !NON_ARABIC_ARABIC_SCRIPT.contains(&lang) {
-        if let Some(r) = rest
-            .strip_prefix(ARABIC_CONJUNCTIONS)
-            .filter(|r| len(r) >= 3)
-        {
+        if let Some(r) = at_least(rest.strip_prefix(ARABIC_CONJUNCTIONS), 3) {
             out.push(r.to_string());
             rest = r;
         }
-        if let Some(r) = rest.strip_prefix("لل").filter(|r| len(r) >= 2) {
+        if let Some(r) = at_least(rest.strip_prefix("لل"), 2) {
             out.push(r.to_string());
             return;
         }
-        if let Some(r) = rest
-            .strip_prefix(ARABIC_PREPOSITIONS)
-            .filter(|r| len(r) >= 3)
-        {
+        if let Some(r) = at_least(rest.strip_prefix(ARABIC_PREPOSITIONS), 3) {
             out.push(r.to_string());
             rest = r;
         }
     }
-    if let Some(r) = rest.strip_prefix("ال").filter(|r| len(r) >= 2) {
+    if let Some(r) = at_least(rest.strip_prefix("ال"), 2) {
         out.push(r.to_string());
     }
 }

@@ -53,6 +53,11 @@ impl ChunkedIngest {
         &self.ingest
     }
 
+    /// Takes the error that stopped reading early, to hand it on ([`Ingest::take_error`]).
+    pub fn take_error(&mut self) -> Option<crate::ingest::IngestError> {
+        self.ingest.take_error()
+    }
+
     /// Rows read so far, of every shard.
     pub fn rows_read(&self) -> u64 {
         self.rows_read

@@ -9,6 +9,7 @@ use super::header::{self, Layout};
 use super::source::{Cell, RawBody, RawRow, RowFault, RowSource};
 use super::split::{first_break, FieldLimits, Scanned, Splitter};
 use super::IngestError;
+use crate::error::IoResultExt;
 use encoding_rs::Encoding;
 use std::collections::VecDeque;
 use std::fs::File;
@@ -53,11 +54,7 @@ pub(crate) fn open(
     path: &Path,
     settings: &CsvSettings,
 ) -> Result<(CsvSource, Layout, TextEncoding), IngestError> {
-    let io_err = |source: io::Error| IngestError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(io_err)?;
+    let file = File::open(path).at(path)?;
     let bytes = Arc::new(AtomicU64::new(0));
     let (mut text, encoding) =
         utf8_reader(CountingReader::new(file, bytes.clone()), settings.encoding)
@@ -67,7 +64,7 @@ pub(crate) fn open(
     text.by_ref()
         .take(SAMPLE_BYTES as u64)
         .read_to_end(&mut sample)
-        .map_err(io_err)?;
+        .at(path)?;
     let (excel_sep, skip) = excel_separator(&sample);
     let delimiter = match excel_sep {
         Some(d) => d,
@@ -133,10 +130,9 @@ pub(crate) fn excel_separator(sample: &[u8]) -> (Option<u8>, usize) {
 
 impl CsvSource {
     fn read_record(&mut self) -> Result<Option<Scanned>, IngestError> {
-        self.splitter.next_record().map_err(|e| IngestError::Read {
-            path: self.path.clone(),
-            source: io::Error::other(format!("after data row {}: {e}", self.row)),
-        })
+        let row = self.row;
+        let after = |e| io::Error::other(format!("after data row {row}: {e}"));
+        Ok(self.splitter.next_record().map_err(after).at(&self.path)?)
     }
 
     /// The row's cells or its fault; `raw` (the bytes of a record read ahead) lets a broken

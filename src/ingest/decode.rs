@@ -5,6 +5,7 @@
 //! `chardetng` and transcoded too; `--encoding LABEL` overrides the guess.
 
 use super::IngestError;
+use crate::error::IoError;
 use encoding_rs::{Decoder, Encoding, UTF_16BE, UTF_16LE, UTF_8};
 use std::io::{self, BufRead, BufReader, Read};
 use std::path::Path;
@@ -79,10 +80,7 @@ impl DecodeError {
     /// The error as ingest reports it, naming the file.
     pub(crate) fn into_ingest(self, path: &Path) -> IngestError {
         match self {
-            DecodeError::Io(source) => IngestError::Read {
-                path: path.to_path_buf(),
-                source,
-            },
+            DecodeError::Io(source) => IoError::new(path, source).into(),
             DecodeError::Unsure(guess) => IngestError::Encoding {
                 path: path.to_path_buf(),
                 message: format!(
@@ -300,6 +298,18 @@ mod tests {
         (out, encoding)
     }
 
+    /// `text` as UTF-16 code units, little- or big-endian, without a BOM.
+    fn utf16(text: &str, big_endian: bool) -> Vec<u8> {
+        let unit = |u: u16| {
+            if big_endian {
+                u.to_be_bytes()
+            } else {
+                u.to_le_bytes()
+            }
+        };
+        text.encode_utf16().flat_map(unit).collect()
+    }
+
     #[test]
     fn utf8_bom_is_removed() {
         let (text, enc) = decode_all(b"\xEF\xBB\xBFa,b\n".to_vec());
@@ -309,10 +319,7 @@ mod tests {
 
     #[test]
     fn utf16le_with_bom_is_transcoded() {
-        let mut bytes = vec![0xFF, 0xFE];
-        for unit in "שלום,1\n".encode_utf16() {
-            bytes.extend_from_slice(&unit.to_le_bytes());
-        }
+        let bytes = [vec![0xFF, 0xFE], utf16("שלום,1\n", false)].concat();
         let (text, enc) = decode_all(bytes);
         assert_eq!(text, "שלום,1\n");
         assert_eq!(enc, TextEncoding::Utf16Le);
@@ -320,11 +327,7 @@ mod tests {
 
     #[test]
     fn utf16be_without_bom_is_detected() {
-        let mut bytes = Vec::new();
-        for unit in "id,text\n1,hello\n".encode_utf16() {
-            bytes.extend_from_slice(&unit.to_be_bytes());
-        }
-        let (text, enc) = decode_all(bytes);
+        let (text, enc) = decode_all(utf16("id,text\n1,hello\n", true));
         assert_eq!(text, "id,text\n1,hello\n");
         assert_eq!(enc, TextEncoding::Utf16Be);
     }
@@ -332,12 +335,7 @@ mod tests {
     #[test]
     fn large_utf16_streams_in_chunks() {
         let line = "привет,мир\n";
-        let mut bytes = vec![0xFF, 0xFE];
-        for _ in 0..20_000 {
-            for unit in line.encode_utf16() {
-                bytes.extend_from_slice(&unit.to_le_bytes());
-            }
-        }
+        let bytes = [vec![0xFF, 0xFE], utf16(&line.repeat(20_000), false)].concat();
         let (text, _) = decode_all(bytes);
         assert_eq!(text.len(), line.len() * 20_000);
         assert!(text.starts_with(line) && text.ends_with(line));

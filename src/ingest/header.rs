@@ -71,20 +71,22 @@ fn fallback_name(i: usize) -> String {
     format!("column_{}", i + 1)
 }
 
+/// The first non-empty of `names` as the name of column `i`, else its fallback name.
+fn first_name<'a>(names: impl IntoIterator<Item = Option<&'a str>>, i: usize) -> String {
+    names
+        .into_iter()
+        .flatten()
+        .find(|s| !s.is_empty())
+        .map_or_else(|| fallback_name(i), str::to_string)
+}
+
 fn plain(first: &[String]) -> Vec<Column> {
     first
         .iter()
         .enumerate()
-        .map(|(i, c)| {
-            let name = c.trim();
-            Column {
-                name: if name.is_empty() {
-                    fallback_name(i)
-                } else {
-                    name.to_string()
-                },
-                aliases: Vec::new(),
-            }
+        .map(|(i, c)| Column {
+            name: first_name([Some(c.trim())], i),
+            aliases: Vec::new(),
         })
         .collect()
 }
@@ -111,13 +113,7 @@ fn qualtrics(rows: &[Vec<String>]) -> Option<Vec<Column>> {
             let id = cell(first, i);
             let question = cell(second, i);
             let import = import_id(cell(Some(third), i));
-            let name = if !id.is_empty() {
-                id.to_string()
-            } else if !question.is_empty() {
-                question.to_string()
-            } else {
-                fallback_name(i)
-            };
+            let name = first_name([Some(id), Some(question)], i);
             let mut aliases = Vec::new();
             if !question.is_empty() && question != name {
                 aliases.push(question.to_string());
@@ -161,15 +157,10 @@ fn surveymonkey(rows: &[Vec<String>]) -> Option<Vec<Column>> {
                 _ => None,
             };
             let single = end - start == 1;
-            let name = if single && !question.is_empty() {
-                question.to_string()
-            } else if let Some(c) = &composite {
-                c.clone()
-            } else if !sub.is_empty() {
-                sub.to_string()
-            } else {
-                fallback_name(i)
-            };
+            let name = first_name(
+                [single.then_some(question), composite.as_deref(), Some(sub)],
+                i,
+            );
             let mut aliases = Vec::new();
             for alias in [composite.as_deref(), Some(question), Some(sub)]
                 .into_iter()

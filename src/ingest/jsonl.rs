@@ -6,10 +6,11 @@ use super::decode::{utf8_reader, CountingReader, TextEncoding};
 use super::header::{Column, HeaderKind, Layout};
 use super::source::{Cell, RawBody, RawRow, RowFault, RowSource};
 use super::IngestError;
+use crate::error::IoResultExt;
 use serde_json::{Map, Value};
 use std::collections::VecDeque;
 use std::fs::File;
-use std::io::{self, BufRead, BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
@@ -41,11 +42,7 @@ pub(crate) fn open(
     path: &Path,
     encoding: Option<&'static encoding_rs::Encoding>,
 ) -> Result<(JsonlSource, Layout, TextEncoding), IngestError> {
-    let io_err = |source: io::Error| IngestError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let file = File::open(path).map_err(io_err)?;
+    let file = File::open(path).at(path)?;
     let bytes = Arc::new(AtomicU64::new(0));
     let (text, encoding) = utf8_reader(CountingReader::new(file, bytes.clone()), encoding)
         .map_err(|e| e.into_ingest(path))?;
@@ -112,10 +109,7 @@ impl JsonlSource {
         let n = self
             .reader
             .read_until(b'\n', &mut self.buf)
-            .map_err(|source| IngestError::Read {
-                path: self.path.clone(),
-                source,
-            })?;
+            .at(&self.path)?;
         if n == 0 {
             return Ok(None);
         }

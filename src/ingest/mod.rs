@@ -2,7 +2,7 @@
 //! [`Record`]s or [`Reject`]s.
 //!
 //! [`Ingest`] is the public entry point; each format implements one internal trait
-//! (`source::RowSource`) and shares header detection ([`header`]), column resolution, encoding
+//! (`source::RowSource`) and shares header detection (`header`), column resolution, encoding
 //! handling and row validation. Delimited and JSONL inputs stream in constant memory (apart from
 //! the set of ids seen, needed to catch duplicates); spreadsheets are loaded by sheet.
 //!
@@ -14,7 +14,7 @@ mod chunks;
 mod columns;
 mod csv;
 mod decode;
-pub mod header;
+pub(crate) mod header;
 mod jsonl;
 mod source;
 mod split;
@@ -25,6 +25,7 @@ pub use chunks::{Chunk, ChunkedIngest};
 pub use header::HeaderKind;
 pub use split::FieldLimits;
 
+use crate::error::{ErrorKind, IoError};
 use crate::record::{Record, Reject};
 use crate::text::pii::PiiCounts;
 use columns::Unresolved;
@@ -77,13 +78,8 @@ pub enum IngestError {
         path: PathBuf,
     },
     /// The file (or folder) could not be read.
-    #[error("cannot read {path}: {source}; check that it is a readable file")]
-    Read {
-        /// The input path.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    #[error("cannot read {0}; check that it is a readable file")]
+    Read(#[from] IoError),
     /// The extension names no supported format.
     #[error(
         "{path}: unsupported file type {ext:?}; save the export as .csv, .tsv, .txt (delimited \
@@ -130,6 +126,21 @@ pub enum IngestError {
         /// Full explanation: the file, the available columns, the closest match.
         message: String,
     },
+}
+
+impl IngestError {
+    /// What kind of failure this is: a missing or unreadable file is an I/O error, anything
+    /// else about the export is the user's to fix (the message says how).
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            IngestError::NotFound { .. } | IngestError::Read(_) => ErrorKind::Io,
+            IngestError::UnknownFormat { .. }
+            | IngestError::NoHeader { .. }
+            | IngestError::Workbook { .. }
+            | IngestError::Encoding { .. }
+            | IngestError::Column { .. } => ErrorKind::User,
+        }
+    }
 }
 
 /// The input formats, chosen by file extension.
@@ -204,17 +215,12 @@ impl Ingest {
                     path: path.to_path_buf(),
                 }
             } else {
-                IngestError::Read {
-                    path: path.to_path_buf(),
-                    source,
-                }
+                IoError::new(path, source).into()
             }
         })?;
         if meta.is_dir() {
-            return Err(IngestError::Read {
-                path: path.to_path_buf(),
-                source: std::io::Error::other("it is a folder, not a file"),
-            });
+            let folder = std::io::Error::other("it is a folder, not a file");
+            return Err(IoError::new(path, folder).into());
         }
         let format = Format::of(path)?;
         let (source, layout, encoding) = open_source(path, format, meta.len(), opts)?;
@@ -304,6 +310,11 @@ impl Ingest {
     /// stops at an I/O error; the iterator then yields one last reject describing it.
     pub fn error(&self) -> Option<&IngestError> {
         self.error.as_ref()
+    }
+
+    /// Takes the error that stopped reading early, to hand it on.
+    pub fn take_error(&mut self) -> Option<IngestError> {
+        self.error.take()
     }
 }
 

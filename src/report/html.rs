@@ -228,12 +228,8 @@ fn drivers_section(d: &ReportData, s: &mut String) {
 
 fn ideas_section(d: &ReportData, opts: &ReportOptions, s: &mut String) {
     s.push_str("<h2>Improvement ideas</h2>");
-    let r = match &d.ideas {
-        Ok(r) => r,
-        Err(why) => {
-            let _ = write!(s, "<p class=\"note\">No ideas: {}.</p>", esc(why));
-            return;
-        }
+    let Some(r) = super::insights::or_note(&d.ideas, "No ideas", s) else {
+        return;
     };
     let _ = write!(
         s,

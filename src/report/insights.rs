@@ -227,15 +227,27 @@ pub fn trends_section(t: &Trends, s: &mut String) {
     s.push_str("</table>");
 }
 
+/// The data of a section, or `None` after a note that says why there is none
+/// (`<p class="note">LEAD: WHY.</p>`).
+pub(crate) fn or_note<'a, T>(
+    data: &'a Result<T, String>,
+    lead: &str,
+    s: &mut String,
+) -> Option<&'a T> {
+    match data {
+        Ok(v) => Some(v),
+        Err(why) => {
+            let _ = write!(s, "<p class=\"note\">{lead}: {}.</p>", esc(why));
+            None
+        }
+    }
+}
+
 /// New theme candidates: keyphrases and example verbatims per cluster.
 pub fn candidates_section(c: &Result<Candidates, String>, s: &mut String) {
     s.push_str("<h3 id=\"candidates\">New theme candidates</h3>");
-    let c = match c {
-        Ok(c) => c,
-        Err(why) => {
-            let _ = write!(s, "<p class=\"note\">None computed: {}.</p>", esc(why));
-            return;
-        }
+    let Some(c) = or_note(c, "None computed", s) else {
+        return;
     };
     let _ = write!(
         s,

@@ -5,11 +5,11 @@
 //! run reports exactly like one run), example verbatims from `responses.jsonl`, ideas from the
 //! suggestion sentences and their stored embeddings. [`write()`] renders and saves.
 
-pub mod examples;
+pub(crate) mod examples;
 pub mod html;
-pub mod insights;
-pub mod svg;
-pub mod tables;
+pub(crate) mod insights;
+pub(crate) mod svg;
+pub(crate) mod tables;
 
 use crate::analyze::compare::{compare_run, CompareOptions, CompareSpec, Comparison};
 use crate::analyze::drivers::{analyze_drivers, DriverAnalysis, DriverOptions};
@@ -21,6 +21,7 @@ use crate::analyze::themes::{nps_tables, theme_table, NpsTables, ThemeRow};
 use crate::analyze::trends::{new_theme_candidates, trends, Candidates, TrendOptions, Trends};
 use crate::analyze::AnalyzeError;
 use crate::classify::codebook::Codebook;
+use crate::error::{IoError, IoResultExt};
 use crate::run::{layout, RunDir};
 use examples::ThemeExamples;
 use std::path::{Path, PathBuf};
@@ -35,13 +36,19 @@ pub enum ReportError {
     #[error(transparent)]
     Run(#[from] crate::run::RunError),
     /// Writing a report file.
-    #[error("cannot write {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    #[error("cannot write {0}")]
+    Io(#[from] IoError),
+}
+
+impl ReportError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            ReportError::Analyze(e) => e.kind(),
+            ReportError::Io(_) => crate::error::ErrorKind::Io,
+            ReportError::Run(e) => e.kind(),
+        }
+    }
 }
 
 /// Report settings.
@@ -208,10 +215,7 @@ pub struct ReportFiles {
 }
 
 fn save(path: &Path, text: &str) -> Result<(), ReportError> {
-    std::fs::write(path, text).map_err(|source| ReportError::Io {
-        path: path.to_path_buf(),
-        source,
-    })
+    Ok(std::fs::write(path, text).at(path)?)
 }
 
 /// Writes the HTML report to `out` and the CSV tables into its folder.
@@ -224,10 +228,7 @@ pub fn write(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    std::fs::create_dir_all(&dir).map_err(|source| ReportError::Io {
-        path: dir.clone(),
-        source,
-    })?;
+    std::fs::create_dir_all(&dir).at(&dir)?;
     save(out, &html::render(data, opts))?;
     let mut csv = Vec::new();
     for (name, text) in [

@@ -26,14 +26,20 @@ fn nice_step(span: f64, ticks: f64) -> f64 {
 /// One period of the trend: key, NPS, 95% interval low and high, answers.
 type TrendPoint<'a> = (&'a str, f64, f64, f64, u64);
 
-/// Plot area and scales of the trend chart: point `i` of `n` on x, NPS `y0..=y1` on y.
-struct TrendFrame {
+/// A chart's size (`w` x `h`) and the margins around its plot area (left, right, top, bottom).
+#[derive(Clone, Copy)]
+struct PlotArea {
     w: f64,
     h: f64,
     l: f64,
     r: f64,
     t: f64,
     b: f64,
+}
+
+/// Plot area and scales of the trend chart: point `i` of `n` on x, NPS `y0..=y1` on y.
+struct TrendFrame {
+    area: PlotArea,
     y0: f64,
     y1: f64,
     n: usize,
@@ -54,12 +60,7 @@ impl TrendFrame {
         let n = pts.len();
         (
             TrendFrame {
-                w,
-                h,
-                l,
-                r,
-                t,
-                b,
+                area: PlotArea { w, h, l, r, t, b },
                 y0,
                 y1,
                 n,
@@ -69,7 +70,7 @@ impl TrendFrame {
     }
 
     fn sx(&self, i: usize) -> f64 {
-        let (l, r, w) = (self.l, self.r, self.w);
+        let PlotArea { l, r, w, .. } = self.area;
         if self.n == 1 {
             l + (w - l - r) / 2.0
         } else {
@@ -78,7 +79,16 @@ impl TrendFrame {
     }
 
     fn sy(&self, v: f64) -> f64 {
-        self.t + (self.h - self.t - self.b) * (self.y1 - v) / (self.y1 - self.y0)
+        let PlotArea { h, t, b, .. } = self.area;
+        t + (h - t - b) * (self.y1 - v) / (self.y1 - self.y0)
+    }
+
+    /// `x,y` of each point, its NPS value read by `value`.
+    fn points(&self, pts: &[TrendPoint], value: fn(&TrendPoint) -> f64) -> Vec<String> {
+        pts.iter()
+            .enumerate()
+            .map(|(i, p)| format!("{:.1},{:.1}", self.sx(i), self.sy(value(p))))
+            .collect()
     }
 }
 
@@ -97,7 +107,7 @@ fn trend_points(rows: &[NpsRow]) -> Vec<TrendPoint<'_>> {
 
 /// Horizontal grid lines with their NPS labels, the zero line darker.
 fn trend_grid(s: &mut String, f: &TrendFrame, step: f64) {
-    let (w, l, r) = (f.w, f.l, f.r);
+    let PlotArea { w, l, r, .. } = f.area;
     let mut v = f.y0;
     while v <= f.y1 + 1e-9 {
         let y = f.sy(v);
@@ -115,38 +125,25 @@ fn trend_grid(s: &mut String, f: &TrendFrame, step: f64) {
 
 /// The 95% band as a polygon and the NPS as a line over it.
 fn trend_band_and_line(s: &mut String, f: &TrendFrame, pts: &[TrendPoint]) {
-    let upper: Vec<String> = pts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| format!("{:.1},{:.1}", f.sx(i), f.sy(p.3)))
-        .collect();
-    let lower: Vec<String> = pts
-        .iter()
-        .enumerate()
-        .rev()
-        .map(|(i, p)| format!("{:.1},{:.1}", f.sx(i), f.sy(p.2)))
-        .collect();
+    let upper = f.points(pts, |p| p.3);
+    let mut lower = f.points(pts, |p| p.2);
+    lower.reverse();
     let _ = write!(
         s,
         "<polygon points=\"{} {}\" fill=\"#3498db\" fill-opacity=\"0.18\" stroke=\"none\"/>",
         upper.join(" "),
         lower.join(" ")
     );
-    let line: Vec<String> = pts
-        .iter()
-        .enumerate()
-        .map(|(i, p)| format!("{:.1},{:.1}", f.sx(i), f.sy(p.1)))
-        .collect();
     let _ = write!(
         s,
         "<polyline points=\"{}\" fill=\"none\" stroke=\"#2471a3\" stroke-width=\"2.5\"/>",
-        line.join(" ")
+        f.points(pts, |p| p.1).join(" ")
     );
 }
 
 /// A dot per period with its tooltip, value labels while they fit, and period labels on x.
 fn trend_dots_and_labels(s: &mut String, f: &TrendFrame, pts: &[TrendPoint]) {
-    let (h, b) = (f.h, f.b);
+    let PlotArea { h, b, .. } = f.area;
     let every = pts.len().div_ceil(14).max(1); // at most ~14 x labels
     for (i, p) in pts.iter().enumerate() {
         let (x, y) = (f.sx(i), f.sy(p.1));
@@ -189,7 +186,7 @@ pub fn trend_chart(rows: &[NpsRow]) -> String {
         return "<p class=\"note\">No dated, scored answers: no trend.</p>".into();
     }
     let (f, step) = TrendFrame::fit(&pts);
-    let (w, h) = (f.w, f.h);
+    let PlotArea { w, h, .. } = f.area;
     let mut s = String::new();
     let _ = write!(
         s,
@@ -215,12 +212,7 @@ impl Placed {
 
 /// Plot area and scales of the driver chart: share `0..xmax` on x, weight `-ymax..ymax` on y.
 struct DriverFrame {
-    w: f64,
-    h: f64,
-    l: f64,
-    r: f64,
-    t: f64,
-    b: f64,
+    area: PlotArea,
     xmax: f64,
     ymax: f64,
 }
@@ -239,29 +231,26 @@ impl DriverFrame {
             * 1.15;
         let ymax = if ymax > 0.0 { ymax } else { 1.0 };
         DriverFrame {
-            w,
-            h,
-            l,
-            r,
-            t,
-            b,
+            area: PlotArea { w, h, l, r, t, b },
             xmax,
             ymax,
         }
     }
 
     fn sx(&self, v: f64) -> f64 {
-        self.l + (self.w - self.l - self.r) * v / self.xmax
+        let PlotArea { w, l, r, .. } = self.area;
+        l + (w - l - r) * v / self.xmax
     }
 
     fn sy(&self, v: f64) -> f64 {
-        self.t + (self.h - self.t - self.b) * (self.ymax - v) / (2.0 * self.ymax)
+        let PlotArea { h, t, b, .. } = self.area;
+        t + (h - t - b) * (self.ymax - v) / (2.0 * self.ymax)
     }
 }
 
 /// The tinted strengths and priorities quadrants right of the mean share.
 fn driver_quadrants(s: &mut String, f: &DriverFrame, qx: f64, qy: f64) {
-    let (w, h, r, t, b) = (f.w, f.h, f.r, f.t, f.b);
+    let PlotArea { w, h, r, t, b, .. } = f.area;
     let _ = write!(
         s,
         "<rect x=\"{qx:.1}\" y=\"{qy:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{NEG}\" fill-opacity=\"0.06\"/><rect x=\"{qx:.1}\" y=\"{t}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{POS}\" fill-opacity=\"0.06\"/>",
@@ -274,7 +263,7 @@ fn driver_quadrants(s: &mut String, f: &DriverFrame, qx: f64, qy: f64) {
 
 /// Grid lines with their labels: weights on y, shares on x.
 fn driver_grid(s: &mut String, f: &DriverFrame) {
-    let (w, h, l, r, t, b) = (f.w, f.h, f.l, f.r, f.t, f.b);
+    let PlotArea { w, h, l, r, t, b } = f.area;
     let ymax = f.ymax;
     let step = nice_step(2.0 * ymax, 6.0);
     let mut v = -(ymax / step).floor() * step;
@@ -306,7 +295,7 @@ fn driver_grid(s: &mut String, f: &DriverFrame) {
 
 /// The zero and mean-share rules, the quadrant names and the axis titles.
 fn driver_axes(s: &mut String, f: &DriverFrame, qx: f64, qy: f64) {
-    let (w, h, l, r, t, b) = (f.w, f.h, f.l, f.r, f.t, f.b);
+    let PlotArea { w, h, l, r, t, b } = f.area;
     let _ = write!(
         s,
         "<line x1=\"{l}\" x2=\"{}\" y1=\"{qy:.1}\" y2=\"{qy:.1}\" stroke=\"#7f8c8d\"/><line x1=\"{qx:.1}\" x2=\"{qx:.1}\" y1=\"{t}\" y2=\"{}\" stroke=\"#7f8c8d\" stroke-dasharray=\"4 3\"/>",
@@ -364,7 +353,7 @@ fn driver_dots(s: &mut String, drivers: &[Driver], pos: &[(f64, f64)]) {
 /// The first free slot for a label `tw` wide at point `(x, y)`: right or left of it, moving up
 /// or down in steps; `(x0, x1, baseline, right)`, or right of the point when none is free.
 fn label_slot(f: &DriverFrame, placed: &Placed, x: f64, y: f64, tw: f64) -> (f64, f64, f64, bool) {
-    let (w, h, l, r, t, b) = (f.w, f.h, f.l, f.r, f.t, f.b);
+    let PlotArea { w, h, l, r, t, b } = f.area;
     let fits_right = x + 8.0 + tw < w - r;
     let fits_left = x - 8.0 - tw > l;
     for dy in [0.0, -14.0, 14.0, -28.0, 28.0, -42.0, 42.0] {
@@ -433,7 +422,7 @@ pub fn driver_chart(drivers: &[Driver]) -> String {
         return "<p class=\"note\">No driver model (see the notes below).</p>".into();
     }
     let f = DriverFrame::fit(drivers);
-    let (w, h) = (f.w, f.h);
+    let PlotArea { w, h, .. } = f.area;
     let mean_share = drivers.iter().map(|d| d.share).sum::<f64>() / drivers.len() as f64;
     let mut s = String::new();
     let _ = write!(

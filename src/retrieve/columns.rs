@@ -6,6 +6,7 @@
 //! that at about 20 bytes per answer, so a check is an array lookup.
 
 use super::RetrieveError;
+use crate::error::IoResultExt;
 use crate::record::Response;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -110,11 +111,7 @@ pub use crate::index::schema::date_key;
 impl Columns {
     /// Reads `responses.jsonl` of a run.
     pub fn load(path: &Path) -> Result<Columns, RetrieveError> {
-        let io = |e| RetrieveError::Io {
-            path: path.to_path_buf(),
-            source: e,
-        };
-        let mut r = BufReader::with_capacity(1 << 20, File::open(path).map_err(io)?);
+        let mut r = BufReader::with_capacity(1 << 20, File::open(path).at(path)?);
         let mut c = Columns {
             path: path.to_path_buf(),
             ..Columns::default()
@@ -124,7 +121,7 @@ impl Columns {
         let mut row = 0usize;
         loop {
             line.clear();
-            let n = r.read_until(b'\n', &mut line).map_err(io)?;
+            let n = r.read_until(b'\n', &mut line).at(path)?;
             if n == 0 {
                 break;
             }
@@ -148,7 +145,7 @@ impl Columns {
             c.push(start, l);
         }
         c.offsets.push(at);
-        c.file = Some(std::sync::Arc::new(File::open(path).map_err(io)?));
+        c.file = Some(std::sync::Arc::new(File::open(path).at(path)?));
         Ok(c)
     }
 
@@ -209,14 +206,10 @@ impl Columns {
         if i >= self.len() {
             return Err(RetrieveError::NotFound(seq));
         }
-        let io = |e| RetrieveError::Io {
-            path: self.path.clone(),
-            source: e,
-        };
         let (lo, hi) = (self.offsets[i], self.offsets[i + 1]);
         let f = self.file.as_ref().ok_or(RetrieveError::NotFound(seq))?;
         let mut buf = vec![0u8; (hi - lo) as usize];
-        f.read_exact_at(&mut buf, lo).map_err(io)?;
+        f.read_exact_at(&mut buf, lo).at(&self.path)?;
         serde_json::from_slice(&buf).map_err(|e| RetrieveError::Run {
             path: self.path.clone(),
             why: format!("answer seq {seq}: {e}"),

@@ -17,16 +17,16 @@
 //!
 //! Filters (request parameters and `theme:`/`lang:`/`sentiment:`/`nps:`/`score:`/`date:`/
 //! `segment:` clauses in the text) go to tantivy as they are and, for semantic hits, are
-//! checked per candidate against compact per-answer [`columns`] while the vector index scans
+//! checked per candidate against compact per-answer `columns` while the vector index scans
 //! (an array lookup per candidate; a selective filter makes the scan widen until enough
 //! allowed answers are found, so it is exact in the limit).
 
-pub mod columns;
-pub mod filter;
+pub(crate) mod columns;
+pub(crate) mod filter;
 mod hybrid;
 pub mod keyword;
 pub mod relevance;
-pub mod snippet;
+pub(crate) mod snippet;
 mod types;
 
 pub use hybrid::{HybridSearcher, RRF_K, SEMANTIC_DEPTH};
@@ -53,17 +53,26 @@ pub enum RetrieveError {
         why: String,
     },
     /// A run file could not be read.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
     /// The vector index.
     #[error(transparent)]
     Vector(#[from] crate::vector::VectorError),
     /// Embedding the query.
     #[error(transparent)]
     Encode(#[from] crate::encode::EncodeError),
+}
+
+impl RetrieveError {
+    /// What kind of failure this is: a run file missing or inconsistent is a corrupt run.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        use crate::error::ErrorKind;
+        match self {
+            RetrieveError::BadQuery(_) | RetrieveError::NotFound(_) => ErrorKind::User,
+            RetrieveError::Run { .. } => ErrorKind::Corrupt,
+            RetrieveError::Io(_) => ErrorKind::Io,
+            RetrieveError::Vector(e) => e.kind(),
+            RetrieveError::Encode(e) => e.kind(),
+        }
+    }
 }

@@ -2,11 +2,12 @@
 //! spells a file name or parses `responses.jsonl` or `summary.json` on its own.
 
 use super::layout;
-use super::{io_err, Provenance, RunError, RunSummary, ThemeOrigin};
+use super::{Provenance, RunError, RunSummary, ThemeOrigin};
 use crate::analyze::stats::RunStats;
 use crate::analyze::AnalyzeError;
 use crate::classify::codebook::Codebook;
 use crate::encode::store::{Store, StoreError};
+use crate::error::{IoError, IoResultExt};
 use crate::record::Response;
 use crate::vector::{VectorError, VectorIndex};
 use std::io::{BufRead, BufReader, ErrorKind, Lines};
@@ -62,7 +63,7 @@ impl RunDir {
     /// The headline numbers of `summary.json`.
     pub fn summary(&self) -> Result<RunSummary, RunError> {
         let path = self.file(layout::SUMMARY);
-        let raw = std::fs::read(&path).map_err(io_err(&path))?;
+        let raw = std::fs::read(&path).at(&path)?;
         serde_json::from_slice(&raw).map_err(|e| RunError::Corrupt {
             path,
             why: e.to_string(),
@@ -84,7 +85,7 @@ impl RunDir {
             Some(p) => p.codebook.map(|c| PathBuf::from(c.path)),
             None => match self.theme_source() {
                 Ok(t) => t.codebook().map(Path::to_path_buf),
-                Err(RunError::Io { source, .. }) if source.kind() == ErrorKind::NotFound => None,
+                Err(RunError::Io(e)) if e.source.kind() == ErrorKind::NotFound => None,
                 Err(e) => return Err(e),
             },
         };
@@ -142,7 +143,7 @@ impl Responses {
     /// The answers of `path`, a file in the format of `responses.jsonl` (it, or the pass-one
     /// work file [`layout::WORK_PASS1`]).
     pub fn open(path: PathBuf) -> Result<Responses, RunError> {
-        let f = std::fs::File::open(&path).map_err(io_err(&path))?;
+        let f = std::fs::File::open(&path).at(&path)?;
         Ok(Responses {
             path,
             lines: BufReader::new(f).lines(),
@@ -164,7 +165,7 @@ impl Iterator for Responses {
             self.line += 1;
             let line = match line {
                 Ok(l) => l,
-                Err(e) => return Some(Err(io_err(&self.path)(e))),
+                Err(e) => return Some(Err(IoError::new(&self.path, e).into())),
             };
             if line.trim().is_empty() {
                 continue;

@@ -15,38 +15,20 @@
 //!   refused with a message naming the runs. The merged run is written like an analyze run:
 //!   into a temporary sibling renamed into place at the end.
 
-use super::{layout, AnswerFiles, Provenance, Responses, RunDir, RunError, RunWriter, ShardSpec};
+use super::{layout, AnswerFiles, Provenance, Responses, RunDir, RunWriter, ShardSpec};
 use crate::analyze::stats::RunStats;
-use crate::analyze::{io_err, AnalyzeError};
+use crate::analyze::AnalyzeError;
 use crate::encode::store::{Store, StoreWriter};
+use crate::error::IoResultExt;
 use crate::record::{Reject, Response};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
-/// Errors of a merge: those of reading runs ([`AnalyzeError`]: i/o, a corrupt run file, runs
-/// that cannot be merged, a bad option) and of writing the merged run.
-#[derive(Debug, thiserror::Error)]
-pub enum MergeError {
-    /// Reading or checking the runs (i/o, corrupt files, mismatched runs, bad options).
-    #[error(transparent)]
-    Analyze(#[from] AnalyzeError),
-    /// The embedding store of a run.
-    #[error(transparent)]
-    Store(#[from] crate::encode::store::StoreError),
-    /// Writing run files.
-    #[error(transparent)]
-    Output(#[from] super::OutputError),
-    /// The vector index of a run.
-    #[error(transparent)]
-    Vector(#[from] crate::vector::VectorError),
-    /// The search index of a run.
-    #[error(transparent)]
-    Index(#[from] crate::index::IndexError),
-    /// The run folder as a whole (provenance, replacing the output folder).
-    #[error(transparent)]
-    Run(#[from] RunError),
-}
+/// Errors of a merge: the crate's [`Error`](crate::Error), mostly those of reading runs
+/// ([`AnalyzeError`]: i/o, a corrupt run file, runs that cannot be merged, a bad option) and
+/// of writing the merged run.
+pub type MergeError = crate::Error;
 
 /// What a merge wrote.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -205,7 +187,7 @@ fn check_inputs(inputs: &[PathBuf], out: &Path) -> Result<(), MergeError> {
     let out_canon = out.canonicalize().ok();
     let mut seen = Vec::new();
     for run in inputs {
-        let c = run.canonicalize().map_err(io_err(run))?;
+        let c = run.canonicalize().at(run)?;
         if Some(&c) == out_canon.as_ref() {
             return Err(MergeError::Analyze(AnalyzeError::Usage(format!(
                 "--out {} is one of the runs to merge; write the merge to a new folder",

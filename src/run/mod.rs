@@ -31,13 +31,8 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// A file or folder could not be read, written or renamed.
-    #[error("{path}: {source}")]
-    Io {
-        /// The file or folder.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] crate::error::IoError),
     /// The folder cannot be used as asked (the message says what to do).
     #[error("{0}")]
     Usage(String),
@@ -51,11 +46,14 @@ pub enum RunError {
     },
 }
 
-/// Maps an I/O error to [`RunError::Io`] naming `path`.
-pub(crate) fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> RunError + '_ {
-    move |source| RunError::Io {
-        path: path.to_path_buf(),
-        source,
+impl RunError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            RunError::Io(_) => crate::error::ErrorKind::Io,
+            RunError::Usage(_) => crate::error::ErrorKind::User,
+            RunError::Corrupt { .. } => crate::error::ErrorKind::Corrupt,
+        }
     }
 }
 

@@ -2,7 +2,8 @@
 //! codebook), so that `verbatim merge` can tell shards of one export from duplicates and
 //! mismatches.
 
-use super::{io_err, layout, RunError};
+use super::{layout, RunError};
+use crate::error::{IoError, IoResultExt};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -33,12 +34,12 @@ impl FileHash {
 
 /// SHA-256 (lowercase hex) and size of a file, read in 1 MiB blocks.
 pub fn sha256_file(path: &Path) -> Result<(String, u64), RunError> {
-    let mut f = std::fs::File::open(path).map_err(io_err(path))?;
+    let mut f = std::fs::File::open(path).at(path)?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut bytes = 0u64;
     loop {
-        let n = f.read(&mut buf).map_err(io_err(path))?;
+        let n = f.read(&mut buf).at(path)?;
         if n == 0 {
             break;
         }
@@ -100,7 +101,7 @@ impl Provenance {
         let raw = match std::fs::read(&p) {
             Ok(raw) => raw,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(io_err(&p)(e)),
+            Err(e) => return Err(IoError::new(&p, e).into()),
         };
         serde_json::from_slice(&raw)
             .map(Some)
@@ -114,7 +115,7 @@ impl Provenance {
     pub fn save(&self, run_dir: &Path) -> Result<(), RunError> {
         let p = run_dir.join(layout::PROVENANCE);
         let json = serde_json::to_vec_pretty(self).expect("provenance serializes");
-        std::fs::write(&p, json).map_err(io_err(&p))
+        Ok(std::fs::write(&p, json).at(&p)?)
     }
 
     /// The shards this run covers: its own, or those of the runs merged into it.

@@ -3,7 +3,8 @@
 //! aside, rename the new one in, delete the old), so a run that fails or is killed midway
 //! leaves the previous run as it was.
 
-use super::{io_err, layout, RunError};
+use super::{layout, RunError};
+use crate::error::{IoError, IoResultExt};
 use std::path::{Path, PathBuf};
 
 /// Marks the temporary siblings of a run folder (`.NAME.verbatim-tmp-PID`).
@@ -85,14 +86,14 @@ impl RunTxn {
         }
         let target = match target.file_name() {
             Some(_) => target.to_path_buf(),
-            None => target.canonicalize().map_err(io_err(target))?,
+            None => target.canonicalize().at(target)?,
         };
         if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(io_err(parent))?;
+            std::fs::create_dir_all(parent).at(parent)?;
         }
         sweep_stale(&target);
         let temp = sibling(&target, TMP_TAG, std::process::id());
-        std::fs::create_dir(&temp).map_err(io_err(&temp))?;
+        std::fs::create_dir(&temp).at(&temp)?;
         Ok(RunTxn {
             target,
             temp,
@@ -116,17 +117,17 @@ impl RunTxn {
         let old = sibling(&self.target, OLD_TAG, std::process::id());
         let had_old = self.target.exists();
         if had_old {
-            std::fs::rename(&self.target, &old).map_err(io_err(&self.target))?;
+            std::fs::rename(&self.target, &old).at(&self.target)?;
         }
         if let Err(e) = std::fs::rename(&self.temp, &self.target) {
             if had_old {
                 let _ = std::fs::rename(&old, &self.target);
             }
-            return Err(io_err(&self.target)(e));
+            return Err(IoError::new(&self.target, e).into());
         }
         self.committed = true;
         if had_old {
-            std::fs::remove_dir_all(&old).map_err(io_err(&old))?;
+            std::fs::remove_dir_all(&old).at(&old)?;
         }
         Ok(())
     }

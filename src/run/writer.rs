@@ -8,10 +8,11 @@
 //! `verbatim analyze` ([`crate::pipeline`]), `verbatim merge` ([`super::merge`]) and the test
 //! and bench fixtures all write runs through it; file names come from [`super::layout`].
 
-use super::write::{write_err, OutputError, ParquetWriter, RejectsWriter, ResponsesWriter};
+use super::write::{OutputError, ParquetWriter, RejectsWriter, ResponsesWriter};
 use super::{layout, Provenance, RunDir, RunError, RunTxn};
 use crate::analyze::stats::RunStats;
 use crate::encode::store::StoreWriter;
+use crate::error::IoResultExt;
 use crate::index::IndexBuilder;
 use crate::record::Response;
 use serde::Serialize;
@@ -158,11 +159,11 @@ impl RunWriter {
                 path: path.clone(),
                 source,
             })?;
-            std::fs::write(&path, json).map_err(write_err(&path))?;
+            std::fs::write(&path, json).at(&path)?;
         }
         let work = run.file(layout::WORK_PASS1);
         if work.exists() {
-            std::fs::remove_file(&work).map_err(write_err(&work))?;
+            std::fs::remove_file(&work).at(&work)?;
         }
         Ok(self.txn.commit()?)
     }

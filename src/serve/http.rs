@@ -4,9 +4,9 @@
 //! - At most [`MAX_CONNECTIONS`] connections are open at once; beyond that a connection gets
 //!   a 503 at once and is closed.
 //! - A request head must arrive within [`HEAD_TIMEOUT`] and fit in
-//!   [`wire::MAX_HEAD`] bytes (414/431 otherwise); a request body is
+//!   `wire::MAX_HEAD` bytes (414/431 otherwise); a request body is
 //!   refused (413); a `Host` that does not name this machine is refused (403); see
-//!   [`super::wire`].
+//!   `super::wire`.
 //! - A reply must be taken by the client within [`WRITE_TIMEOUT`]: a client that never reads
 //!   loses its connection, and only its own thread waited for it.
 //! - At most `threads` handlers run at once (searches use the CPU); `/api/health` and the page

@@ -1,20 +1,20 @@
 //! `verbatim serve`: a local web workspace over a run folder.
 //!
-//! A bounded std::net server answers HTTP requests ([`http`], [`wire`]); [`api::App`] routes them
-//! to the JSON API (documented in [`api`]), the CSV export and the embedded page
+//! A bounded std::net server answers HTTP requests ([`http`], `wire`); [`api::App`] routes them
+//! to the JSON API (documented in `api`), the CSV export and the embedded page
 //! (`page.html`, one self-contained file with no external URLs). Answers are untrusted text:
 //! the API sends snippets as escaped HTML and writes `<`, `>`, `&` inside JSON as
 //! `\u003c`-style escapes; the page inserts only those snippets as HTML and everything else
 //! with `textContent`.
 
-pub mod api;
+pub(crate) mod api;
 pub mod export;
 pub mod http;
 pub mod params;
 mod reply;
 pub mod segments;
 pub mod themes;
-pub mod wire;
+pub(crate) mod wire;
 
 pub use api::App;
 pub use http::Server;
@@ -33,6 +33,15 @@ pub enum ServeError {
         /// The cause.
         why: String,
     },
+}
+
+impl ServeError {
+    /// What kind of failure this is: an address in use or not allowed is the user's to change.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            ServeError::Bind { .. } => crate::error::ErrorKind::User,
+        }
+    }
 }
 
 /// Serves `app` on `addr` (`host:port`; port 0 picks a free one), running at most `threads`

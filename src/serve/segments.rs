@@ -1,6 +1,6 @@
 //! `/api/segments`: each segment value against the rest (NPS, theme share and negative share
 //! with Benjamini-Hochberg flags), computed by [`crate::analyze::segments`] from the run's
-//! statistics (see [`super::api`] for the shape).
+//! statistics (see `super::api` for the shape).
 
 use super::http::Reply;
 use super::themes::{run_codebook, run_stats, theme_names};

@@ -4,14 +4,14 @@
 //! implementations ([`normalize::Normalizer`], [`language::LanguageDetector`],
 //! [`segment::SentenceSplitter`]), and a free function per concern ([`language::detect`],
 //! [`normalize::for_model`], [`normalize::fold`], [`segment::sentences`]) that runs the default
-//! composition the pipeline uses. [`content::is_content_free`] tells non-answers apart; [`pii::redact`] removes personal
+//! composition the pipeline uses. `content::is_content_free` tells non-answers apart; [`pii::redact`] removes personal
 //! data at ingest.
 
-pub mod content;
+pub(crate) mod content;
 pub mod language;
 mod lexicon;
 pub mod normalize;
 pub mod pii;
-pub mod script;
+pub(crate) mod script;
 pub mod segment;
 pub(crate) mod words;

@@ -1,8 +1,9 @@
 //! Building the IVF index from an embedding store.
 
-use super::files::{io_err, Out};
+use super::files::Out;
 use super::{kmeans, VectorError, VectorIndex, VectorMeta, FORMAT_VERSION};
 use crate::encode::store::Store;
+use crate::error::IoResultExt;
 use crate::progress::bar;
 use rand::seq::index::sample;
 use rand::SeedableRng;
@@ -66,12 +67,12 @@ impl VectorIndex {
         dir: &Path,
         opts: &BuildOptions,
     ) -> Result<VectorMeta, VectorError> {
-        std::fs::create_dir_all(dir).map_err(io_err(dir))?;
+        std::fs::create_dir_all(dir).at(dir)?;
         // No meta.json while the files are rewritten: a build that dies halfway leaves an
         // index that refuses to open instead of one that mixes old and new files.
         let meta_path = dir.join("meta.json");
         if meta_path.exists() {
-            std::fs::remove_file(&meta_path).map_err(io_err(&meta_path))?;
+            std::fs::remove_file(&meta_path).at(&meta_path)?;
         }
         let n = store.len();
         let dim = store.dim();
@@ -105,7 +106,7 @@ impl VectorIndex {
             path: dir.to_path_buf(),
             why: format!("meta.json: {e}"),
         })?;
-        std::fs::write(&p, json).map_err(io_err(&p))?;
+        std::fs::write(&p, json).at(&p)?;
         Ok(meta)
     }
 }

@@ -1,18 +1,11 @@
 //! Reading and writing the index's flat little-endian files.
 
 use super::VectorError;
+use crate::error::IoResultExt;
 use memmap2::Mmap;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
-
-/// Wraps an I/O error with the file it happened on.
-pub fn io_err(path: &Path) -> impl FnOnce(std::io::Error) -> VectorError + '_ {
-    move |source| VectorError::Io {
-        path: path.to_path_buf(),
-        source,
-    }
-}
 
 /// A buffered writer of one index file that remembers its path for errors.
 pub struct Out {
@@ -24,7 +17,7 @@ impl Out {
     /// Creates (or truncates) `dir/name`.
     pub fn create(dir: &Path, name: &str) -> Result<Out, VectorError> {
         let path = dir.join(name);
-        let f = File::create(&path).map_err(io_err(&path))?;
+        let f = File::create(&path).at(&path)?;
         Ok(Out {
             path,
             w: BufWriter::with_capacity(1 << 20, f),
@@ -33,7 +26,7 @@ impl Out {
 
     /// Appends raw bytes.
     pub fn bytes(&mut self, b: &[u8]) -> Result<(), VectorError> {
-        self.w.write_all(b).map_err(io_err(&self.path))
+        Ok(self.w.write_all(b).at(&self.path)?)
     }
 
     /// Appends f32 values, little-endian.
@@ -46,19 +39,13 @@ impl Out {
 
     /// Flushes to disk.
     pub fn finish(mut self) -> Result<(), VectorError> {
-        self.w.flush().map_err(io_err(&self.path))
+        Ok(self.w.flush().at(&self.path)?)
     }
 }
 
 /// A read-only memory map of a file; `None` for an empty file (which cannot be mapped).
 pub fn map(path: &Path) -> Result<Option<Mmap>, VectorError> {
-    let f = File::open(path).map_err(io_err(path))?;
-    if f.metadata().map_err(io_err(path))?.len() == 0 {
-        return Ok(None);
-    }
-    // SAFETY: index files are written once by `VectorIndex::build` and never modified while
-    // mapped; rewriting a run while a server reads it is a user error that yields wrong hits.
-    Ok(Some(unsafe { Mmap::map(&f) }.map_err(io_err(path))?))
+    Ok(crate::encode::store::map(path)?)
 }
 
 /// Bytes of an optional map (empty for `None`).
@@ -68,7 +55,7 @@ pub fn bytes(m: &Option<Mmap>) -> &[u8] {
 
 /// Reads a whole file of little-endian f32.
 pub fn read_f32s(path: &Path) -> Result<Vec<f32>, VectorError> {
-    let raw = std::fs::read(path).map_err(io_err(path))?;
+    let raw = std::fs::read(path).at(path)?;
     Ok(raw
         .chunks_exact(4)
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -77,7 +64,7 @@ pub fn read_f32s(path: &Path) -> Result<Vec<f32>, VectorError> {
 
 /// Reads a whole file of little-endian u64.
 pub fn read_u64s(path: &Path) -> Result<Vec<u64>, VectorError> {
-    let raw = std::fs::read(path).map_err(io_err(path))?;
+    let raw = std::fs::read(path).at(path)?;
     Ok(raw
         .chunks_exact(8)
         .map(|c| {

@@ -1,8 +1,9 @@
 //! Opening and searching the IVF index.
 
-use super::files::{self, io_err};
+use super::files;
 use super::{kernel, VectorError, VectorMeta, FORMAT_VERSION};
 use crate::encode::store::Store;
+use crate::error::IoResultExt;
 use memmap2::Mmap;
 use std::cmp::Ordering;
 use std::path::{Path, PathBuf};
@@ -236,7 +237,7 @@ fn default_probe(lists: usize) -> usize {
 
 fn read_meta(dir: &Path) -> Result<VectorMeta, VectorError> {
     let p: PathBuf = dir.join("meta.json");
-    let raw = std::fs::read(&p).map_err(io_err(&p))?;
+    let raw = std::fs::read(&p).at(&p)?;
     serde_json::from_slice(&raw).map_err(|e| corrupt(dir, format!("meta.json: {e}")))
 }
 

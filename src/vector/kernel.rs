@@ -8,8 +8,9 @@
 /// Lanes of independent accumulators: two AVX2 registers of f32.
 const LANES: usize = 16;
 
+/// `a · b` over the shorter length, `b`'s values (f32 or int8 codes) widened to f32.
 #[inline(always)]
-fn dot_f32_generic(a: &[f32], b: &[f32]) -> f32 {
+fn dot_generic<T: Copy + Into<f32>>(a: &[f32], b: &[T]) -> f32 {
     let n = a.len().min(b.len());
     let (a, b) = (&a[..n], &b[..n]);
     let mut acc = [0f32; LANES];
@@ -17,38 +18,14 @@ fn dot_f32_generic(a: &[f32], b: &[f32]) -> f32 {
     let mut cb = b.chunks_exact(LANES);
     for (x, y) in (&mut ca).zip(&mut cb) {
         for i in 0..LANES {
-            acc[i] += x[i] * y[i];
+            acc[i] += x[i] * y[i].into();
         }
     }
     let mut s: f32 = ca
         .remainder()
         .iter()
         .zip(cb.remainder())
-        .map(|(x, y)| x * y)
-        .sum();
-    for v in acc {
-        s += v;
-    }
-    s
-}
-
-#[inline(always)]
-fn dot_i8_generic(q: &[f32], c: &[i8]) -> f32 {
-    let n = q.len().min(c.len());
-    let (q, c) = (&q[..n], &c[..n]);
-    let mut acc = [0f32; LANES];
-    let mut cq = q.chunks_exact(LANES);
-    let mut cc = c.chunks_exact(LANES);
-    for (x, y) in (&mut cq).zip(&mut cc) {
-        for i in 0..LANES {
-            acc[i] += x[i] * y[i] as f32;
-        }
-    }
-    let mut s: f32 = cq
-        .remainder()
-        .iter()
-        .zip(cc.remainder())
-        .map(|(x, y)| x * *y as f32)
+        .map(|(x, y)| x * (*y).into())
         .sum();
     for v in acc {
         s += v;
@@ -60,7 +37,7 @@ fn dot_i8_generic(q: &[f32], c: &[i8]) -> f32 {
 #[inline(always)]
 fn dots_f32_generic(q: &[f32], rows: &[f32], dim: usize, out: &mut [f32]) {
     for (o, r) in out.iter_mut().zip(rows.chunks_exact(dim)) {
-        *o = dot_f32_generic(q, r);
+        *o = dot_generic(q, r);
     }
 }
 
@@ -68,7 +45,7 @@ fn dots_f32_generic(q: &[f32], rows: &[f32], dim: usize, out: &mut [f32]) {
 #[inline(always)]
 fn dots_i8_generic(q: &[f32], codes: &[i8], dim: usize, out: &mut [f32]) {
     for (o, r) in out.iter_mut().zip(codes.chunks_exact(dim)) {
-        *o = dot_i8_generic(q, r);
+        *o = dot_generic(q, r);
     }
 }
 
@@ -125,6 +102,19 @@ fn has_avx2() -> bool {
     *HAS.get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
 }
 
+/// Runs the AVX2 + FMA version of a kernel when the CPU has them, else the portable one.
+macro_rules! dispatch {
+    ($avx2:path, $generic:path, $($arg:expr),+) => {{
+        #[cfg(target_arch = "x86_64")]
+        if has_avx2() {
+            // SAFETY: the CPU supports AVX2 and FMA (checked by has_avx2).
+            unsafe { $avx2($($arg),+) };
+            return;
+        }
+        $generic($($arg),+)
+    }};
+}
+
 /// Dot product of two equal-length f32 slices.
 pub fn dot(a: &[f32], b: &[f32]) -> f32 {
     let mut out = [0f32];
@@ -134,35 +124,17 @@ pub fn dot(a: &[f32], b: &[f32]) -> f32 {
 
 /// `out[j] = q · rows[j]` for the row-major matrix `rows` with `dim` columns.
 pub fn dots_f32(q: &[f32], rows: &[f32], dim: usize, out: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: the CPU supports AVX2 and FMA (checked above).
-        unsafe { avx2::dots_f32(q, rows, dim, out) };
-        return;
-    }
-    dots_f32_generic(q, rows, dim, out)
+    dispatch!(avx2::dots_f32, dots_f32_generic, q, rows, dim, out)
 }
 
 /// For [`BLOCK`] row-major `points`: `out[i * k + j] = points[i] · rows[j]` (`k` rows).
 pub fn dots_block(points: &[f32], rows: &[f32], dim: usize, out: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: the CPU supports AVX2 and FMA (checked above).
-        unsafe { avx2::dots_block(points, rows, dim, out) };
-        return;
-    }
-    dots_block_generic(points, rows, dim, out)
+    dispatch!(avx2::dots_block, dots_block_generic, points, rows, dim, out)
 }
 
 /// `out[j] = q · codes[j]` for row-major int8 `codes` with `dim` columns (no scale applied).
 pub fn dots_i8(q: &[f32], codes: &[i8], dim: usize, out: &mut [f32]) {
-    #[cfg(target_arch = "x86_64")]
-    if has_avx2() {
-        // SAFETY: the CPU supports AVX2 and FMA (checked above).
-        unsafe { avx2::dots_i8(q, codes, dim, out) };
-        return;
-    }
-    dots_i8_generic(q, codes, dim, out)
+    dispatch!(avx2::dots_i8, dots_i8_generic, q, codes, dim, out)
 }
 
 #[cfg(test)]

@@ -19,8 +19,8 @@ mod build;
 mod files;
 mod index;
 pub(crate) mod kernel;
-pub mod kmeans;
-pub mod ops;
+pub(crate) mod kmeans;
+pub(crate) mod ops;
 
 pub use build::BuildOptions;
 pub use index::{brute_force, VectorIndex};
@@ -54,13 +54,8 @@ pub struct VectorMeta {
 #[derive(Debug, thiserror::Error)]
 pub enum VectorError {
     /// A file could not be read or written.
-    #[error("vector index {path}: {source}")]
-    Io {
-        /// The file.
-        path: PathBuf,
-        /// The cause.
-        source: std::io::Error,
-    },
+    #[error("vector index {0}")]
+    Io(#[from] crate::error::IoError),
     /// The files are inconsistent or do not match the embedding store.
     #[error(
         "vector index {path} is damaged or stale: {why}; re-run `verbatim analyze` to rebuild it"
@@ -74,6 +69,17 @@ pub enum VectorError {
     /// The embedding store used for re-ranking could not be opened.
     #[error(transparent)]
     Store(#[from] crate::encode::store::StoreError),
+}
+
+impl VectorError {
+    /// What kind of failure this is.
+    pub fn kind(&self) -> crate::error::ErrorKind {
+        match self {
+            VectorError::Io(_) => crate::error::ErrorKind::Io,
+            VectorError::Corrupt { .. } => crate::error::ErrorKind::Corrupt,
+            VectorError::Store(e) => e.kind(),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -159,7 +159,7 @@ impl LanguageCenters {
 
     /// Every centre without shrinkage: a language with at least `min_count` vectors is
     /// centred on its own mean, any other on the global mean. Theme discovery uses this with
-    /// [`DISCOVERY_MIN_COUNT`]: with [`Self::table`]'s shrinkage its purity on the labelled
+    /// `DISCOVERY_MIN_COUNT`: with [`Self::table`]'s shrinkage its purity on the labelled
     /// eval set fell from 0.567 to 0.515 (tests/models.rs).
     pub fn table_min_count(&self, min_count: u64) -> CenterTable {
         let Some((global, n)) = self.global() else {

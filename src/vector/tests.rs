@@ -41,6 +41,29 @@ fn store_of(dir: &Path, vecs: &[Vec<f32>]) -> Store {
     Store::open(dir).unwrap()
 }
 
+/// Builds the index of `store` into `run/vectors` with the default options and opens it.
+fn build_and_open(store: &Store, run: &Path) -> (VectorMeta, VectorIndex) {
+    let dir = run.join("vectors");
+    let meta = VectorIndex::build(store, &dir, &BuildOptions::default()).unwrap();
+    (meta, VectorIndex::open(&dir).unwrap())
+}
+
+/// An index over `n` clustered vectors in a temporary run folder (kept while the returned
+/// guard lives) and `q` more vectors of the same clusters to query it with.
+fn clustered_index(
+    (n, q): (usize, usize),
+    dim: usize,
+    clusters: usize,
+    seed: u64,
+) -> (tempfile::TempDir, VectorMeta, VectorIndex, Vec<Vec<f32>>) {
+    let run = tempfile::tempdir().unwrap();
+    let mut data = clustered(n + q, dim, clusters, seed);
+    let queries = data.split_off(n);
+    let store = store_of(&run.path().join("embeddings"), &data);
+    let (meta, idx) = build_and_open(&store, run.path());
+    (run, meta, idx, queries)
+}
+
 fn recall(got: &[(u64, f32)], want: &[(u64, f32)]) -> f64 {
     let hit = want
         .iter()
@@ -51,20 +74,10 @@ fn recall(got: &[(u64, f32)], want: &[(u64, f32)]) -> f64 {
 
 #[test]
 fn recall_at_10_against_brute_force_is_at_least_095() {
-    let run = tempfile::tempdir().unwrap();
-    let all = clustered(20_100, 384, 300, 1);
-    let (data, queries) = all.split_at(20_000);
-    let store = store_of(&run.path().join("embeddings"), data);
-    let meta = VectorIndex::build(
-        &store,
-        &run.path().join("vectors"),
-        &BuildOptions::default(),
-    )
-    .unwrap();
+    let (_run, meta, idx, queries) = clustered_index((20_000, 100), 384, 300, 1);
     assert_eq!((meta.count, meta.lists, meta.dim), (20_000, 141, 384));
-    let idx = VectorIndex::open(&run.path().join("vectors")).unwrap();
     let mut total = 0.0;
-    for q in queries {
+    for q in &queries {
         let want = brute_force(idx.store(), q, 10, None);
         let got = idx.search(q, 10, None);
         assert_eq!(got.len(), 10);
@@ -77,20 +90,10 @@ fn recall_at_10_against_brute_force_is_at_least_095() {
 
 #[test]
 fn filters_apply_and_exhaust_the_lists_when_selective() {
-    let run = tempfile::tempdir().unwrap();
-    let all = clustered(5_010, 64, 50, 2);
-    let (data, queries) = all.split_at(5_000);
-    let store = store_of(&run.path().join("embeddings"), data);
-    VectorIndex::build(
-        &store,
-        &run.path().join("vectors"),
-        &BuildOptions::default(),
-    )
-    .unwrap();
-    let idx = VectorIndex::open(&run.path().join("vectors")).unwrap();
+    let (_run, _, idx, queries) = clustered_index((5_000, 10), 64, 50, 2);
     // Only 5 allowed answers out of 5,000: the scan must widen until it finds all of them.
     let allow = |s: u64| s % 1000 == 7;
-    for q in queries {
+    for q in &queries {
         let got = idx.search(q, 10, Some(&allow));
         let want = brute_force(idx.store(), q, 10, Some(&allow));
         assert_eq!(got.len(), 5);
@@ -151,13 +154,7 @@ fn an_empty_store_gives_an_empty_index() {
         .finish()
         .unwrap();
     let store = Store::open(&dir).unwrap();
-    VectorIndex::build(
-        &store,
-        &run.path().join("vectors"),
-        &BuildOptions::default(),
-    )
-    .unwrap();
-    let idx = VectorIndex::open(&run.path().join("vectors")).unwrap();
+    let (_, idx) = build_and_open(&store, run.path());
     assert!(idx.search(&[0.0; 8], 3, None).is_empty());
 }
 

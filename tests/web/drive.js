@@ -3,16 +3,15 @@
 //
 //   node tests/web/drive.js URL SCREENSHOT_DIR [CHROMIUM]
 //
-// Speaks the Chrome DevTools Protocol over --remote-debugging-pipe (fd 3 in, fd 4 out,
-// NUL-terminated JSON), so it needs nothing but node and chromium: no npm packages, no network.
+// Speaks the Chrome DevTools Protocol over --remote-debugging-pipe through cdp.js, so it needs
+// nothing but node and chromium: no npm packages, no network.
 // Input is real: mouse clicks at element coordinates and typed text, as a user would do.
 // Prints one line per check; exits 1 on the first failed check, with the reason.
 "use strict";
 
-const { spawn } = require("child_process");
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
+const { launch } = require("./cdp");
 
 const [url, shotDir, chromiumArg] = process.argv.slice(2);
 if (!url || !shotDir) {
@@ -20,76 +19,38 @@ if (!url || !shotDir) {
   process.exit(2);
 }
 const chromium = chromiumArg || process.env.VERBATIM_CHROMIUM || "/usr/bin/chromium";
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), "verbatim-web-"));
-const browser = spawn(chromium, [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-  "--disable-extensions", "--disable-default-apps", "--no-first-run", "--no-default-browser-check",
-  "--mute-audio", "--log-level=2", "--hide-scrollbars", "--window-size=1280,900", "--lang=en-US",
-  "--user-data-dir=" + profile, "--remote-debugging-pipe", "about:blank",
-], { stdio: ["ignore", "ignore", "pipe", "pipe", "pipe"] });
-
-let browserLog = "";
-// Headless Chromium complains about the missing D-Bus on every start; keep the rest.
-browser.stderr.on("data", (d) => {
-  const lines = String(d).split("\n").filter((l) => l.trim() && !l.includes("dbus"));
-  if (lines.length) browserLog = (browserLog + lines.join("\n") + "\n").slice(-4000);
-});
-
-function cleanup() {
-  try { browser.kill("SIGKILL"); } catch (_) { /* already gone */ }
-  try { fs.rmSync(profile, { recursive: true, force: true }); } catch (_) { /* best effort */ }
-}
-
-function fail(msg) {
-  console.log("FAIL " + msg);
-  if (browserLog.trim()) console.log("chromium stderr (tail):\n" + browserLog.trim());
-  cleanup();
-  process.exit(1);
-}
-
-const overall = setTimeout(() => fail("the whole run took more than 120 s"), 120000);
-browser.on("exit", (code) => fail("chromium exited early with code " + code));
-browser.on("error", (e) => fail("cannot start " + chromium + ": " + e.message));
-
-// ---- CDP over the pipe ----
-const toBrowser = browser.stdio[3], fromBrowser = browser.stdio[4];
-let nextId = 1, pending = new Map(), buf = Buffer.alloc(0);
 const pageErrors = [];
-fromBrowser.on("data", (chunk) => {
-  buf = Buffer.concat([buf, chunk]);
-  let end;
-  while ((end = buf.indexOf(0)) >= 0) {
-    const msg = JSON.parse(buf.subarray(0, end).toString("utf8"));
-    buf = buf.subarray(end + 1);
-    if (msg.id && pending.has(msg.id)) {
-      const { resolve, reject, method } = pending.get(msg.id);
-      pending.delete(msg.id);
-      if (msg.error) reject(new Error(method + ": " + msg.error.message)); else resolve(msg.result);
-    } else if (msg.method === "Runtime.exceptionThrown") {
+const cdp = launch({
+  chromium,
+  profilePrefix: "verbatim-web-",
+  flags: [
+    "--disable-gpu", "--disable-dev-shm-usage",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--disable-extensions", "--disable-default-apps", "--no-first-run", "--no-default-browser-check",
+    "--mute-audio", "--log-level=2", "--hide-scrollbars", "--window-size=1280,900", "--lang=en-US",
+  ],
+  onEvent: (msg) => {
+    if (msg.method === "Runtime.exceptionThrown") {
       pageErrors.push("exception: " + JSON.stringify(msg.params.exceptionDetails.exception?.description || msg.params.exceptionDetails.text));
     } else if (msg.method === "Runtime.consoleAPICalled" && msg.params.type === "error") {
       pageErrors.push("console.error: " + msg.params.args.map(a => a.value ?? a.description).join(" "));
     } else if (msg.method === "Log.entryAdded" && msg.params.entry.level === "error") {
       pageErrors.push("log: " + msg.params.entry.text + " " + (msg.params.entry.url || ""));
     }
-  }
+  },
 });
+const { browser, send, evaluate } = cdp;
 
-let session = null;
-function send(method, params = {}, sessionId = session) {
-  const id = nextId++;
-  const msg = { id, method, params };
-  if (sessionId) msg.sessionId = sessionId;
-  toBrowser.write(JSON.stringify(msg) + "\0");
-  return new Promise((resolve, reject) => pending.set(id, { resolve, reject, method }));
+function fail(msg) {
+  console.log("FAIL " + msg);
+  if (cdp.log().trim()) console.log("chromium stderr (tail):\n" + cdp.log().trim());
+  cdp.close();
+  process.exit(1);
 }
 
-async function evaluate(expression) {
-  const r = await send("Runtime.evaluate", { expression, awaitPromise: true, returnByValue: true });
-  if (r.exceptionDetails) throw new Error("in page: " + (r.exceptionDetails.exception?.description || r.exceptionDetails.text));
-  return r.result.value;
-}
+const overall = setTimeout(() => fail("the whole run took more than 120 s"), 120000);
+browser.on("exit", (code) => fail("chromium exited early with code " + code));
+browser.on("error", (e) => fail("cannot start " + chromium + ": " + e.message));
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -158,8 +119,7 @@ const RESULTS = `(() => ({
 }))()`;
 
 async function main() {
-  const { targetId } = await send("Target.createTarget", { url: "about:blank" }, null);
-  ({ sessionId: session } = await send("Target.attachToTarget", { targetId, flatten: true }, null));
+  await cdp.openPage();
   await send("Page.enable");
   await send("Runtime.enable");
   await send("Log.enable");
@@ -304,7 +264,7 @@ async function main() {
   clearTimeout(overall);
   console.log("PASS");
   browser.removeAllListeners("exit");
-  cleanup();
+  cdp.close();
   process.exit(0);
 }
 

@@ -5,14 +5,14 @@
 //
 //   node tests/web/report.js REPORT_HTML SCREENSHOT_PREFIX [CHROMIUM]
 //
-// Same transport as drive.js (DevTools protocol over --remote-debugging-pipe, no npm packages).
+// Same transport as drive.js: cdp.js (DevTools protocol over --remote-debugging-pipe, no npm
+// packages).
 // Prints one line per check; exits 1 on the first failed check.
 "use strict";
 
-const { spawn } = require("child_process");
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
+const { launch } = require("./cdp");
 
 const [report, prefix, chromiumArg] = process.argv.slice(2);
 if (!report || !prefix) {
@@ -20,50 +20,24 @@ if (!report || !prefix) {
   process.exit(2);
 }
 const chromium = chromiumArg || process.env.VERBATIM_CHROMIUM || "/usr/bin/chromium";
-const profile = fs.mkdtempSync(path.join(os.tmpdir(), "verbatim-report-"));
-const browser = spawn(chromium, [
-  "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
-  "--disable-extensions", "--hide-scrollbars", "--lang=en-US", "--user-data-dir=" + profile,
-  "--remote-debugging-pipe", "about:blank",
-], { stdio: ["ignore", "ignore", "ignore", "pipe", "pipe"] });
+const cdp = launch({
+  chromium,
+  profilePrefix: "verbatim-report-",
+  flags: [
+    "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
+    "--disable-extensions", "--hide-scrollbars", "--lang=en-US",
+  ],
+});
+const { send, evaluate } = cdp;
 
 function done(code, msg) {
   if (msg) console.log(msg);
-  try { browser.kill("SIGKILL"); } catch (_) { /* gone */ }
-  try { fs.rmSync(profile, { recursive: true, force: true }); } catch (_) { /* best effort */ }
+  cdp.close();
   process.exit(code);
 }
 setTimeout(() => done(1, "FAIL the run took more than 60 s"), 60000);
-browser.on("error", (e) => done(1, "FAIL cannot start " + chromium + ": " + e.message));
+cdp.browser.on("error", (e) => done(1, "FAIL cannot start " + chromium + ": " + e.message));
 
-const toBrowser = browser.stdio[3], fromBrowser = browser.stdio[4];
-let nextId = 1, session = null, buf = Buffer.alloc(0);
-const pending = new Map();
-fromBrowser.on("data", (chunk) => {
-  buf = Buffer.concat([buf, chunk]);
-  let end;
-  while ((end = buf.indexOf(0)) >= 0) {
-    const msg = JSON.parse(buf.subarray(0, end).toString("utf8"));
-    buf = buf.subarray(end + 1);
-    if (msg.id && pending.has(msg.id)) {
-      const { resolve, reject } = pending.get(msg.id);
-      pending.delete(msg.id);
-      if (msg.error) reject(new Error(msg.error.message)); else resolve(msg.result);
-    }
-  }
-});
-function send(method, params = {}, sessionId = session) {
-  const id = nextId++;
-  const msg = { id, method, params };
-  if (sessionId) msg.sessionId = sessionId;
-  toBrowser.write(JSON.stringify(msg) + "\0");
-  return new Promise((resolve, reject) => pending.set(id, { resolve, reject }));
-}
-async function evaluate(expression) {
-  const r = await send("Runtime.evaluate", { expression, returnByValue: true });
-  if (r.exceptionDetails) throw new Error(r.exceptionDetails.text);
-  return r.result.value;
-}
 function check(cond, what, detail) {
   if (!cond) done(1, "FAIL " + what + (detail ? ": " + JSON.stringify(detail) : ""));
   console.log("ok   " + what);
@@ -84,8 +58,7 @@ const BOX = (id) => `(() => {
 })()`;
 
 async function main() {
-  const { targetId } = await send("Target.createTarget", { url: "about:blank" }, null);
-  ({ sessionId: session } = await send("Target.attachToTarget", { targetId, flatten: true }, null));
+  await cdp.openPage();
   await send("Page.enable");
   await send("Runtime.enable");
   await send("Emulation.setDeviceMetricsOverride", { width: 1100, height: 900, deviceScaleFactor: 1, mobile: false });

@@ -10,6 +10,7 @@ pub(crate) mod parse;
 use super::filter::request_clauses;
 use super::snippet::Snippet;
 use super::{FacetCounts, Query, RetrieveError};
+use crate::error::IoResultExt;
 use crate::index::analyzer::{register, stem_languages};
 use crate::index::schema::{Fields, SEQ};
 use crate::index::IndexInfo;
@@ -108,7 +109,7 @@ impl Keyword {
             let inv = seg
                 .inverted_index(self.fields.lang)
                 .map_err(|e| self.err(e))?;
-            let mut terms = inv.terms().stream().map_err(|e| self.io(e))?;
+            let mut terms = inv.terms().stream().at(&self.dir)?;
             while terms.advance() {
                 let l = String::from_utf8_lossy(terms.key()).into_owned();
                 if !out.contains(&l) {
@@ -134,13 +135,6 @@ impl Keyword {
         RetrieveError::Run {
             path: self.dir.clone(),
             why: format!("search index: {e}; run `verbatim analyze` again if it is damaged"),
-        }
-    }
-
-    fn io(&self, source: std::io::Error) -> RetrieveError {
-        RetrieveError::Io {
-            path: self.dir.clone(),
-            source,
         }
     }
 

@@ -1,29 +1,19 @@
 //! The error type of the run-file writers.
 
-use std::path::{Path, PathBuf};
+use crate::error::{ErrorKind, IoError};
+use std::path::PathBuf;
 
 /// Errors writing run files. Each names the file and what to check.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
-    /// The file could not be created.
-    #[error("cannot create {path}: {source}; check that the run folder exists and is writable")]
-    Create {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
+    /// The file could not be created, written or flushed.
+    #[error(
+        "cannot write {0}; check that the run folder exists and is writable, and free disk space"
+    )]
+    Io(#[from] IoError),
     /// The embedding store.
     #[error(transparent)]
     Store(#[from] crate::encode::store::StoreError),
-    /// Writing or flushing failed.
-    #[error("cannot write {path}: {source}; check free disk space and permissions")]
-    Write {
-        /// The file.
-        path: PathBuf,
-        /// The I/O error.
-        source: std::io::Error,
-    },
     /// The keyword index.
     #[error(transparent)]
     Index(#[from] crate::index::IndexError),
@@ -83,10 +73,21 @@ pub enum OutputError {
     },
 }
 
-/// Maps a write error to [`OutputError::Write`] naming `path`.
-pub(crate) fn write_err(path: &Path) -> impl FnOnce(std::io::Error) -> OutputError + '_ {
-    move |source| OutputError::Write {
-        path: path.to_path_buf(),
-        source,
+impl OutputError {
+    /// What kind of failure this is: answers out of order or with a malformed date are not
+    /// what the pipeline writes, so a corrupt run.
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            OutputError::Io(_)
+            | OutputError::Csv { .. }
+            | OutputError::Json { .. }
+            | OutputError::Parquet { .. } => ErrorKind::Io,
+            OutputError::OutOfOrder { .. } | OutputError::BadDate { .. } => ErrorKind::Corrupt,
+            OutputError::Store(e) => e.kind(),
+            OutputError::Index(e) => e.kind(),
+            OutputError::Vector(e) => e.kind(),
+            OutputError::Stats(e) => e.kind(),
+            OutputError::Run(e) => e.kind(),
+        }
     }
 }

@@ -11,22 +11,20 @@ mod parquet;
 mod rejects;
 mod responses;
 
-pub(crate) use error::write_err;
 pub use error::OutputError;
 pub use parquet::ParquetWriter;
 pub use rejects::RejectsWriter;
 pub use responses::ResponsesWriter;
 
+use crate::error::IoResultExt;
 use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// Creates (or truncates) the run file `name` (a [`super::layout`] constant) in `dir`.
 fn create(dir: &Path, name: &str) -> Result<(PathBuf, File), OutputError> {
     let path = dir.join(name);
-    match File::create(&path) {
-        Ok(file) => Ok((path, file)),
-        Err(source) => Err(OutputError::Create { path, source }),
-    }
+    let file = File::create(&path).at(&path)?;
+    Ok((path, file))
 }
 
 #[cfg(test)]

@@ -1,6 +1,7 @@
 //! `rejects.csv`: one line per rejected input row (`row,column,reason`).
 
-use super::{create, write_err, OutputError};
+use super::{create, OutputError};
+use crate::error::IoResultExt;
 use crate::record::Reject;
 use crate::run::layout;
 use crate::safe_csv::SafeCsv;
@@ -26,7 +27,7 @@ impl RejectsWriter {
         };
         writer.record(["row", "column", "reason"])?;
         // Flushed at once so the header is on disk even if the run stops before finish.
-        writer.writer.flush().map_err(write_err(&writer.path))?;
+        writer.writer.flush().at(&writer.path)?;
         Ok(writer)
     }
 
@@ -47,7 +48,7 @@ impl RejectsWriter {
 
     /// Flushes the file; returns the number of rejects written.
     pub fn finish(mut self) -> Result<u64, OutputError> {
-        self.writer.flush().map_err(write_err(&self.path))?;
+        self.writer.flush().at(&self.path)?;
         Ok(self.count)
     }
 }

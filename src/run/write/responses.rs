@@ -1,6 +1,7 @@
 //! `responses.jsonl`: one serde_json [`Response`] per line, in `seq` order.
 
-use super::{create, write_err, OutputError};
+use super::{create, OutputError};
+use crate::error::IoResultExt;
 use crate::record::Response;
 use crate::run::layout;
 use std::fs::File;
@@ -44,16 +45,14 @@ impl ResponsesWriter {
             path: self.path.clone(),
             source,
         })?;
-        self.writer
-            .write_all(b"\n")
-            .map_err(write_err(&self.path))?;
+        self.writer.write_all(b"\n").at(&self.path)?;
         self.count += 1;
         Ok(())
     }
 
     /// Flushes the file; returns the number of responses written.
     pub fn finish(mut self) -> Result<u64, OutputError> {
-        self.writer.flush().map_err(write_err(&self.path))?;
+        self.writer.flush().at(&self.path)?;
         Ok(self.count)
     }
 }
