@@ -5,7 +5,7 @@ use super::layout;
 use super::{io_err, Provenance, RunError, RunSummary, ThemeOrigin};
 use crate::analyze::stats::RunStats;
 use crate::analyze::AnalyzeError;
-use crate::classify::codebook::Codebook;
+use crate::classify::codebook::{Codebook, ThemeModel};
 use crate::encode::store::{Store, StoreError};
 use crate::record::Response;
 use crate::vector::{VectorError, VectorIndex};
@@ -67,6 +67,24 @@ impl RunDir {
             path,
             why: e.to_string(),
         })
+    }
+
+    /// The codebook theme model the run tagged its answers with ([`layout::THEME_MODEL`]);
+    /// `Ok(None)` for a run without one (discovered themes, or written before the file
+    /// existed).
+    pub fn theme_model(&self) -> Result<Option<ThemeModel>, RunError> {
+        let path = self.file(layout::THEME_MODEL);
+        let raw = match std::fs::read(&path) {
+            Ok(raw) => raw,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(io_err(&path)(e)),
+        };
+        serde_json::from_slice(&raw)
+            .map(Some)
+            .map_err(|e| RunError::Corrupt {
+                path,
+                why: format!("{e}; analyze the run again to rewrite it"),
+            })
     }
 
     /// Where the run's themes came from, as `summary.json` records it.
