@@ -410,10 +410,17 @@ fn relevance_router_of_the_saved_model_raises_the_rebuilt_themes() {
 }
 
 /// A run whose codebook file is gone (moved, or a relative path from another folder) still
-/// routes queries to its themes: the router needs only the run folder.
+/// routes queries to its themes, the ones the codebook's model raises: the router needs only
+/// the run folder.
 #[test]
 fn relevance_routes_after_the_codebook_file_is_deleted() {
+    use verbatim::classify::codebook::Codebook;
+    use verbatim::retrieve::relevance::QueryRouter;
     let (dir, codebook) = fixture_run_with_codebook_copy();
+    let rebuilt = QueryRouter::of_codebook(
+        &Codebook::load(&codebook).unwrap(),
+        crate::common::encoder(),
+    );
     std::fs::remove_file(&codebook).unwrap();
     let enc = BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
     let s = HybridSearcher::open(&dir.path().join("run"), Arc::new(enc)).unwrap();
@@ -422,7 +429,13 @@ fn relevance_routes_after_the_codebook_file_is_deleted() {
         .routed_themes("late delivery")
         .unwrap()
         .contains(&delivery));
-    for (_, q) in CALIBRATION_QUERIES {
-        assert!(!s.routed_themes(q).unwrap().is_empty(), "{q:?} routes");
+    let rebuilt = rebuilt.unwrap();
+    for q in CALIBRATION_QUERIES.iter().chain(QUERIES).map(|q| q.1) {
+        let ids = rebuilt.route(crate::common::encoder(), q).unwrap();
+        let codes: Vec<u32> = ids
+            .iter()
+            .filter_map(|t| s.columns().themes.get(t))
+            .collect();
+        assert_eq!(s.routed_themes(q).unwrap(), codes, "{q:?}");
     }
 }
