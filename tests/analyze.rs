@@ -842,7 +842,11 @@ fn split_makes_sub_themes_that_roll_up_to_the_parent() {
         }
     }
     // The run records the saved codebook, so report and serve see the tree.
-    let recorded = verbatim::run::RunDir::new(&out).codebook().unwrap().unwrap().1;
+    let recorded = verbatim::run::RunDir::new(&out)
+        .codebook()
+        .unwrap()
+        .unwrap()
+        .1;
     assert_eq!(recorded.parents(), parents);
     let stats = std::fs::read_to_string(out.join("stats.json")).unwrap();
     assert!(subs.iter().all(|s| stats.contains(s.as_str())));

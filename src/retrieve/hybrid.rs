@@ -189,7 +189,7 @@ impl HybridSearcher {
         }
         let router = self.router.get_or_init(|| {
             QueryRouter::of_run(&self.run_dir, self.encoder.as_ref()).unwrap_or_else(|why| {
-                eprintln!("warning: queries are not routed to the run's themes ({why}); semantic search keeps the answers above the cosine threshold only");
+                eprintln!("warning: search cannot route queries to the run's themes: {why}. It keeps the answers above the cosine threshold only; analyze the run again to save its theme model in it.");
                 None
             })
         });

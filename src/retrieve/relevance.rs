@@ -167,7 +167,11 @@ impl QueryRouter {
         if let Some(model) = run.theme_model().map_err(|e| e.to_string())? {
             return Ok(Some(QueryRouter { model }));
         }
-        match run.codebook().map_err(|e| e.to_string())? {
+        let saved = crate::run::layout::THEME_MODEL;
+        match run
+            .codebook()
+            .map_err(|e| format!("it has no {saved} (analyzed before it was saved) and {e}"))?
+        {
             Some((path, cb)) => Self::of_codebook(&cb, encoder)
                 .map(Some)
                 .map_err(|e| format!("cannot build the model of {}: {e}", path.display())),
