@@ -641,6 +641,10 @@ fn a_descriptions_only_codebook_self_trains_on_the_export_reproducibly() {
             .collect()
     };
     assert_eq!(themes(&a), themes(&b), "same seed, same themes");
+    // The run keeps the self-trained model it tagged with, for search to route queries.
+    let model = |run: &str| verbatim::run::RunDir::new(dir.path().join(run)).theme_model();
+    let saved = model("a").unwrap();
+    assert!(saved.is_some() && saved == model("b").unwrap());
     let tagged = a.iter().filter(|r| !r.themes.is_empty()).count();
     assert!(tagged >= 200, "{tagged} of 420 answers get a theme");
     let err = run_self_trained(&dir.path().join("c"), "corpora/eval/themes.yaml").unwrap_err();
@@ -842,11 +846,7 @@ fn split_makes_sub_themes_that_roll_up_to_the_parent() {
         }
     }
     // The run records the saved codebook, so report and serve see the tree.
-    let recorded = verbatim::run::RunDir::new(&out)
-        .codebook()
-        .unwrap()
-        .unwrap()
-        .1;
+    let recorded = verbatim::run::RunDir::new(&out).codebook().unwrap().unwrap().1;
     assert_eq!(recorded.parents(), parents);
     let stats = std::fs::read_to_string(out.join("stats.json")).unwrap();
     assert!(subs.iter().all(|s| stats.contains(s.as_str())));
