@@ -423,6 +423,7 @@ fn analyze_into(
     let sinks = match &pass {
         // With a codebook the sinks get finished answers in pass one.
         ThemePass::Codebook(model) => {
+            run.theme_model(model)?;
             let mut sinks = new_sinks(model.ids(), summary)?;
             let (counts, _) = one.run(|e| {
                 apply_themes(e, model, &parents);
@@ -439,6 +440,9 @@ fn analyze_into(
             let store = run.written().store()?;
             let work_path = run.written().file(layout::WORK_PASS1);
             let (model, split) = later.build(encoder, &work_path, &store, progress)?;
+            if let LaterThemes::SelfTrain { .. } = later {
+                run.theme_model(&model)?;
+            }
             let mut ids = model.ids().to_vec();
             ids.extend(split.iter().flat_map(|s| s.ids.iter().cloned()));
             let sinks = new_sinks(&ids, counts)?;

@@ -169,6 +169,27 @@ fn shards_split_the_rows_and_count_the_rest() {
     assert_eq!(b.analyzed + b.rejected + b.other_shards, 12);
 }
 
+/// Shards of one codebook save the same theme model, and their merge keeps it; a merge
+/// with a shard that has none (written before the file existed) has none either.
+#[test]
+fn merged_shards_keep_their_shared_theme_model() {
+    use verbatim::run::{layout, merge::merge_runs, RunDir};
+    let dir = tempfile::tempdir().unwrap();
+    let shards = [dir.path().join("s0"), dir.path().join("s1")];
+    run(&shards[0], false, Some((0, 2)));
+    run(&shards[1], false, Some((1, 2)));
+    let model = RunDir::new(&shards[0]).theme_model().unwrap();
+    assert!(model.is_some(), "a codebook run saves its theme model");
+    assert_eq!(RunDir::new(&shards[1]).theme_model().unwrap(), model);
+    let merged = dir.path().join("merged");
+    merge_runs(&shards, &merged).unwrap();
+    assert_eq!(RunDir::new(&merged).theme_model().unwrap(), model);
+    std::fs::remove_file(shards[1].join(layout::THEME_MODEL)).unwrap();
+    let merged = dir.path().join("merged-old");
+    merge_runs(&shards, &merged).unwrap();
+    assert_eq!(RunDir::new(&merged).theme_model().unwrap(), None);
+}
+
 /// Every file under `dir` with its bytes (paths relative to `dir`).
 fn snapshot(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
     let mut out = BTreeMap::new();
@@ -638,6 +659,10 @@ fn a_descriptions_only_codebook_self_trains_on_the_export_reproducibly() {
             .collect()
     };
     assert_eq!(themes(&a), themes(&b), "same seed, same themes");
+    // The run keeps the self-trained model it tagged with, for search to route queries.
+    let model = |run: &str| verbatim::run::RunDir::new(dir.path().join(run)).theme_model();
+    let saved = model("a").unwrap();
+    assert!(saved.is_some() && saved == model("b").unwrap());
     let tagged = a.iter().filter(|r| !r.themes.is_empty()).count();
     assert!(tagged >= 200, "{tagged} of 420 answers get a theme");
     let err = run_self_trained(&dir.path().join("c"), "corpora/eval/themes.yaml").unwrap_err();

@@ -356,3 +356,86 @@ fn relevance_cut_on_the_held_out_test_set() {
     assert!(p.precision >= 0.65 && p.recall >= 0.72, "{p:?}");
     assert_eq!(searched, p);
 }
+
+/// A run of the analyze fixture (12 rows in 4 languages) analyzed with a copy of the eval
+/// codebook; returns the folder (run in `run/`) and the copy's path.
+fn fixture_run_with_codebook_copy() -> (tempfile::TempDir, std::path::PathBuf) {
+    use verbatim::pipeline::{analyze, AnalyzeOptions, NoProgress, ThemeSource};
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let codebook = dir.path().join("themes.yaml");
+    std::fs::copy(root.join("corpora/eval/themes.yaml"), &codebook).unwrap();
+    let opts = AnalyzeOptions {
+        input: root.join("tests/fixtures/analyze/mixed.csv"),
+        ingest: verbatim::ingest::IngestOptions {
+            text_col: "Comment".into(),
+            id_col: Some("ResponseId".into()),
+            ..Default::default()
+        },
+        out: dir.path().join("run"),
+        force: false,
+        sentiment_head: root.join("models/heads/sentiment.json"),
+        themes: ThemeSource::Codebook(codebook.clone()),
+        shard: None,
+        parquet: false,
+        chunk: 4,
+    };
+    analyze(&opts, crate::common::encoder(), &NoProgress).unwrap();
+    (dir, codebook)
+}
+
+/// The router loads the theme model analyze saved in the run: its weights equal the model
+/// rebuilt from the codebook, and it raises exactly the same themes for the calibration,
+/// analyst and off-topic queries.
+#[test]
+fn relevance_router_of_the_saved_model_raises_the_rebuilt_themes() {
+    use verbatim::classify::codebook::{Codebook, ThemeModel};
+    use verbatim::retrieve::relevance::QueryRouter;
+    let (dir, codebook) = fixture_run_with_codebook_copy();
+    let enc = crate::common::encoder();
+    let run = dir.path().join("run");
+    let cb = Codebook::load(&codebook).unwrap();
+    let saved = verbatim::run::RunDir::new(&run).theme_model().unwrap();
+    assert!(
+        saved == Some(ThemeModel::build(&cb, enc).unwrap()),
+        "the saved model is the codebook's model, weight for weight"
+    );
+    let loaded = QueryRouter::of_run(&run, enc).unwrap().unwrap();
+    let rebuilt = QueryRouter::of_codebook(&cb, enc).unwrap();
+    let queries = CALIBRATION_QUERIES.iter().chain(QUERIES).map(|q| q.1);
+    for q in queries.chain(OFF_TOPIC.iter().copied()) {
+        let themes = loaded.route(enc, q).unwrap();
+        assert_eq!(themes, rebuilt.route(enc, q).unwrap(), "{q:?}");
+    }
+}
+
+/// A run whose codebook file is gone (moved, or a relative path from another folder) still
+/// routes queries to its themes, the ones the codebook's model raises: the router needs only
+/// the run folder.
+#[test]
+fn relevance_routes_after_the_codebook_file_is_deleted() {
+    use verbatim::classify::codebook::Codebook;
+    use verbatim::retrieve::relevance::QueryRouter;
+    let (dir, codebook) = fixture_run_with_codebook_copy();
+    let rebuilt = QueryRouter::of_codebook(
+        &Codebook::load(&codebook).unwrap(),
+        crate::common::encoder(),
+    );
+    std::fs::remove_file(&codebook).unwrap();
+    let enc = BertEncoder::load(&crate::common::model_dir(), EncoderOptions::default()).unwrap();
+    let s = HybridSearcher::open(&dir.path().join("run"), Arc::new(enc)).unwrap();
+    let delivery = s.columns().themes.get("delivery").unwrap();
+    assert!(s
+        .routed_themes("late delivery")
+        .unwrap()
+        .contains(&delivery));
+    let rebuilt = rebuilt.unwrap();
+    for q in CALIBRATION_QUERIES.iter().chain(QUERIES).map(|q| q.1) {
+        let ids = rebuilt.route(crate::common::encoder(), q).unwrap();
+        let codes: Vec<u32> = ids
+            .iter()
+            .filter_map(|t| s.columns().themes.get(t))
+            .collect();
+        assert_eq!(s.routed_themes(q).unwrap(), codes, "{q:?}");
+    }
+}

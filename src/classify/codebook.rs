@@ -386,6 +386,9 @@ pub fn train_theme_classifier_seeded(
 }
 
 /// A codebook turned into a theme scorer (classifier or centroids), ready to assign themes.
+/// Serialized whole (ids, scorer weights, calibration) as a run's theme model
+/// (`crate::run::layout::THEME_MODEL`), so search can classify a query without retraining.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ThemeModel {
     ids: Vec<String>,
     scorer: Scorer,
@@ -394,6 +397,8 @@ pub struct ThemeModel {
 }
 
 /// How a text is scored against the themes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 enum Scorer {
     /// Best cosine similarity to each theme's prototype vectors (discovered themes).
     Prototypes(Vec<Vec<Vec<f32>>>),

@@ -187,9 +187,12 @@ impl HybridSearcher {
         {
             return Ok(r);
         }
-        let router = self
-            .router
-            .get_or_init(|| QueryRouter::of_run(&self.run_dir, self.encoder.as_ref()));
+        let router = self.router.get_or_init(|| {
+            QueryRouter::of_run(&self.run_dir, self.encoder.as_ref()).unwrap_or_else(|why| {
+                eprintln!("warning: search cannot route queries to the run's themes: {why}. It keeps the answers above the cosine threshold only; analyze the run again to save its theme model in it.");
+                None
+            })
+        });
         let codes: Vec<u32> = match router {
             Some(r) => r
                 .route(self.encoder.as_ref(), text)?

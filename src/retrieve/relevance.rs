@@ -4,7 +4,7 @@
 //!
 //! - **Routed** (a run with a codebook): the query is classified like an answer, by the run's
 //!   codebook model ([`QueryRouter`]: its `passage: ` embedding, the codebook's classifier and
-//!   calibrated threshold). When it raises themes, the result set is every answer the run
+//!   calibrated threshold, as analyze saved them in the run). When it raises themes, the result set is every answer the run
 //!   tagged with one of them, plus any other answer whose cosine with the query (e5 `query: `
 //!   vs `passage: `) reaches [`ROUTED_THRESHOLD`]. This is what search engines do with a query
 //!   that names a category they already classify: the classifier's tags count better than any
@@ -18,7 +18,8 @@
 //! `cargo test --release --test tests retrieve::relevance -- --nocapture`, which prints the
 //! sweeps and checks the floors.
 
-use crate::classify::codebook::ThemeModel;
+use crate::classify::codebook::{Codebook, ThemeModel};
+use crate::classify::ClassifyError;
 use crate::encode::{EncodeError, Encoder, TextKind};
 use std::path::Path;
 
@@ -156,12 +157,33 @@ pub struct QueryRouter {
 }
 
 impl QueryRouter {
-    /// The router of the codebook a run was analyzed with (provenance.json); `None` for
-    /// discovered themes, or when that codebook can no longer be read or built.
-    pub fn of_run(run_dir: &Path, encoder: &dyn Encoder) -> Option<QueryRouter> {
-        let (_, cb) = crate::run::RunDir::new(run_dir).codebook().ok()??;
-        let model = ThemeModel::build(&cb, encoder).ok()?;
-        Some(QueryRouter { model })
+    /// The router of a run: the theme model it tagged its answers with, as analyze saved it
+    /// ([`crate::run::RunDir::theme_model`]; nothing is trained). A run written before that
+    /// file existed gets its codebook's model rebuilt ([`QueryRouter::of_codebook`]: provenance.json
+    /// names the codebook). `Ok(None)` for discovered themes; an error saying why when the
+    /// run names a codebook that can no longer be read or built.
+    pub fn of_run(run_dir: &Path, encoder: &dyn Encoder) -> Result<Option<QueryRouter>, String> {
+        let run = crate::run::RunDir::new(run_dir);
+        if let Some(model) = run.theme_model().map_err(|e| e.to_string())? {
+            return Ok(Some(QueryRouter { model }));
+        }
+        let saved = crate::run::layout::THEME_MODEL;
+        match run
+            .codebook()
+            .map_err(|e| format!("it has no {saved} (analyzed before it was saved) and {e}"))?
+        {
+            Some((path, cb)) => Self::of_codebook(&cb, encoder)
+                .map(Some)
+                .map_err(|e| format!("cannot build the model of {}: {e}", path.display())),
+            None => Ok(None),
+        }
+    }
+
+    /// The router of a codebook's model, trained now ([`ThemeModel::build`]).
+    pub fn of_codebook(cb: &Codebook, encoder: &dyn Encoder) -> Result<QueryRouter, ClassifyError> {
+        Ok(QueryRouter {
+            model: ThemeModel::build(cb, encoder)?,
+        })
     }
 
     /// The theme ids `text` raises when classified like an answer (the answer rule of

@@ -5,7 +5,7 @@ use super::layout;
 use super::{Provenance, RunError, RunSummary, ThemeOrigin};
 use crate::analyze::stats::RunStats;
 use crate::analyze::AnalyzeError;
-use crate::classify::codebook::Codebook;
+use crate::classify::codebook::{Codebook, ThemeModel};
 use crate::encode::store::{Store, StoreError};
 use crate::error::{IoError, IoResultExt};
 use crate::record::Response;
@@ -70,6 +70,24 @@ impl RunDir {
         })
     }
 
+    /// The codebook theme model the run tagged its answers with ([`layout::THEME_MODEL`]);
+    /// `Ok(None)` for a run without one (discovered themes, or written before the file
+    /// existed).
+    pub fn theme_model(&self) -> Result<Option<ThemeModel>, RunError> {
+        let path = self.file(layout::THEME_MODEL);
+        let raw = match std::fs::read(&path) {
+            Ok(raw) => raw,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(crate::error::IoError::new(&path, e).into()),
+        };
+        serde_json::from_slice(&raw)
+            .map(Some)
+            .map_err(|e| RunError::Corrupt {
+                path,
+                why: format!("{e}; analyze the run again to rewrite it"),
+            })
+    }
+
     /// Where the run's themes came from, as `summary.json` records it.
     pub fn theme_source(&self) -> Result<ThemeOrigin, RunError> {
         Ok(ThemeOrigin::parse(&self.summary()?.theme_source))
@@ -103,7 +121,7 @@ impl RunDir {
             }
         }
         Err(RunError::Usage(format!(
-            "the run's codebook {} cannot be read ({first}); pass --codebook FILE",
+            "the run's codebook {} cannot be read ({first}); put it back at that path (`followup` also takes --codebook FILE)",
             path.display()
         )))
     }

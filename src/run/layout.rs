@@ -20,6 +20,9 @@ pub const SUMMARY: &str = "summary.json";
 pub const STATS: &str = "stats.json";
 /// What the run was made from: input hash, shard, model, codebook.
 pub const PROVENANCE: &str = "provenance.json";
+/// The codebook theme model the run tagged answers with (ids, classifier weights,
+/// calibration), so search routes queries without retraining it (codebook runs only).
+pub const THEME_MODEL: &str = "themes.model.json";
 /// The tantivy keyword index (a folder).
 pub const INDEX_DIR: &str = "index";
 /// The tantivy index's own metadata file inside [`INDEX_DIR`].

@@ -14,6 +14,7 @@
 //!   shard twice, runs of overlapping ids and (unless `--allow-partial`) a missing shard are
 //!   refused with a message naming the runs. The merged run is written like an analyze run:
 //!   into a temporary sibling renamed into place at the end.
+//! - The theme model ([`layout::THEME_MODEL`]): kept when every run has the same one.
 
 use super::{layout, AnswerFiles, Provenance, Responses, RunDir, RunWriter, ShardSpec};
 use crate::analyze::stats::RunStats;
@@ -408,6 +409,9 @@ fn write_merge(
         ))));
     }
     let rejects = merge_rejects(inputs, &run)?;
+    if let Some(model) = shared_theme_model(inputs)? {
+        run.theme_model(&model)?;
+    }
     let summary = merge_summaries(inputs, provenances, m.answers)?;
     run.finish(&stats, provenance, || summary)?;
     Ok(MergeSummary {
@@ -419,6 +423,24 @@ fn write_merge(
         index: m.index,
         missing: Vec::new(),
     })
+}
+
+/// The theme model ([`layout::THEME_MODEL`]) every run has, when they all have the same one
+/// (shards of one codebook do; self-trained shards do not, and their merge routes search
+/// queries with the codebook's model instead).
+fn shared_theme_model(
+    inputs: &[PathBuf],
+) -> Result<Option<crate::classify::codebook::ThemeModel>, MergeError> {
+    let mut models = inputs.iter().map(|r| RunDir::new(r).theme_model());
+    let Some(first) = models.next().transpose()?.flatten() else {
+        return Ok(None);
+    };
+    for m in models {
+        if m?.as_ref() != Some(&first) {
+            return Ok(None);
+        }
+    }
+    Ok(Some(first))
 }
 
 /// The k-way merge by source row of the runs' answers (with their vectors and index entries);

@@ -11,6 +11,7 @@
 use super::write::{OutputError, ParquetWriter, RejectsWriter, ResponsesWriter};
 use super::{layout, Provenance, RunDir, RunError, RunTxn};
 use crate::analyze::stats::RunStats;
+use crate::classify::codebook::ThemeModel;
 use crate::encode::store::StoreWriter;
 use crate::error::IoResultExt;
 use crate::index::IndexBuilder;
@@ -133,6 +134,12 @@ impl RunWriter {
         ResponsesWriter::create_named(self.txn.path(), layout::WORK_PASS1)
     }
 
+    /// The codebook theme model the run tags answers with ([`layout::THEME_MODEL`]), read
+    /// back by [`RunDir::theme_model`] to route search queries.
+    pub fn theme_model(&self, model: &ThemeModel) -> Result<(), OutputError> {
+        write_json(&self.written().file(layout::THEME_MODEL), model, false)
+    }
+
     /// Finishes the run, whose streaming writers must all be finished: writes `stats.json`,
     /// builds `vectors/` when the run has an embedding store, writes `provenance.json` (when
     /// given) and `summary.json` (when `summary` returns one; it is asked last, so timings it
@@ -154,12 +161,7 @@ impl RunWriter {
             p.save(run.path())?;
         }
         if let Some(s) = summary() {
-            let path = run.file(layout::SUMMARY);
-            let json = serde_json::to_vec_pretty(&s).map_err(|source| OutputError::Json {
-                path: path.clone(),
-                source,
-            })?;
-            std::fs::write(&path, json).at(&path)?;
+            write_json(&run.file(layout::SUMMARY), &s, true)?;
         }
         let work = run.file(layout::WORK_PASS1);
         if work.exists() {
@@ -167,6 +169,19 @@ impl RunWriter {
         }
         Ok(self.txn.commit()?)
     }
+}
+
+/// Writes `value` as JSON (indented when `pretty`) to `path`.
+fn write_json<S: Serialize>(path: &Path, value: &S, pretty: bool) -> Result<(), OutputError> {
+    let json = match pretty {
+        true => serde_json::to_vec_pretty(value),
+        false => serde_json::to_vec(value),
+    };
+    let json = json.map_err(|source| OutputError::Json {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    Ok(std::fs::write(path, json).at(path)?)
 }
 
 #[cfg(test)]
