@@ -1,7 +1,7 @@
 //! Encode stage: turns text into L2-normalized sentence embeddings.
 //!
 //! [`Encoder`] is the one trait; [`bert::BertEncoder`] runs a Hugging Face BERT/XLM-R/DistilBERT
-//! folder on libtorch: BERT and XLM-R through the fused forward of [`lean`], DistilBERT through
+//! folder on libtorch: BERT and XLM-R through the fused forward of `lean`, DistilBERT through
 //! rust-bert. [`EmbedUnits`] and [`EmbedPlan`] decide what of an answer is embedded and lay a
 //! batch out for one call; [`dedup`] embeds each distinct text of a run once; [`store`] keeps a
 //! run's vectors on disk.

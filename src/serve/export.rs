@@ -1,5 +1,5 @@
 //! CSV export of a result set, through the project's one CSV writer
-//! ([`SafeCsv`]: a cell a spreadsheet would run as a formula gets a leading apostrophe).
+//! (`SafeCsv`: a cell a spreadsheet would run as a formula gets a leading apostrophe).
 
 use crate::retrieve::columns::Columns;
 use crate::retrieve::Results;

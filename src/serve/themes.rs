@@ -122,7 +122,7 @@ fn drivers_json(d: &DriverAnalysis, names: &BTreeMap<String, String>) -> Value {
     })
 }
 
-/// Builds the `/api/themes` JSON (see [`super::api`] for its shape).
+/// Builds the `/api/themes` JSON (see `super::api` for its shape).
 pub fn theme_table(s: &HybridSearcher) -> Result<Value, RetrieveError> {
     let (stats, source) = run_stats(s)?;
     // One read of the run's codebook serves the names and the theme tree.
