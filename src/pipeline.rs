@@ -30,6 +30,7 @@ use rayon::prelude::*;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::time::Instant;
 
 /// Errors of the analyze job: the crate's [`Error`](crate::Error), which wraps the failing
@@ -138,12 +139,12 @@ struct Encoded {
     capped: bool,
 }
 
-fn encode_chunk(
-    chunk: Vec<Record>,
+/// Embeds a chunk of prepared answers in one encoder call and classifies their sentiment.
+fn encode_prepared(
+    prepared: Vec<Prepared>,
     encoder: &dyn Encoder,
     head: &SentimentHead,
 ) -> Result<Vec<Encoded>, PipelineError> {
-    let prepared: Vec<Prepared> = chunk.into_par_iter().map(prepare).collect();
     // One encoder call per chunk.
     let mut plan = EmbedPlan::default();
     let spans: Vec<Span> = prepared.iter().map(|p| plan.push(&p.units)).collect();
@@ -412,7 +413,7 @@ fn analyze_into(
     };
     let one = PassOne {
         opts,
-        ingest: ChunkedIngest::new(ingest, opts.shard, opts.chunk),
+        ingest: Some(ChunkedIngest::new(ingest, opts.shard, opts.chunk)),
         encoder,
         head: &head,
         progress,
@@ -619,7 +620,8 @@ fn take_row_counts(s: &mut RunSummary, counts: RunSummary) {
 /// each answer on; counts rows, rejects and capped answers on the way.
 struct PassOne<'a> {
     opts: &'a AnalyzeOptions,
-    ingest: ChunkedIngest,
+    /// The export; the reading stage holds it while the pass runs.
+    ingest: Option<ChunkedIngest>,
     encoder: &'a dyn Encoder,
     head: &'a SentimentHead,
     progress: &'a dyn Progress,
@@ -628,38 +630,133 @@ struct PassOne<'a> {
     counts: RunSummary,
 }
 
+/// What the reading stage of pass one hands on, in input order.
+enum Read {
+    /// A rejected row.
+    Rejected(Reject),
+    /// A chunk of answers with their text work done, and the bytes of the export read so far.
+    Prepared(Vec<Prepared>, u64),
+}
+
+/// What the encoding stage of pass one hands on, in input order.
+enum Ready {
+    /// A rejected row.
+    Rejected(Reject),
+    /// A chunk of encoded answers, and the bytes of the export read so far.
+    Encoded(Vec<Encoded>, u64),
+}
+
+/// Pass one's first stage: reads the export in chunks and does the text work (language,
+/// normalization, sentences) beside the encoder; hands the ingest back when done.
+fn read_stage(
+    mut ingest: ChunkedIngest,
+    tx: SyncSender<Result<Read, PipelineError>>,
+) -> ChunkedIngest {
+    while let Some(chunk) = ingest.next() {
+        let item = match chunk {
+            Chunk::Rejected(r) => Ok(Read::Rejected(r)),
+            Chunk::Records(records) => match ingest.take_error() {
+                Some(e) => Err(e.into()),
+                None => {
+                    let prepared = records.into_par_iter().map(prepare).collect();
+                    Ok(Read::Prepared(prepared, ingest.ingest().bytes_read()))
+                }
+            },
+        };
+        let stop = item.is_err();
+        if tx.send(item).is_err() || stop {
+            return ingest;
+        }
+    }
+    if let Some(e) = ingest.take_error() {
+        let _ = tx.send(Err(e.into()));
+    }
+    ingest
+}
+
+/// Pass one's second stage: encodes each chunk as soon as it is read (the encoder never waits
+/// for reading or writing, only for a full queue).
+fn encode_stage(
+    rx: Receiver<Result<Read, PipelineError>>,
+    tx: SyncSender<Result<Ready, PipelineError>>,
+    encoder: &dyn Encoder,
+    head: &SentimentHead,
+) {
+    for item in rx {
+        let ready = item.and_then(|read| match read {
+            Read::Rejected(r) => Ok(Ready::Rejected(r)),
+            Read::Prepared(p, bytes) => {
+                Ok(Ready::Encoded(encode_prepared(p, encoder, head)?, bytes))
+            }
+        });
+        let stop = ready.is_err();
+        if tx.send(ready).is_err() || stop {
+            return;
+        }
+    }
+}
+
+/// Chunks a stage may run ahead of the next one (bounded queues give backpressure).
+const STAGE_QUEUE: usize = 2;
+
 impl PassOne<'_> {
     /// Runs the pass, giving each encoded answer (numbered, its vectors stored) to `emit`;
-    /// returns the row counts and the finished store's metadata.
+    /// returns the row counts and the finished store's metadata. Reading and text work, the
+    /// encoder, and storing and writing (`emit`) run in three threads joined by bounded queues.
     fn run(
         mut self,
         mut emit: impl FnMut(&mut Encoded) -> Result<(), PipelineError>,
     ) -> Result<(RunSummary, StoreMeta), PipelineError> {
+        let ingest = self.ingest.take().expect("pass one runs once");
         self.progress
-            .stage("analyzing", self.ingest.ingest().bytes_total());
+            .stage("analyzing", ingest.ingest().bytes_total());
+        let (encoder, head) = (self.encoder, self.head);
+        let (ingest, written) = std::thread::scope(|s| {
+            let (read_tx, read_rx) = sync_channel(STAGE_QUEUE);
+            let (ready_tx, ready_rx) = sync_channel(STAGE_QUEUE);
+            let reader = s.spawn(move || read_stage(ingest, read_tx));
+            s.spawn(move || encode_stage(read_rx, ready_tx, encoder, head));
+            let written = self.write_stage(ready_rx, &mut emit);
+            (
+                reader.join().expect("the reading stage does not panic"),
+                written,
+            )
+        });
+        written?;
+        self.ingest = Some(ingest);
+        self.finish()
+    }
+
+    /// Pass one's last stage: numbers, stores and emits the encoded answers and writes the
+    /// rejected rows, in input order. Returning early (an error) closes the queues, which stops
+    /// the other stages.
+    fn write_stage(
+        &mut self,
+        rx: Receiver<Result<Ready, PipelineError>>,
+        emit: &mut impl FnMut(&mut Encoded) -> Result<(), PipelineError>,
+    ) -> Result<(), PipelineError> {
         let mut seq = 0u64;
-        while let Some(chunk) = self.ingest.next() {
-            let records = match chunk {
-                Chunk::Rejected(r) => {
+        for item in rx {
+            let (encoded, bytes) = match item? {
+                Ready::Rejected(r) => {
                     self.reject(&r)?;
                     continue;
                 }
-                Chunk::Records(records) => records,
+                Ready::Encoded(encoded, bytes) => (encoded, bytes),
             };
-            self.check_ingest()?;
-            for mut e in self.encode(records)? {
+            for mut e in encoded {
+                self.count(&e);
                 e.response.seq = seq;
                 seq += 1;
                 self.store.push(&e.answer, &e.sentences)?;
                 emit(&mut e)?;
             }
-            self.progress.advance(self.ingest.ingest().bytes_read());
+            self.progress.advance(bytes);
         }
-        self.check_ingest()?;
-        self.finish()
+        Ok(())
     }
 
-    /// Counts and writes a rejected row.
+    /// Counts a rejected row and writes it.
     fn reject(&mut self, r: &Reject) -> Result<(), PipelineError> {
         self.counts.rejected += 1;
         let kind = reason_kind(&r.reason);
@@ -667,30 +764,25 @@ impl PassOne<'_> {
         Ok(self.rejects.write(r)?)
     }
 
-    /// The error that stopped reading the export early, if any.
-    fn check_ingest(&mut self) -> Result<(), PipelineError> {
-        match self.ingest.take_error() {
-            Some(e) => Err(e.into()),
-            None => Ok(()),
+    /// Counts an answer without a score (when the export has a score column) or with capped
+    /// units.
+    fn count(&mut self, e: &Encoded) {
+        if self.opts.ingest.score_col.is_some() && e.response.score.is_none() {
+            self.counts.no_score += 1;
         }
-    }
-
-    /// Encodes a chunk of records, counting answers without a score and capped answers.
-    fn encode(&mut self, records: Vec<Record>) -> Result<Vec<Encoded>, PipelineError> {
-        if self.opts.ingest.score_col.is_some() {
-            self.counts.no_score += records.iter().filter(|r| r.score.is_none()).count() as u64;
-        }
-        let encoded = encode_chunk(records, self.encoder, self.head)?;
-        self.counts.capped += encoded.iter().filter(|e| e.capped).count() as u64;
-        Ok(encoded)
+        self.counts.capped += e.capped as u64;
     }
 
     /// Counts rows and PII (unless kept) and finishes the rejects and the store.
     fn finish(mut self) -> Result<(RunSummary, StoreMeta), PipelineError> {
-        self.counts.rows_read = self.ingest.rows_read();
-        self.counts.other_shards = self.ingest.other_shards();
+        let ingest = self
+            .ingest
+            .as_ref()
+            .expect("the reading stage hands the ingest back");
+        self.counts.rows_read = ingest.rows_read();
+        self.counts.other_shards = ingest.other_shards();
         if !self.opts.ingest.keep_pii {
-            self.counts.pii = self.ingest.ingest().pii_counts().by_name();
+            self.counts.pii = ingest.ingest().pii_counts().by_name();
         }
         self.rejects.finish()?;
         let meta = self.store.finish()?;
