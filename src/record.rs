@@ -1,9 +1,13 @@
 //! The records that flow between pipeline stages: a validated input row ([`Record`]), a row that
-//! failed validation ([`Reject`]), and an analyzed answer ([`Response`], one line of
-//! `responses.jsonl`).
+//! failed validation ([`Reject`]), an analyzed answer ([`Response`], one line of
+//! `responses.jsonl`) and the one reader of that file ([`Responses`]).
 
+use crate::error::{IoError, IoResultExt};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Lines};
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
 
 /// Gives a field-less enum `as_str` (its lower-case name, as used in indexes, filters, files
 /// and JSON) and `parse` (that name or one of its aliases, case-insensitive):
@@ -204,5 +208,85 @@ impl Response {
     /// Whether any sentence of the answer suggests a change.
     pub fn has_suggestion(&self) -> bool {
         self.sentences.iter().any(|s| s.suggestion)
+    }
+}
+
+/// Why an answer of a `responses.jsonl` file could not be read: only the file, the line and
+/// the cause, so that the run and analyze errors can both be made from it.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// A line is not an answer, or not the answer due on that line.
+    #[error("{}: {why}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (line numbers are 1-based).
+        why: String,
+    },
+}
+
+/// The answers of a file in the format of `responses.jsonl` (it, or the pass-one work file),
+/// read one line at a time, in order, blank lines skipped, each checked to carry its line's
+/// `seq`. `E` is the caller's error type ([`crate::run::RunError`],
+/// [`crate::analyze::AnalyzeError`]).
+pub struct Responses<E = ReadError> {
+    path: PathBuf,
+    lines: Lines<BufReader<std::fs::File>>,
+    line: usize,
+    error: PhantomData<fn() -> E>,
+}
+
+impl<E: From<ReadError>> Responses<E> {
+    /// The answers of `path`.
+    pub fn open(path: PathBuf) -> Result<Responses<E>, E> {
+        let f = std::fs::File::open(&path)
+            .at(&path)
+            .map_err(ReadError::from)?;
+        Ok(Responses {
+            path,
+            lines: BufReader::new(f).lines(),
+            line: 0,
+            error: PhantomData,
+        })
+    }
+
+    /// The file read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    fn parse(&self, line: &str) -> Result<Response, ReadError> {
+        let corrupt = |why: String| ReadError::Corrupt {
+            path: self.path.clone(),
+            why,
+        };
+        match serde_json::from_str::<Response>(line) {
+            Err(e) => Err(corrupt(format!("line {}: {e}", self.line))),
+            Ok(r) if r.seq as usize != self.line - 1 => {
+                Err(corrupt(format!("line {} has seq {}", self.line, r.seq)))
+            }
+            Ok(r) => Ok(r),
+        }
+    }
+}
+
+impl<E: From<ReadError>> Iterator for Responses<E> {
+    type Item = Result<Response, E>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while let Some(line) = self.lines.next() {
+            self.line += 1;
+            let line = match line {
+                Ok(l) => l,
+                Err(e) => return Some(Err(ReadError::from(IoError::new(&self.path, e)).into())),
+            };
+            if !line.trim().is_empty() {
+                return Some(self.parse(&line).map_err(E::from));
+            }
+        }
+        None
     }
 }
