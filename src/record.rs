@@ -257,19 +257,18 @@ impl<E: From<ReadError>> Responses<E> {
     pub fn path(&self) -> &Path {
         &self.path
     }
+}
 
-    fn parse(&self, line: &str) -> Result<Response, ReadError> {
-        let corrupt = |why: String| ReadError::Corrupt {
-            path: self.path.clone(),
-            why,
-        };
-        match serde_json::from_str::<Response>(line) {
-            Err(e) => Err(corrupt(format!("line {}: {e}", self.line))),
-            Ok(r) if r.seq as usize != self.line - 1 => {
-                Err(corrupt(format!("line {} has seq {}", self.line, r.seq)))
-            }
-            Ok(r) => Ok(r),
-        }
+/// The answer on 1-based line `n` of `path`, which must carry `seq` `n - 1`.
+fn parse_line(path: &Path, n: usize, line: &str) -> Result<Response, ReadError> {
+    let corrupt = |why: String| ReadError::Corrupt {
+        path: path.to_path_buf(),
+        why,
+    };
+    match serde_json::from_str::<Response>(line) {
+        Err(e) => Err(corrupt(format!("line {n}: {e}"))),
+        Ok(r) if r.seq as usize != n - 1 => Err(corrupt(format!("line {n} has seq {}", r.seq))),
+        Ok(r) => Ok(r),
     }
 }
 
@@ -277,16 +276,55 @@ impl<E: From<ReadError>> Iterator for Responses<E> {
     type Item = Result<Response, E>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        while let Some(line) = self.lines.next() {
+        for line in self.lines.by_ref() {
             self.line += 1;
             let line = match line {
                 Ok(l) => l,
                 Err(e) => return Some(Err(ReadError::from(IoError::new(&self.path, e)).into())),
             };
             if !line.trim().is_empty() {
-                return Some(self.parse(&line).map_err(E::from));
+                return Some(parse_line(&self.path, self.line, &line).map_err(E::from));
             }
         }
         None
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::analyze::AnalyzeError;
+
+    /// A line of `responses.jsonl` with `seq` and `text` (row `seq + 1`).
+    pub(crate) fn line(seq: u64, text: &str) -> String {
+        format!(
+            r#"{{"seq":{seq},"row":{},"id":"R{seq}","text":"{text}","score":3,"nps_group":"detractor","date":null,"segments":{{}},"fields":{{}},"lang":"en","lang_confidence":0.9,"sentiment":{{"label":"negative","probs":[0.8,0.1,0.1]}},"mixed":false,"themes":[],"sentences":[]}}"#,
+            seq + 1
+        )
+    }
+
+    #[test]
+    fn analyze_reads_answers_with_the_run_reader_and_a_bad_line_is_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("responses.jsonl");
+        std::fs::write(
+            &path,
+            [line(0, "late"), line(5, "slow"), "{".into()].join("\n"),
+        )
+        .unwrap();
+        let mut it = Responses::<AnalyzeError>::open(path.clone()).unwrap();
+        assert_eq!(it.next().unwrap().unwrap().text, "late");
+        for want in ["line 2 has seq 5", "line 3: "] {
+            match it.next().unwrap() {
+                Err(AnalyzeError::Corrupt { path: p, why }) => {
+                    assert_eq!(p, path);
+                    assert!(why.starts_with(want), "{why}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(it.next().is_none());
+        let missing = Responses::<AnalyzeError>::open(dir.path().join("none.jsonl"));
+        assert!(matches!(missing, Err(AnalyzeError::Io(_))));
     }
 }

@@ -138,13 +138,7 @@ pub type Responses = crate::record::Responses<RunError>;
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn line(seq: u64, text: &str) -> String {
-        format!(
-            r#"{{"seq":{seq},"row":{},"id":"R{seq}","text":"{text}","score":3,"nps_group":"detractor","date":null,"segments":{{}},"fields":{{}},"lang":"en","lang_confidence":0.9,"sentiment":{{"label":"negative","probs":[0.8,0.1,0.1]}},"mixed":false,"themes":[],"sentences":[]}}"#,
-            seq + 1
-        )
-    }
+    use crate::record::tests::line;
 
     #[test]
     fn responses_come_in_order_and_a_wrong_seq_names_its_line() {
