@@ -65,6 +65,7 @@ pub mod evaluate;
 pub(crate) mod html;
 pub mod index;
 pub mod ingest;
+pub mod layout;
 pub mod pipeline;
 pub mod progress;
 pub mod record;

@@ -1,9 +1,13 @@
 //! The records that flow between pipeline stages: a validated input row ([`Record`]), a row that
-//! failed validation ([`Reject`]), and an analyzed answer ([`Response`], one line of
-//! `responses.jsonl`).
+//! failed validation ([`Reject`]), an analyzed answer ([`Response`], one line of
+//! `responses.jsonl`) and the one reader of that file ([`Responses`]).
 
+use crate::error::{IoError, IoResultExt};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Lines};
+use std::marker::PhantomData;
+use std::path::{Path, PathBuf};
 
 /// Gives a field-less enum `as_str` (its lower-case name, as used in indexes, filters, files
 /// and JSON) and `parse` (that name or one of its aliases, case-insensitive):
@@ -204,5 +208,123 @@ impl Response {
     /// Whether any sentence of the answer suggests a change.
     pub fn has_suggestion(&self) -> bool {
         self.sentences.iter().any(|s| s.suggestion)
+    }
+}
+
+/// Why an answer of a `responses.jsonl` file could not be read: only the file, the line and
+/// the cause, so that the run and analyze errors can both be made from it.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// The file could not be opened or read.
+    #[error(transparent)]
+    Io(#[from] IoError),
+    /// A line is not an answer, or not the answer due on that line.
+    #[error("{}: {why}", path.display())]
+    Corrupt {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong (line numbers are 1-based).
+        why: String,
+    },
+}
+
+/// The answers of a file in the format of `responses.jsonl` (it, or the pass-one work file),
+/// read one line at a time, in order, blank lines skipped, each checked to carry its line's
+/// `seq`. `E` is the caller's error type ([`crate::run::RunError`],
+/// [`crate::analyze::AnalyzeError`]).
+pub struct Responses<E = ReadError> {
+    path: PathBuf,
+    lines: Lines<BufReader<std::fs::File>>,
+    line: usize,
+    error: PhantomData<fn() -> E>,
+}
+
+impl<E: From<ReadError>> Responses<E> {
+    /// The answers of `path`.
+    pub fn open(path: PathBuf) -> Result<Responses<E>, E> {
+        let f = std::fs::File::open(&path)
+            .at(&path)
+            .map_err(ReadError::from)?;
+        Ok(Responses {
+            path,
+            lines: BufReader::new(f).lines(),
+            line: 0,
+            error: PhantomData,
+        })
+    }
+
+    /// The file read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+}
+
+/// The answer on 1-based line `n` of `path`, which must carry `seq` `n - 1`.
+fn parse_line(path: &Path, n: usize, line: &str) -> Result<Response, ReadError> {
+    let corrupt = |why: String| ReadError::Corrupt {
+        path: path.to_path_buf(),
+        why,
+    };
+    match serde_json::from_str::<Response>(line) {
+        Err(e) => Err(corrupt(format!("line {n}: {e}"))),
+        Ok(r) if r.seq as usize != n - 1 => Err(corrupt(format!("line {n} has seq {}", r.seq))),
+        Ok(r) => Ok(r),
+    }
+}
+
+impl<E: From<ReadError>> Iterator for Responses<E> {
+    type Item = Result<Response, E>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        for line in self.lines.by_ref() {
+            self.line += 1;
+            let line = match line {
+                Ok(l) => l,
+                Err(e) => return Some(Err(ReadError::from(IoError::new(&self.path, e)).into())),
+            };
+            if !line.trim().is_empty() {
+                return Some(parse_line(&self.path, self.line, &line).map_err(E::from));
+            }
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::analyze::AnalyzeError;
+
+    /// A line of `responses.jsonl` with `seq` and `text` (row `seq + 1`).
+    pub(crate) fn line(seq: u64, text: &str) -> String {
+        format!(
+            r#"{{"seq":{seq},"row":{},"id":"R{seq}","text":"{text}","score":3,"nps_group":"detractor","date":null,"segments":{{}},"fields":{{}},"lang":"en","lang_confidence":0.9,"sentiment":{{"label":"negative","probs":[0.8,0.1,0.1]}},"mixed":false,"themes":[],"sentences":[]}}"#,
+            seq + 1
+        )
+    }
+
+    #[test]
+    fn analyze_reads_answers_with_the_run_reader_and_a_bad_line_is_corrupt() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("responses.jsonl");
+        std::fs::write(
+            &path,
+            [line(0, "late"), line(5, "slow"), "{".into()].join("\n"),
+        )
+        .unwrap();
+        let mut it = Responses::<AnalyzeError>::open(path.clone()).unwrap();
+        assert_eq!(it.next().unwrap().unwrap().text, "late");
+        for want in ["line 2 has seq 5", "line 3: "] {
+            match it.next().unwrap() {
+                Err(AnalyzeError::Corrupt { path: p, why }) => {
+                    assert_eq!(p, path);
+                    assert!(why.starts_with(want), "{why}");
+                }
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(it.next().is_none());
+        let missing = Responses::<AnalyzeError>::open(dir.path().join("none.jsonl"));
+        assert!(matches!(missing, Err(AnalyzeError::Io(_))));
     }
 }

@@ -28,6 +28,8 @@ use super::AnalyzeError;
 use crate::classify::stopwords::is_stopword;
 use crate::encode::store::Store;
 use crate::error::{IoError, IoResultExt};
+use crate::layout;
+use crate::record::Responses;
 use crate::vector::ops::dot;
 pub use crate::vector::ops::{LanguageCenters, CENTER_SHRINK};
 use serde::Serialize;
@@ -138,12 +140,14 @@ pub struct IdeaReport {
 /// Reads the suggestion sentences of a run folder with their stored sentence vectors, centred
 /// on the mean of their language over every sentence of the run.
 pub fn load_suggestions(run_dir: &Path) -> Result<Vec<SuggestionItem>, AnalyzeError> {
-    let store = Store::open(&run_dir.join("embeddings"))?;
-    let path = run_dir.join("responses.jsonl");
+    let store = Store::open(&run_dir.join(layout::EMBEDDINGS_DIR))?;
+    let path = run_dir.join(layout::RESPONSES);
     let mut out = Vec::new();
     let mut centers = LanguageCenters::default();
     let mut lines = 0usize;
-    super::for_each_response(&path, |i, r| {
+    for r in Responses::<AnalyzeError>::open(path.clone())? {
+        let r = r?;
+        let i = r.seq as usize;
         lines = i + 1;
         if i >= store.len() {
             return Err(AnalyzeError::Corrupt {
@@ -178,8 +182,7 @@ pub fn load_suggestions(run_dir: &Path) -> Result<Vec<SuggestionItem>, AnalyzeEr
                 });
             }
         }
-        Ok(())
-    })?;
+    }
     if lines != store.len() {
         return Err(AnalyzeError::Corrupt {
             path,

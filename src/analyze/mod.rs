@@ -26,9 +26,9 @@ pub mod suggestion;
 pub mod themes;
 pub mod trends;
 
-use crate::error::{ErrorKind, IoResultExt};
-use crate::record::Response;
-use std::path::{Path, PathBuf};
+use crate::error::ErrorKind;
+use crate::record::ReadError;
+use std::path::PathBuf;
 
 /// Errors of the analyze stage.
 #[derive(Debug, thiserror::Error)]
@@ -61,27 +61,13 @@ pub enum AnalyzeError {
     Usage(String),
 }
 
-/// Calls `f` with the 0-based line index and the answer of each line of `responses.jsonl` at
-/// `path`, blank lines skipped; a line that is not an answer is a corrupt run, and `f` may stop
-/// the reading with an error.
-pub(crate) fn for_each_response(
-    path: &Path,
-    mut f: impl FnMut(usize, Response) -> Result<(), AnalyzeError>,
-) -> Result<(), AnalyzeError> {
-    use std::io::BufRead;
-    let file = std::fs::File::open(path).at(path)?;
-    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
-        let line = line.at(path)?;
-        if line.trim().is_empty() {
-            continue;
+impl From<ReadError> for AnalyzeError {
+    fn from(e: ReadError) -> AnalyzeError {
+        match e {
+            ReadError::Io(e) => AnalyzeError::Io(e),
+            ReadError::Corrupt { path, why } => AnalyzeError::Corrupt { path, why },
         }
-        let r: Response = serde_json::from_str(&line).map_err(|e| AnalyzeError::Corrupt {
-            path: path.to_path_buf(),
-            why: format!("line {}: {e}", i + 1),
-        })?;
-        f(i, r)?;
     }
-    Ok(())
 }
 
 impl AnalyzeError {

@@ -16,6 +16,8 @@ use super::AnalyzeError;
 use crate::classify::codebook::Codebook;
 use crate::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
 use crate::encode::store::Store;
+use crate::layout;
+use crate::record::Responses;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -262,7 +264,9 @@ struct Clustered {
 /// The answers with at least two words, from `responses.jsonl`.
 fn answers_to_cluster(run_dir: &Path, period: Period) -> Result<Vec<Clustered>, AnalyzeError> {
     let mut out = Vec::new();
-    super::for_each_response(&run_dir.join("responses.jsonl"), |i, r| {
+    for r in Responses::<AnalyzeError>::open(run_dir.join(layout::RESPONSES))? {
+        let r = r?;
+        let i = r.seq as usize;
         if r.text.split_whitespace().nth(1).is_some() {
             let mut themes: Vec<String> = r.themes.iter().map(|t| t.theme.clone()).collect();
             themes.sort();
@@ -275,8 +279,7 @@ fn answers_to_cluster(run_dir: &Path, period: Period) -> Result<Vec<Clustered>, 
                 row: i,
             });
         }
-        Ok(())
-    })?;
+    }
     Ok(out)
 }
 
@@ -392,7 +395,7 @@ fn cluster(
     run_dir: &Path,
     opts: &TrendOptions,
 ) -> Result<(Vec<Clustered>, crate::classify::discovery::Discovery), AnalyzeError> {
-    let store = Store::open(&run_dir.join("embeddings"))?;
+    let store = Store::open(&run_dir.join(layout::EMBEDDINGS_DIR))?;
     let answers: Vec<Clustered> = answers_to_cluster(run_dir, opts.period)?
         .into_iter()
         .filter(|a| a.row < store.len())

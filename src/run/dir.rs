@@ -7,10 +7,9 @@ use crate::analyze::stats::RunStats;
 use crate::analyze::AnalyzeError;
 use crate::classify::codebook::{Codebook, ThemeModel};
 use crate::encode::store::{Store, StoreError};
-use crate::error::{IoError, IoResultExt};
-use crate::record::Response;
+use crate::error::IoResultExt;
 use crate::vector::{VectorError, VectorIndex};
-use std::io::{BufRead, BufReader, ErrorKind, Lines};
+use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
 /// A run folder written by `verbatim analyze` or `verbatim merge`, opened for reading.
@@ -150,70 +149,14 @@ impl RunDir {
     }
 }
 
-/// The answers of a run's `responses.jsonl`, read one line at a time.
-pub struct Responses {
-    path: PathBuf,
-    lines: Lines<BufReader<std::fs::File>>,
-    line: usize,
-}
-
-impl Responses {
-    /// The answers of `path`, a file in the format of `responses.jsonl` (it, or the pass-one
-    /// work file [`layout::WORK_PASS1`]).
-    pub fn open(path: PathBuf) -> Result<Responses, RunError> {
-        let f = std::fs::File::open(&path).at(&path)?;
-        Ok(Responses {
-            path,
-            lines: BufReader::new(f).lines(),
-            line: 0,
-        })
-    }
-
-    /// The file read.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-}
-
-impl Iterator for Responses {
-    type Item = Result<Response, RunError>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        for line in self.lines.by_ref() {
-            self.line += 1;
-            let line = match line {
-                Ok(l) => l,
-                Err(e) => return Some(Err(IoError::new(&self.path, e).into())),
-            };
-            if line.trim().is_empty() {
-                continue;
-            }
-            let corrupt = |why: String| RunError::Corrupt {
-                path: self.path.clone(),
-                why,
-            };
-            return Some(match serde_json::from_str::<Response>(&line) {
-                Err(e) => Err(corrupt(format!("line {}: {e}", self.line))),
-                Ok(r) if r.seq as usize != self.line - 1 => {
-                    Err(corrupt(format!("line {} has seq {}", self.line, r.seq)))
-                }
-                Ok(r) => Ok(r),
-            });
-        }
-        None
-    }
-}
+/// The answers of a run's `responses.jsonl` (or of the pass-one work file
+/// [`layout::WORK_PASS1`]), read one line at a time with [`crate::record::Responses`].
+pub type Responses = crate::record::Responses<RunError>;
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn line(seq: u64, text: &str) -> String {
-        format!(
-            r#"{{"seq":{seq},"row":{},"id":"R{seq}","text":"{text}","score":3,"nps_group":"detractor","date":null,"segments":{{}},"fields":{{}},"lang":"en","lang_confidence":0.9,"sentiment":{{"label":"negative","probs":[0.8,0.1,0.1]}},"mixed":false,"themes":[],"sentences":[]}}"#,
-            seq + 1
-        )
-    }
+    use crate::record::tests::line;
 
     #[test]
     fn responses_come_in_order_and_a_wrong_seq_names_its_line() {

@@ -6,7 +6,6 @@
 
 mod dir;
 pub mod followup;
-pub mod layout;
 pub mod merge;
 mod provenance;
 pub mod shard;
@@ -16,6 +15,7 @@ mod txn;
 mod write;
 mod writer;
 
+pub use crate::layout;
 pub use dir::{Responses, RunDir};
 pub use summary::RunSummary;
 pub use theme_origin::ThemeOrigin;
@@ -44,6 +44,15 @@ pub enum RunError {
         /// What is wrong.
         why: String,
     },
+}
+
+impl From<crate::record::ReadError> for RunError {
+    fn from(e: crate::record::ReadError) -> RunError {
+        match e {
+            crate::record::ReadError::Io(e) => RunError::Io(e),
+            crate::record::ReadError::Corrupt { path, why } => RunError::Corrupt { path, why },
+        }
+    }
 }
 
 impl RunError {

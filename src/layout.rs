@@ -1,10 +1,11 @@
 //! Every file name of a run folder, in one place (as tantivy's `META_FILEPATH`), and the test
 //! of whether a folder is a verbatim run.
 //!
-//! [`super::RunWriter`] and [`super::RunDir`] join these names onto a run folder; nothing else
+//! [`crate::run::RunWriter`] and [`crate::run::RunDir`] join these names onto a run folder; nothing else
 //! spells them. The files that a lower module writes inside its own folder (tantivy's metadata
 //! in [`crate::index`], the embedding store's in [`crate::encode::store`]) are spelled there and
-//! listed here by name.
+//! listed here by name. It sits at the crate root, below both [`crate::run`] and
+//! [`crate::analyze`], so both use the same names ([`crate::run::layout`] is this module).
 
 use std::path::Path;
 
