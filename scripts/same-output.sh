@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Shows that two verbatim binaries analyze the demo export to the same bytes: runs the demo
 # analyze (codebook themes, as scripts/demo.sh) and a theme-discovery analyze of the same export
-# with each binary, then diffs stats.json and responses.jsonl of the two runs, and the JSON of
-# `verbatim ideas` over them. Exit 0 when all are byte-identical, 1 otherwise.
+# with each binary, then diffs stats.json and responses.jsonl of the two runs, the JSON of
+# `verbatim ideas` over them and the HTML of `verbatim report` (with compare and segments). Exit 0 when all are byte-identical, 1 otherwise.
 #
 # Usage: scripts/same-output.sh OLD_BINARY NEW_BINARY [WORK_DIR]
 #   e.g. git stash; cargo build --release; cp target/release/verbatim /tmp/verbatim-old; ...
@@ -24,6 +24,7 @@ for which in old new; do
     --out "$WORK/$which-discover" --force >/dev/null 2>"$WORK/$which-discover.log"
   for run in codebook discover; do
     "$bin" ideas "$WORK/$which-$run" --json --limit 1000 >"$WORK/$which-$run.ideas.json"
+    "$bin" report "$WORK/$which-$run" --out "$WORK/$which-$run.report.html" >/dev/null 2>&1
   done
 done
 for run in codebook discover; do
@@ -39,6 +40,13 @@ for run in codebook discover; do
     echo "same      $run/ideas --json ($(wc -c <"$WORK/new-$run.ideas.json") bytes)"
   else
     echo "DIFFERENT $run/ideas --json"; status=1
+  fi
+  # The report names its run folder: compare with the old folder's name replaced.
+  if cmp -s <(sed "s#$WORK/old-#$WORK/new-#g; s#old-$run#new-$run#g" "$WORK/old-$run.report.html") \
+    "$WORK/new-$run.report.html"; then
+    echo "same      $run/report.html ($(wc -c <"$WORK/new-$run.report.html") bytes)"
+  else
+    echo "DIFFERENT $run/report.html"; status=1
   fi
 done
 echo "runs in $WORK"

@@ -52,6 +52,16 @@ impl<T> IoResultExt<T> for std::io::Result<T> {
     }
 }
 
+/// Two parts of a run that must hold as many items each (answers and their vectors, sentences
+/// and sentence vectors): `Err("{a} but {b}")`, for the caller's corrupt-run error, when the
+/// counts differ. `a` and `b` are `(count, what)`, read as "12 sentences".
+pub(crate) fn same_count(a: (usize, &str), b: (usize, &str)) -> Result<(), String> {
+    match a.0 == b.0 {
+        true => Ok(()),
+        false => Err(format!("{} {} but {} {}", a.0, a.1, b.0, b.1)),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

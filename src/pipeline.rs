@@ -859,16 +859,13 @@ fn discover_themes(
             texts.push((s.text, r.lang.clone()));
         }
     }
-    if texts.len() != store.meta().sentences as usize {
-        return Err(PipelineError::Corrupt {
+    let vectors = store.meta().sentences as usize;
+    crate::error::same_count((texts.len(), "sentences"), (vectors, "sentence vectors")).map_err(
+        |why| PipelineError::Corrupt {
             path: work_path.to_path_buf(),
-            why: format!(
-                "{} sentences but {} sentence vectors",
-                texts.len(),
-                store.meta().sentences
-            ),
-        });
-    }
+            why,
+        },
+    )?;
     let items: Vec<DiscoveryItem> = texts
         .iter()
         .enumerate()

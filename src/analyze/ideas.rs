@@ -27,7 +27,7 @@ use super::nps::NpsCounts;
 use super::AnalyzeError;
 use crate::classify::stopwords::is_stopword;
 use crate::encode::store::Store;
-use crate::error::{IoError, IoResultExt};
+use crate::error::{same_count, IoError, IoResultExt};
 use crate::layout;
 use crate::record::Responses;
 use crate::vector::ops::dot;
@@ -159,17 +159,14 @@ pub fn load_suggestions(run_dir: &Path) -> Result<Vec<SuggestionItem>, AnalyzeEr
             });
         }
         let range = store.sentence_range(i);
-        if range.len() != r.sentences.len() {
-            return Err(AnalyzeError::Corrupt {
-                path: path.clone(),
-                why: format!(
-                    "line {}: {} sentences but {} sentence vectors",
-                    i + 1,
-                    r.sentences.len(),
-                    range.len()
-                ),
-            });
-        }
+        same_count(
+            (r.sentences.len(), "sentences"),
+            (range.len(), "sentence vectors"),
+        )
+        .map_err(|why| AnalyzeError::Corrupt {
+            path: path.clone(),
+            why: format!("line {}: {why}", i + 1),
+        })?;
         for (s, j) in r.sentences.iter().zip(range) {
             centers.add(&r.lang, store.sentence(j));
             if s.suggestion {

@@ -414,38 +414,22 @@ impl Discovery {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::vector::ops::normalize;
+    use crate::vector::ops::planted;
 
-    fn blob(center: usize, i: usize) -> Vec<f32> {
-        let mut v = vec![0.02 * ((i * 7 % 5) as f32); 8];
-        v[center] = 1.0;
-        normalize(&mut v);
-        v
-    }
+    const TEXTS: [&str; 3] = [
+        "late delivery again",
+        "support agent helpful",
+        "price too high",
+    ];
 
     #[test]
     fn finds_planted_clusters_deterministically_with_keyphrases() {
-        let mut vecs = Vec::new();
-        let mut texts = Vec::new();
-        for i in 0..60 {
-            let c = i % 3;
-            vecs.push(blob(c, i));
-            texts.push(
-                [
-                    "late delivery again",
-                    "support agent helpful",
-                    "price too high",
-                ][c]
-                    .to_string(),
-            );
-        }
-        let items: Vec<DiscoveryItem> = vecs
-            .iter()
-            .zip(&texts)
-            .map(|(v, t)| DiscoveryItem {
-                text: t,
+        let vecs: Vec<Vec<f32>> = (0..60).map(|i| planted(i % 3, i, 8)).collect();
+        let items: Vec<DiscoveryItem> = (0..60)
+            .map(|i| DiscoveryItem {
+                text: TEXTS[i % 3],
                 lang: "en",
-                vector: v,
+                vector: &vecs[i],
             })
             .collect();
         let opts = DiscoveryOptions {

@@ -197,19 +197,13 @@ pub fn stack(rows: &[Vec<f32>], dim: usize) -> Array2<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::vector::ops::planted;
 
     #[test]
     fn learns_a_separable_problem_and_is_deterministic() {
-        // Three classes on three axes with a little overlap.
-        let mut rows = Vec::new();
-        let mut y = Vec::new();
-        for i in 0..300 {
-            let c = i % 3;
-            let mut v = vec![0.1f32 * ((i % 7) as f32 / 7.0); 4];
-            v[c] += 1.0;
-            rows.push(v);
-            y.push(c);
-        }
+        // Three classes around three axes.
+        let y: Vec<usize> = (0..300).map(|i| i % 3).collect();
+        let rows: Vec<Vec<f32>> = (0..300).map(|i| planted(y[i], i, 4)).collect();
         let x = stack(&rows, 4);
         let w = vec![1.0; y.len()];
         let cfg = TrainConfig {

@@ -3,11 +3,13 @@
 //! `dir="auto"` so Hebrew, Persian and Arabic text runs right to left inside left-to-right
 //! pages.
 
+use super::insights::{none_to_list, or_note};
+use super::row::Row;
 use super::svg::{driver_chart, stacked_bar, trend_chart, SENTIMENT_COLORS};
 use super::{ReportData, ReportOptions};
 use crate::analyze::ideas::languages_text;
 use crate::analyze::nps::{NpsEstimate, MIN_N_INTERVAL, Z95};
-use crate::analyze::themes::NpsRow;
+use crate::analyze::themes::{NpsRow, ThemeRow};
 use std::fmt::Write;
 
 /// [`crate::html::escape`], the report's short name for it.
@@ -57,34 +59,37 @@ fn pct(part: u64, whole: u64) -> String {
 }
 
 fn nps_table(title: &str, rows: &[NpsRow]) -> String {
-    let mut s = format!(
-        "<h3>{}</h3><table><tr><th>{}</th><th class=\"num\">answers</th><th class=\"num\">scored</th><th class=\"num\">NPS</th><th class=\"num\">95% CI</th><th>promoters / passives / detractors</th></tr>",
-        esc(title),
-        esc(title)
-    );
+    let mut s = format!("<h3>{}</h3>", esc(title));
+    Row::head()
+        .plain(esc(title))
+        .labels(">answers|>scored|>NPS|>95% CI|promoters / passives / detractors")
+        .table(&mut s, "");
     for r in rows {
         let c = &r.counts;
-        let _ = write!(
-            s,
-            "<tr><td dir=\"auto\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            esc(&r.key),
-            c.answers(),
-            c.n(),
-            r.estimate.map(|e| signed(e.nps)).unwrap_or_else(|| "–".into()),
-            r.estimate.map(|e| ci(&e)).unwrap_or_default(),
-            stacked_bar(
-                &[
-                    (c.promoters, SENTIMENT_COLORS[2]),
-                    (c.passives, SENTIMENT_COLORS[1]),
-                    (c.detractors, SENTIMENT_COLORS[0])
-                ],
-                160.0,
-                &format!(
-                    "{} promoters, {} passives, {} detractors",
-                    c.promoters, c.passives, c.detractors
-                )
-            )
+        let bar = stacked_bar(
+            &[
+                (c.promoters, SENTIMENT_COLORS[2]),
+                (c.passives, SENTIMENT_COLORS[1]),
+                (c.detractors, SENTIMENT_COLORS[0]),
+            ],
+            160.0,
+            &format!(
+                "{} promoters, {} passives, {} detractors",
+                c.promoters, c.passives, c.detractors
+            ),
         );
+        Row::body()
+            .text(&r.key)
+            .num(c.answers())
+            .num(c.n())
+            .num(
+                r.estimate
+                    .map(|e| signed(e.nps))
+                    .unwrap_or_else(|| "–".into()),
+            )
+            .num(r.estimate.map(|e| ci(&e)).unwrap_or_default())
+            .plain(bar)
+            .end(&mut s);
     }
     s.push_str("</table>");
     s
@@ -145,51 +150,67 @@ fn headline(d: &ReportData, s: &mut String) {
 
 fn themes_section(d: &ReportData, s: &mut String) {
     s.push_str("<h2>Themes</h2><p class=\"note\">Mentions count answers (respondents). Impact = NPS of all answers minus NPS of the answers without the theme, with a 95% bootstrap interval; <span class=\"ns\">n.s.</span> marks an interval that contains 0.</p>");
-    s.push_str("<table><tr><th>theme</th><th class=\"num\">mentions</th><th class=\"num\">share</th><th class=\"num\">avg score</th><th class=\"num\">NPS (95% CI)</th><th>sentiment (neg / neu / pos)</th><th class=\"num\">NPS impact (95% CI)</th></tr>");
+    Row::head()
+        .labels("theme|>mentions|>share|>avg score|>NPS (95% CI)|sentiment (neg / neu / pos)|>NPS impact (95% CI)")
+        .table(s, "");
     for t in &d.themes {
-        let impact = match t.impact {
-            Some(i) => format!(
-                "<span class=\"{}\">{}</span> <span class=\"meta\">{} to {}</span>{}",
-                if i.impact < 0.0 { "neg" } else { "pos" },
-                signed(i.impact),
-                signed(i.low),
-                signed(i.high),
-                if i.contains_zero {
-                    "<span class=\"ns\" title=\"the interval contains 0\">n.s.</span>"
-                } else {
-                    ""
-                }
-            ),
-            None => "–".into(),
+        let child = if d.parents.contains_key(&t.theme) {
+            "↳ "
+        } else {
+            ""
         };
-        let [neg, neu, pos] = t.sentiment;
-        let _ = write!(
-            s,
-            "<tr><td dir=\"auto\">{}{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}%</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td>{} <span class=\"meta\">{} / {} / {}</span></td><td class=\"num\">{}</td></tr>",
-            if d.parents.contains_key(&t.theme) { "↳ " } else { "" },
-            esc(&t.theme),
-            t.mentions,
-            t.share * 100.0,
-            t.avg_score.map(|a| format!("{a:.1}")).unwrap_or_else(|| "–".into()),
-            t.nps
-                .map(|e| format!("{} <span class=\"meta\">{}</span>", signed(e.nps), ci(&e)))
-                .unwrap_or_else(|| "–".into()),
-            stacked_bar(
-                &[
-                    (neg, SENTIMENT_COLORS[0]),
-                    (neu, SENTIMENT_COLORS[1]),
-                    (pos, SENTIMENT_COLORS[2])
-                ],
-                110.0,
-                &format!("{neg} negative, {neu} neutral, {pos} positive")
-            ),
-            neg,
-            neu,
-            pos,
-            impact
-        );
+        Row::body()
+            .cell(" dir=\"auto\"", format!("{child}{}", esc(&t.theme)))
+            .num(t.mentions)
+            .num(format!("{:.1}%", t.share * 100.0))
+            .num(
+                t.avg_score
+                    .map(|a| format!("{a:.1}"))
+                    .unwrap_or_else(|| "–".into()),
+            )
+            .num(
+                t.nps
+                    .map(|e| format!("{} <span class=\"meta\">{}</span>", signed(e.nps), ci(&e)))
+                    .unwrap_or_else(|| "–".into()),
+            )
+            .plain(sentiment_cell(t.sentiment))
+            .num(impact_cell(t))
+            .end(s);
     }
     s.push_str("</table>");
+}
+
+/// The NPS impact of a theme with its interval, `n.s.` when the interval contains 0.
+fn impact_cell(t: &ThemeRow) -> String {
+    let Some(i) = t.impact else {
+        return "–".into();
+    };
+    format!(
+        "<span class=\"{}\">{}</span> <span class=\"meta\">{} to {}</span>{}",
+        if i.impact < 0.0 { "neg" } else { "pos" },
+        signed(i.impact),
+        signed(i.low),
+        signed(i.high),
+        if i.contains_zero {
+            "<span class=\"ns\" title=\"the interval contains 0\">n.s.</span>"
+        } else {
+            ""
+        }
+    )
+}
+
+/// A bar of negative / neutral / positive mentions with the counts beside it.
+fn sentiment_cell([neg, neu, pos]: [u64; 3]) -> String {
+    let bar = stacked_bar(
+        &[
+            (neg, SENTIMENT_COLORS[0]),
+            (neu, SENTIMENT_COLORS[1]),
+            (pos, SENTIMENT_COLORS[2]),
+        ],
+        110.0,
+        &format!("{neg} negative, {neu} neutral, {pos} positive"),
+    );
+    format!("{bar} <span class=\"meta\">{neg} / {neu} / {pos}</span>")
 }
 
 fn drivers_section(d: &ReportData, s: &mut String) {
@@ -201,19 +222,22 @@ fn drivers_section(d: &ReportData, s: &mut String) {
     );
     s.push_str(&driver_chart(&a.drivers));
     if !a.drivers.is_empty() {
-        s.push_str("<table><tr><th>feature</th><th class=\"num\">mentions</th><th class=\"num\">share</th><th class=\"num\">mean score</th><th class=\"num\">coefficient</th><th class=\"num\">weight</th></tr>");
+        Row::head()
+            .labels("feature|>mentions|>share|>mean score|>coefficient|>weight")
+            .table(s, "");
         for x in &a.drivers {
-            let _ = write!(
-                s,
-                "<tr><td>{}</td><td class=\"num\">{}</td><td class=\"num\">{:.1}%</td><td class=\"num\">{:.2}</td><td class=\"num\">{:+.2}</td><td class=\"num {}\">{:+.1}%</td></tr>",
-                esc(&x.feature),
-                x.mentions,
-                x.share * 100.0,
-                x.mean_score,
-                x.coefficient,
-                if x.signed_percent < 0.0 { "neg" } else { "pos" },
-                x.signed_percent
-            );
+            let sign = if x.signed_percent < 0.0 { "neg" } else { "pos" };
+            Row::body()
+                .plain(esc(&x.feature))
+                .num(x.mentions)
+                .num(format!("{:.1}%", x.share * 100.0))
+                .num(format!("{:.2}", x.mean_score))
+                .num(format!("{:+.2}", x.coefficient))
+                .cell(
+                    &format!(" class=\"num {sign}\""),
+                    format!("{:+.1}%", x.signed_percent),
+                )
+                .end(s);
         }
         s.push_str("</table>");
     }
@@ -228,7 +252,7 @@ fn drivers_section(d: &ReportData, s: &mut String) {
 
 fn ideas_section(d: &ReportData, opts: &ReportOptions, s: &mut String) {
     s.push_str("<h2>Improvement ideas</h2>");
-    let Some(r) = super::insights::or_note(&d.ideas, "No ideas", s) else {
+    let Some(r) = or_note(&d.ideas, "No ideas", s) else {
         return;
     };
     let _ = write!(
@@ -236,27 +260,34 @@ fn ideas_section(d: &ReportData, opts: &ReportOptions, s: &mut String) {
         "<p class=\"note\">{} suggestion sentences from {} respondents, grouped by meaning across languages; ranked by distinct respondents (at least {}).</p>",
         r.suggestions, r.respondents, opts.ideas.min_count
     );
-    if r.ideas.is_empty() {
-        s.push_str("<p class=\"note\">No idea was raised by enough respondents.</p>");
+    if none_to_list(&r.ideas, "No idea was raised by enough respondents.", s) {
         return;
     }
-    s.push_str("<table><tr><th class=\"num\">#</th><th>idea</th><th class=\"num\">respondents</th><th>languages</th><th class=\"num\">avg score</th><th>examples</th></tr>");
+    Row::head()
+        .labels(">#|idea|>respondents|languages|>avg score|examples")
+        .table(s, "");
     for i in r.ideas.iter().take(opts.ideas_shown) {
         let mut ex = String::new();
         for e in &i.examples {
             let _ = write!(ex, "<blockquote dir=\"auto\">{}</blockquote>", esc(&e.text));
         }
-        let _ = write!(
-            s,
-            "<tr><td class=\"num\">{}</td><td><b dir=\"auto\">{}</b><div class=\"kp\">{}</div></td><td class=\"num\">{}</td><td>{}</td><td class=\"num\">{}</td><td>{}</td></tr>",
-            i.rank,
+        let label = format!(
+            "<b dir=\"auto\">{}</b><div class=\"kp\">{}</div>",
             esc(&i.label),
-            esc(&i.keyphrases.join(" · ")),
-            i.respondents,
-            esc(&languages_text(&i.languages)),
-            i.avg_score.map(|a| format!("{a:.1}")).unwrap_or_else(|| "–".into()),
-            ex
+            esc(&i.keyphrases.join(" · "))
         );
+        Row::body()
+            .num(i.rank)
+            .plain(label)
+            .num(i.respondents)
+            .plain(esc(&languages_text(&i.languages)))
+            .num(
+                i.avg_score
+                    .map(|a| format!("{a:.1}"))
+                    .unwrap_or_else(|| "–".into()),
+            )
+            .plain(ex)
+            .end(s);
     }
     s.push_str("</table>");
 }
@@ -292,15 +323,11 @@ fn followup_section(d: &ReportData, s: &mut String) {
             let _ = write!(s, "<p class=\"note\">No follow-up counts: {}</p>", esc(why));
         }
         Ok(rows) => {
-            s.push_str(
-                "<table class=\"followup\"><tr><th>owner</th><th>answers to follow up</th></tr>",
-            );
+            Row::head()
+                .labels("owner|answers to follow up")
+                .table(s, " class=\"followup\"");
             for (owner, n) in rows {
-                let _ = write!(
-                    s,
-                    "<tr><td dir=\"auto\">{}</td><td class=\"num\">{n}</td></tr>",
-                    esc(owner)
-                );
+                Row::body().text(owner).num(n).end(s);
             }
             s.push_str("</table>");
         }

@@ -3,8 +3,9 @@
 //! against the rest. Same rules as the rest of the report page: escaped data, `dir="auto"` on
 //! verbatims, inline SVG only.
 
+use super::row::Row;
 use crate::analyze::compare::{Comparison, Effect};
-use crate::analyze::segments::{SegmentTable, Versus};
+use crate::analyze::segments::{SegmentTable, SegmentTheme, Versus};
 use crate::analyze::trends::{Candidates, Tested, Trends};
 use crate::html::escape as esc;
 use std::fmt::Write;
@@ -163,20 +164,18 @@ pub fn compare_section(c: &Comparison, s: &mut String) {
         c.seed
     );
     s.push_str(&waterfall(c));
-    s.push_str("<table><tr><th>theme</th><th class=\"num\">mentions</th><th class=\"num\">NPS of its answers</th><th class=\"num\">mix effect (95% CI)</th><th class=\"num\">rate effect (95% CI)</th><th class=\"num\">contribution (95% CI)</th></tr>");
+    Row::head()
+        .labels("theme|>mentions|>NPS of its answers|>mix effect (95% CI)|>rate effect (95% CI)|>contribution (95% CI)")
+        .table(s, "");
     for r in &c.contributions {
-        let _ = write!(
-            s,
-            "<tr><td dir=\"auto\">{}</td><td class=\"num\">{} → {}</td><td class=\"num\">{} → {}</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td></tr>",
-            esc(&r.theme),
-            r.mentions[0],
-            r.mentions[1],
-            nps(r.group_nps[0]),
-            nps(r.group_nps[1]),
-            effect(&r.mix),
-            effect(&r.rate),
-            effect(&r.total)
-        );
+        Row::body()
+            .text(&r.theme)
+            .num(format!("{} → {}", r.mentions[0], r.mentions[1]))
+            .num(format!("{} → {}", nps(r.group_nps[0]), nps(r.group_nps[1])))
+            .num(effect(&r.mix))
+            .num(effect(&r.rate))
+            .num(effect(&r.total))
+            .end(s);
     }
     s.push_str("</table>");
 }
@@ -199,30 +198,27 @@ pub fn trends_section(t: &Trends, s: &mut String) {
     let p = t.period.as_str();
     let _ = write!(
         s,
-        "<h2 id=\"trends\">Theme trends by {p}</h2><p class=\"note\">Share of the {p}'s answers that mention the theme, and below it the negative share of those mentions. <span class=\"up\">▲</span>/<span class=\"down\">▼</span>: significantly higher / lower than all previous {p}s together (two-proportion z test, Benjamini-Hochberg over all {} tests at FDR {}; tested only with at least the minimum counts).</p><table class=\"trends\"><tr><th>theme</th>",
+        "<h2 id=\"trends\">Theme trends by {p}</h2><p class=\"note\">Share of the {p}'s answers that mention the theme, and below it the negative share of those mentions. <span class=\"up\">▲</span>/<span class=\"down\">▼</span>: significantly higher / lower than all previous {p}s together (two-proportion z test, Benjamini-Hochberg over all {} tests at FDR {}; tested only with at least the minimum counts).</p>",
         t.tests, t.fdr
     );
-    for (k, n) in &t.periods {
-        let _ = write!(
-            s,
-            "<th class=\"num\">{}<div class=\"meta\">n={n}</div></th>",
-            esc(k)
-        );
-    }
-    s.push_str("</tr>");
+    let head = t
+        .periods
+        .iter()
+        .fold(Row::head().plain("theme"), |row, (k, n)| {
+            row.num(format!("{}<div class=\"meta\">n={n}</div>", esc(k)))
+        });
+    head.table(s, " class=\"trends\"");
     for th in &t.themes {
-        let _ = write!(s, "<tr><td dir=\"auto\">{}</td>", esc(&th.theme));
-        for c in &th.cells {
-            let _ = write!(
-                s,
-                "<td class=\"num\">{:.0}%{}<div class=\"meta\">neg {:.0}%{}</div></td>",
+        let row = th.cells.iter().fold(Row::body().text(&th.theme), |row, c| {
+            row.num(format!(
+                "{:.0}%{}<div class=\"meta\">neg {:.0}%{}</div>",
                 100.0 * c.share,
                 flag(&c.share_change),
                 100.0 * c.negative_share,
                 flag(&c.negative_change)
-            );
-        }
-        s.push_str("</tr>");
+            ))
+        });
+        row.end(s);
     }
     s.push_str("</table>");
 }
@@ -243,6 +239,14 @@ pub(crate) fn or_note<'a, T>(
     }
 }
 
+/// Whether a section has nothing to list, after a note that says so (`<p class="note">NOTE</p>`).
+pub(crate) fn none_to_list<T>(items: &[T], note: &str, s: &mut String) -> bool {
+    if items.is_empty() {
+        let _ = write!(s, "<p class=\"note\">{}</p>", esc(note));
+    }
+    items.is_empty()
+}
+
 /// New theme candidates: keyphrases and example verbatims per cluster.
 pub fn candidates_section(c: &Result<Candidates, String>, s: &mut String) {
     s.push_str("<h3 id=\"candidates\">New theme candidates</h3>");
@@ -256,11 +260,12 @@ pub fn candidates_section(c: &Result<Candidates, String>, s: &mut String) {
         c.clusters,
         esc(&c.latest_period)
     );
-    if c.candidates.is_empty() {
-        s.push_str("<p class=\"note\">No group is new or growing.</p>");
+    if none_to_list(&c.candidates, "No group is new or growing.", s) {
         return;
     }
-    s.push_str("<table><tr><th>candidate</th><th class=\"num\">answers (latest / before)</th><th>examples</th></tr>");
+    Row::head()
+        .labels("candidate|>answers (latest / before)|examples")
+        .table(s, "");
     for x in &c.candidates {
         let kp: Vec<String> = x
             .keyphrases
@@ -271,16 +276,21 @@ pub fn candidates_section(c: &Result<Candidates, String>, s: &mut String) {
         for e in x.examples.iter().take(4) {
             let _ = write!(ex, "<blockquote dir=\"auto\">{}</blockquote>", esc(e));
         }
-        let _ = write!(
-            s,
-            "<tr><td><b>{}</b>{}<div class=\"kp\" dir=\"auto\">{}</div></td><td class=\"num\">{} / {}</td><td>{}</td></tr>",
+        let new = if x.new {
+            " <span class=\"tag positive\">new</span>"
+        } else {
+            ""
+        };
+        let label = format!(
+            "<b>{}</b>{new}<div class=\"kp\" dir=\"auto\">{}</div>",
             esc(&x.id),
-            if x.new { " <span class=\"tag positive\">new</span>" } else { "" },
-            esc(&kp.join(" · ")),
-            x.latest,
-            x.before,
-            ex
+            esc(&kp.join(" · "))
         );
+        Row::body()
+            .plain(label)
+            .num(format!("{} / {}", x.latest, x.before))
+            .plain(ex)
+            .end(s);
     }
     s.push_str("</table>");
 }
@@ -312,38 +322,39 @@ pub fn segments_section(t: &SegmentTable, s: &mut String) {
         s.push_str("<p class=\"note\">No segment columns (analyze with --segment-col).</p>");
         return;
     };
-    s.push_str("<div class=\"wide\"><table class=\"segments\"><tr><th>segment</th><th class=\"num\">answers</th><th class=\"num\">NPS</th>");
-    for th in &first.themes {
-        let _ = write!(s, "<th class=\"num\" dir=\"auto\">{}</th>", esc(&th.theme));
-    }
-    s.push_str("</tr>");
+    s.push_str("<div class=\"wide\">");
+    let head = Row::head().plain("segment").num("answers").num("NPS");
+    let head = first.themes.iter().fold(head, |row, th| {
+        row.cell(" class=\"num\" dir=\"auto\"", esc(&th.theme))
+    });
+    head.table(s, " class=\"segments\"");
     for r in &t.rows {
-        let _ = write!(
-            s,
-            "<tr><td dir=\"auto\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>",
-            esc(&r.segment),
-            r.answers,
-            r.nps
-                .as_ref()
-                .map(|v| versus(v, false))
-                .unwrap_or_else(|| "–".into())
-        );
-        for th in &r.themes {
-            let neg = if th.mentions == 0 {
-                "–".to_string()
-            } else {
-                format!("{:.0}%", 100.0 * th.negative_share.value)
-            };
-            let _ = write!(
-                s,
-                "<td class=\"num\">{}<div class=\"meta\">neg {neg}{}</div></td>",
-                versus(&th.share, true),
-                flag(&th.negative_share.tested)
-            );
-        }
-        s.push_str("</tr>");
+        let nps = r.nps.as_ref().map(|v| versus(v, false));
+        let row = Row::body()
+            .text(&r.segment)
+            .num(r.answers)
+            .num(nps.unwrap_or_else(|| "–".into()));
+        let row = r
+            .themes
+            .iter()
+            .fold(row, |row, th| row.num(segment_theme_cell(th)));
+        row.end(s);
     }
     s.push_str("</table></div>");
+}
+
+/// A theme's cell of the segments table: its share, and below it the negative share.
+fn segment_theme_cell(th: &SegmentTheme) -> String {
+    let neg = if th.mentions == 0 {
+        "–".to_string()
+    } else {
+        format!("{:.0}%", 100.0 * th.negative_share.value)
+    };
+    format!(
+        "{}<div class=\"meta\">neg {neg}{}</div>",
+        versus(&th.share, true),
+        flag(&th.negative_share.tested)
+    )
 }
 
 /// CSS of these sections (appended to the report's style sheet).

@@ -8,6 +8,7 @@
 pub(crate) mod examples;
 pub mod html;
 pub(crate) mod insights;
+pub(crate) mod row;
 pub(crate) mod svg;
 pub(crate) mod tables;
 

@@ -83,16 +83,15 @@ impl HybridSearcher {
         let keyword = Keyword::open(&run.file(layout::INDEX_DIR))?;
         let vectors = run.vectors()?;
         let cols = Columns::load(&run.file(layout::RESPONSES))?;
-        if cols.len() != vectors.meta().count as usize {
-            return Err(RetrieveError::Run {
-                path: run_dir.to_path_buf(),
-                why: format!(
-                    "responses.jsonl has {} answers but the vector index has {}",
-                    cols.len(),
-                    vectors.meta().count
-                ),
-            });
-        }
+        let indexed = vectors.meta().count as usize;
+        crate::error::same_count(
+            (cols.len(), "answers in responses.jsonl"),
+            (indexed, "in the vector index"),
+        )
+        .map_err(|why| RetrieveError::Run {
+            path: run_dir.to_path_buf(),
+            why,
+        })?;
         if encoder.dim() != vectors.meta().dim {
             return Err(RetrieveError::Run {
                 path: run_dir.to_path_buf(),

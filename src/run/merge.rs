@@ -20,7 +20,7 @@ use super::{layout, AnswerFiles, Provenance, Responses, RunDir, RunWriter, Shard
 use crate::analyze::stats::RunStats;
 use crate::analyze::AnalyzeError;
 use crate::encode::store::{Store, StoreWriter};
-use crate::error::IoResultExt;
+use crate::error::{same_count, IoResultExt};
 use crate::record::{Reject, Response};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -401,13 +401,16 @@ fn write_merge(
     let stats = stats.expect("at least one input");
     let stores = open_stores(inputs)?;
     let m = merge_answers(inputs, &stores, &run)?;
-    if m.answers != stats.overall.answers() {
-        return Err(MergeError::Analyze(AnalyzeError::Mismatch(format!(
-            "the responses.jsonl files hold {} answers but the stats.json files count {}; a run folder is incomplete",
-            m.answers,
-            stats.overall.answers()
-        ))));
-    }
+    let counted = stats.overall.answers() as usize;
+    same_count(
+        (m.answers as usize, "answers in the responses.jsonl files"),
+        (counted, "counted by the stats.json files"),
+    )
+    .map_err(|why| {
+        MergeError::Analyze(AnalyzeError::Mismatch(format!(
+            "{why}; a run folder is incomplete"
+        )))
+    })?;
     let rejects = merge_rejects(inputs, &run)?;
     if let Some(model) = shared_theme_model(inputs)? {
         run.theme_model(&model)?;

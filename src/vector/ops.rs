@@ -228,6 +228,16 @@ impl CenterTable {
     }
 }
 
+/// Test data with known clusters: the `i`-th point of the cluster around axis `center` of a
+/// `dim`-dimensional space, a unit vector with a little noise that varies with `i`.
+#[cfg(test)]
+pub(crate) fn planted(center: usize, i: usize, dim: usize) -> Vec<f32> {
+    let mut v = vec![0.02 * ((i * 7 % 5) as f32); dim];
+    v[center] = 1.0;
+    normalize(&mut v);
+    v
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -271,16 +281,7 @@ mod tests {
 
     #[test]
     fn spherical_kmeans_is_seeded_and_separates_directions() {
-        let mut rows: Vec<Vec<f32>> = Vec::new();
-        for i in 0..10 {
-            let e = i as f32 * 0.01;
-            let mut a = vec![1.0, e, 0.0];
-            let mut b = vec![0.0, e, 1.0];
-            normalize(&mut a);
-            normalize(&mut b);
-            rows.push(a);
-            rows.push(b);
-        }
+        let rows: Vec<Vec<f32>> = (0..20).map(|i| planted(i % 2 * 2, i, 3)).collect();
         let refs: Vec<&[f32]> = rows.iter().map(Vec::as_slice).collect();
         let c1 = spherical_kmeans(&refs, 2, 10, 7);
         assert_eq!(c1, spherical_kmeans(&refs, 2, 10, 7));
