@@ -49,16 +49,17 @@ const LANGS: [(&str, u32, u32); 8] = [
     ("fa", 0x627, 0x64a),
     ("ar", 0x627, 0x64a),
 ];
-const THEMES: [&str; 8] = [
-    "delivery",
-    "support",
-    "wait_time",
-    "price",
-    "billing",
-    "product_quality",
-    "app_website",
-    "staff",
-];
+/// The theme ids of the labeled eval codebook (`corpora/eval/themes.yaml`), which the synthetic
+/// answers are tagged with.
+fn themes() -> &'static [String] {
+    static IDS: std::sync::OnceLock<Vec<String>> = std::sync::OnceLock::new();
+    IDS.get_or_init(|| {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/eval/themes.yaml");
+        verbatim::classify::codebook::Codebook::load(&path)
+            .expect("the eval codebook loads")
+            .ids()
+    })
+}
 const COUNTRIES: [&str; 6] = ["US", "IL", "IR", "AE", "DE", "FR"];
 const PLANS: [&str; 3] = ["Basic", "Pro", "Team"];
 
@@ -272,7 +273,7 @@ fn synthetic_response(world: &World, seq: usize, rng: &mut ChaCha8Rng) -> (Respo
         sentiment: sentiment(label),
         mixed: false,
         themes: vec![ThemeMention {
-            theme: THEMES[topic % THEMES.len()].to_string(),
+            theme: themes()[topic % themes().len()].clone(),
             score: 0.7,
             sentence: 0,
             sentiment: label,
@@ -303,7 +304,7 @@ fn build(world: &World, n: usize, dir: &Path) {
     };
     let mut answers = run.answers(&keys, files).expect("answers");
     let mut store = run.store(DIM, "synthetic").expect("store");
-    let theme_ids: Vec<String> = THEMES.iter().map(|t| t.to_string()).collect();
+    let theme_ids = themes().to_vec();
     let (mut stats, mut summary) = (RunStats::new(&theme_ids), RunSummary::default());
     let mut t_write = Duration::ZERO;
     for seq in 0..n {

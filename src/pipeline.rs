@@ -752,6 +752,7 @@ impl PassOne<'_> {
                 emit(&mut e)?;
             }
             self.progress.advance(bytes);
+            self.progress.answers(seq);
         }
         Ok(())
     }

@@ -368,7 +368,7 @@ fn shard_auto_reads_the_array_task_and_provenance_records_it() {
     c.env("SLURM_ARRAY_TASK_ID", "1")
         .env("SLURM_ARRAY_TASK_COUNT", "2");
     let o = c.output().unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    crate::common::ok(&o);
     let summary: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("summary.json")).unwrap()).unwrap();
     assert_eq!(summary["shard"], "1/2");
@@ -435,14 +435,13 @@ fn a_read_only_run_can_be_searched_and_its_ideas_listed() {
     ]))
     .output()
     .unwrap();
-    let stdout = String::from_utf8_lossy(&o.stdout);
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let stdout = crate::common::ok(&o);
     assert!(stdout.contains("\"a1\""), "{stdout}");
 
     let o = as_unprivileged(verbatim().arg("ideas").arg(&out))
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    crate::common::ok(&o);
     assert_eq!(snapshot(&out), before, "readers wrote nothing into the run");
 
     // The CSV goes only where --csv says.
@@ -454,7 +453,7 @@ fn a_read_only_run_can_be_searched_and_its_ideas_listed() {
         .arg(&csv)
         .output()
         .unwrap();
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    crate::common::ok(&o);
     assert!(std::fs::read_to_string(&csv).unwrap().starts_with("rank,"));
     assert_eq!(snapshot(&out), before);
 }
@@ -706,8 +705,7 @@ fn pii_is_redacted_before_the_run_and_followup_routes_by_owner() {
             .args(args)
             .output()
             .unwrap();
-        assert!(o.status.success(), "{args:?}: {o:?}");
-        String::from_utf8_lossy(&o.stdout).into_owned()
+        crate::common::ok(&o)
     };
     let run = dir.path().join("run");
     let (inp, cbp, runp) = (

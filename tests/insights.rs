@@ -1302,11 +1302,7 @@ fn a_theme_planted_in_the_last_month_of_the_demo_is_a_new_theme_candidate() {
         .arg(&run)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::ok(&out);
 
     let stats = RunStats::load(&run.join("stats.json")).unwrap();
     let c = new_theme_candidates(&run, &stats, &TrendOptions::default()).unwrap();
@@ -1332,11 +1328,7 @@ fn a_theme_planted_in_the_last_month_of_the_demo_is_a_new_theme_candidate() {
         .arg(&yaml)
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::ok(&out);
     let cb = verbatim::classify::codebook::Codebook::load(&yaml).unwrap();
     assert!(cb.themes.iter().any(|t| t.id == ad.id), "{:?}", cb.themes);
     let stdout = String::from_utf8_lossy(&out.stdout);

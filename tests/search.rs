@@ -443,11 +443,7 @@ fn cli_searches_a_run_and_explains_errors() {
         .args(["משלוח", "--mode", "keyword", "--json", "--lang", "he"])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["total"], 2);
     assert_eq!(v["hits"][0]["lang"], "he");
@@ -602,11 +598,7 @@ fn cli_bounds_limit_and_offset_and_takes_dash_queries_after_double_dash() {
     assert!(!out.status.success());
     assert!(err.contains("goes after `--`"), "{err}");
     let out = search(&["--mode", "keyword", "--json", "--", "-late"]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    crate::common::ok(&out);
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["total"], 10, "every answer without the word late");
 }

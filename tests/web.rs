@@ -348,19 +348,10 @@ fn tree_codebook(
     use verbatim::encode::Encoder;
     use verbatim::run::{FileHash, Provenance};
     let path = dir.join("themes.yaml");
-    let ids = [
-        "delivery",
-        "support",
-        "wait_time",
-        "price",
-        "billing",
-        "product_quality",
-        "app_website",
-        "staff",
-    ];
+    let ids = crate::common::eval_theme_ids();
     let themes: Vec<String> = ids
         .iter()
-        .map(|id| match *id {
+        .map(|id| match id.as_str() {
             "wait_time" => format!("  - id: {id}\n    parent: support\n"),
             _ => format!("  - id: {id}\n"),
         })

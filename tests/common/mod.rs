@@ -6,6 +6,22 @@ use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 use verbatim::encode::{BertEncoder, EncodeError, Encoder, EncoderOptions, TextKind};
 
+/// The theme ids of the labeled eval codebook (`corpora/eval/themes.yaml`), in its order.
+pub fn eval_theme_ids() -> Vec<String> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora/eval/themes.yaml");
+    verbatim::classify::codebook::Codebook::load(&path)
+        .expect("the eval codebook loads")
+        .ids()
+}
+
+/// The standard output of a command that must have succeeded; otherwise the test fails with
+/// the command's standard error.
+pub fn ok(o: &std::process::Output) -> String {
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(o.status.success(), "{}: {err}", o.status);
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
 /// The default model folder that scripts/install.sh makes.
 pub fn model_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/e5-small")
