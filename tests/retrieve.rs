@@ -144,10 +144,10 @@ fn english_queries_find_hebrew_persian_and_arabic_answers_semantically() {
     assert!(hyb >= 0.5, "hybrid keeps the semantic hits: {hyb:.2}");
 }
 
-/// The int8 encoder (per-row weight scales) against f32 on cross-lingual recall@10 on
-/// corpora/dev. Measured: semantic 0.8698 (f32) vs 0.8594 (int8), -0.0104, just outside the
-/// 0.01 gate for making int8 the default (benches/README.md), so f32 stays the default; the
-/// floor keeps int8 from getting worse.
+/// The int8 encoder against f32 on cross-lingual recall@10 on corpora/dev, issue 12's gate
+/// for int8 as the default: within 0.01. Measured: semantic 0.8698 (f32) vs 0.8672 (int8 with
+/// layer 4's FFN output projection in f32, -0.0026); with every linear layer int8 it was
+/// 0.8594 (-0.0104), outside the gate.
 #[test]
 fn int8_weights_keep_dev_recall_near_f32() {
     let int8 = BertEncoder::load(
@@ -171,7 +171,10 @@ fn int8_weights_keep_dev_recall_near_f32() {
     for mode in ["semantic", "hybrid"] {
         let (ra, rb) = (mean_recall(&a, mode, LANGS), mean_recall(&b, mode, LANGS));
         println!("dev {mode} recall@10: f32 {ra:.4}, int8 {rb:.4}");
-        assert!(rb >= ra - 0.02, "{mode}: f32 {ra:.4} vs int8 {rb:.4}");
+        assert!(
+            (rb - ra).abs() < 0.01,
+            "{mode}: f32 {ra:.4} vs int8 {rb:.4}"
+        );
     }
 }
 

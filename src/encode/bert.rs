@@ -56,8 +56,9 @@ pub enum Precision {
     /// f32 weights, as trained (the default).
     #[default]
     F32,
-    /// Dynamic int8 quantization through fbgemm: int8 weights (one scale per matrix), f32
-    /// activations quantized per batch. Inference only.
+    /// Dynamic int8 quantization through fbgemm: int8 weights (one scale per row), f32
+    /// activations quantized per batch; one FFN output projection stays f32 (see
+    /// `lean::F32_FF_OUT_LAYERS`). Inference only.
     Int8,
 }
 
