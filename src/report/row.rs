@@ -2,7 +2,7 @@
 //! every table writes the same markup (`class="num"` right-aligns a number, `dir="auto"` lets
 //! right-to-left text run its own way) and escapes text in one place.
 
-use super::html::esc;
+use crate::html::escape as esc;
 use std::fmt::{Display, Write};
 
 /// A `<tr>` being built; [`Row::end`] appends it to the page.
