@@ -15,7 +15,8 @@
 //! runs rust-bert's `BertModel` instead of the lean forward (side "rust-rustbert"); `--engine
 //! both` loads both in this process and alternates them run by run (who goes first alternates
 //! too), so load from other work hits both alike. `--sample N` keeps N texts spread evenly
-//! over the file (shorter rounds); `--int8` runs the lean forward with int8 weights. `--save` writes the
+//! over the file (shorter rounds); `--int8` runs the lean forward with int8 weights (side
+//! "rust-int8"). `--save` writes the
 //! vectors of the last run as raw little-endian f32 (texts x dim) for the agreement check.
 
 use std::error::Error;
@@ -79,12 +80,13 @@ fn parse_args() -> Result<Args, String> {
 }
 
 /// The name of a side in the output lines.
-fn side(sorted: bool, engine: Engine) -> &'static str {
-    match (sorted, engine) {
-        (true, Engine::Lean) => "rust",
-        (false, Engine::Lean) => "rust-unsorted",
-        (true, Engine::RustBert) => "rust-rustbert",
-        (false, Engine::RustBert) => "rust-rustbert-unsorted",
+fn side(sorted: bool, engine: Engine, int8: bool) -> &'static str {
+    match (sorted, engine, int8) {
+        (_, Engine::Lean, true) => "rust-int8",
+        (true, Engine::Lean, false) => "rust",
+        (false, Engine::Lean, false) => "rust-unsorted",
+        (true, Engine::RustBert, _) => "rust-rustbert",
+        (false, Engine::RustBert, _) => "rust-rustbert-unsorted",
     }
 }
 
@@ -122,7 +124,8 @@ fn main() -> Result<(), Box<dyn Error>> {
                 },
             )?;
             e.embed(&texts[..texts.len().min(32)], TextKind::Passage)?; // warm-up
-            Ok((side(args.opts.sort_by_length, engine), e))
+            let int8 = args.opts.precision == Precision::Int8;
+            Ok((side(args.opts.sort_by_length, engine, int8), e))
         })
         .collect::<Result<Vec<_>, Box<dyn Error>>>()?;
     let mut vectors = Vec::new();

