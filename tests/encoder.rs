@@ -189,15 +189,9 @@ fn int8_weights_stay_close_to_f32_on_the_demo_answers() {
     use verbatim::encode::{BertEncoder, EncoderOptions, Engine, Precision};
     let answers = demo_answers();
     let texts: Vec<&str> = answers.iter().map(String::as_str).collect();
-    let int8 = BertEncoder::load(
-        &crate::common::model_dir(),
-        EncoderOptions {
-            precision: Precision::Int8,
-            ..Default::default()
-        },
-    )
-    .unwrap();
-    let got = int8.embed(&texts, TextKind::Passage).unwrap();
+    let got = crate::common::encoder_int8()
+        .embed(&texts, TextKind::Passage)
+        .unwrap();
     let want = encoder().embed(&texts, TextKind::Passage).unwrap();
     let mut c: Vec<f32> = want.iter().zip(&got).map(|(a, b)| cos(a, b)).collect();
     c.sort_by(f32::total_cmp);

@@ -83,25 +83,17 @@ fn sentiment_and_codebook_themes_beat_the_floors_on_the_eval_set() {
 /// tests/retrieve.rs. The default precision stays f32 (the lead's call).
 #[test]
 fn int8_weights_keep_dev_sentiment_and_themes_within_the_gate() {
-    use verbatim::encode::{BertEncoder, EncoderOptions, Precision};
+    use verbatim::encode::BertEncoder;
     let items = read_jsonl(&repo("corpora/dev/labeled.jsonl"), Split::Test).unwrap();
     let head = SentimentHead::load(&repo("models/heads/sentiment.json")).unwrap();
     let cb = Codebook::load(&repo("corpora/eval/themes.yaml")).unwrap();
-    let int8 = BertEncoder::load(
-        &crate::common::model_dir(),
-        EncoderOptions {
-            precision: Precision::Int8,
-            ..Default::default()
-        },
-    )
-    .unwrap();
     let scores = |enc: &BertEncoder| {
         let model = ThemeModel::build(&cb, enc).unwrap();
         let o = evaluate(&items, enc, &head, Some(&model)).unwrap().overall;
         (o.sentiment.unwrap().macro_f1, o.themes.unwrap().micro_f1)
     };
     let (s32, t32) = scores(crate::common::encoder());
-    let (s8, t8) = scores(&int8);
+    let (s8, t8) = scores(crate::common::encoder_int8());
     println!("dev sentiment macro-F1 f32 {s32:.4} int8 {s8:.4}; themes micro-F1 f32 {t32:.4} int8 {t8:.4}");
     assert!(
         (s8 - s32).abs() < 0.01,

@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use verbatim::encode::{BertEncoder, EncoderOptions, Precision};
+use verbatim::encode::{BertEncoder, EncoderOptions};
 use verbatim::record::SentimentLabel;
 use verbatim::retrieve::relevance::{
     calibration_pairs, cut_point, routed_cut_point, routed_sweep, sweep, CutPoint, RoutedPair,
@@ -150,24 +150,9 @@ fn english_queries_find_hebrew_persian_and_arabic_answers_semantically() {
 /// 0.8594 (-0.0104), outside the gate.
 #[test]
 fn int8_weights_keep_dev_recall_near_f32() {
-    let int8 = BertEncoder::load(
-        &crate::common::model_dir(),
-        EncoderOptions {
-            precision: Precision::Int8,
-            ..EncoderOptions::default()
-        },
-    )
-    .unwrap();
-    let f32_enc = BertEncoder::load(
-        &crate::common::model_dir(),
-        EncoderOptions {
-            precision: Precision::F32,
-            ..EncoderOptions::default()
-        },
-    )
-    .unwrap();
-    let (_, a) = recall_table("corpora/dev/labeled.jsonl", &f32_enc);
-    let (_, b) = recall_table("corpora/dev/labeled.jsonl", &int8);
+    // The shared default encoder runs f32 weights.
+    let (_, a) = recall_table("corpora/dev/labeled.jsonl", crate::common::encoder());
+    let (_, b) = recall_table("corpora/dev/labeled.jsonl", crate::common::encoder_int8());
     for mode in ["semantic", "hybrid"] {
         let (ra, rb) = (mean_recall(&a, mode, LANGS), mean_recall(&b, mode, LANGS));
         println!("dev {mode} recall@10: f32 {ra:.4}, int8 {rb:.4}");

@@ -36,6 +36,18 @@ pub fn encoder() -> &'static BertEncoder {
     })
 }
 
+/// The encoder with int8 weights (`--precision int8`), loaded and packed once per test binary.
+pub fn encoder_int8() -> &'static BertEncoder {
+    static ENC: OnceLock<BertEncoder> = OnceLock::new();
+    ENC.get_or_init(|| {
+        let opts = EncoderOptions {
+            precision: verbatim::encode::Precision::Int8,
+            ..Default::default()
+        };
+        BertEncoder::load(&model_dir(), opts).expect("models/e5-small is installed")
+    })
+}
+
 /// Dot product of two L2-normalized vectors (their cosine similarity).
 pub fn cos(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
