@@ -276,7 +276,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let s = analyze(&opts, &encoder, &NoProgress)?;
         report(
             "pipeline",
-            s.analyzed as usize,
+            s.rows.analyzed as usize,
             fed,
             t0.elapsed().as_secs_f64(),
         );

@@ -30,7 +30,7 @@ use verbatim::encode::{EncodeError, Encoder, TextKind};
 use verbatim::record::{
     NpsGroup, Response, SentenceResult, Sentiment, SentimentLabel, ThemeMention,
 };
-use verbatim::retrieve::{HybridSearcher, Mode, Query};
+use verbatim::retrieve::{Filters, HybridSearcher, Mode, Query};
 use verbatim::run::{AnswerFiles, RunDir, RunSummary, RunWriter};
 use verbatim::vector::brute_force;
 
@@ -324,7 +324,7 @@ fn build(world: &World, n: usize, dir: &Path) {
     run.rejects().and_then(|r| r.finish()).expect("rejects");
     let gen = t0.elapsed();
     let tv = Instant::now();
-    summary.rows_read = summary.analyzed;
+    summary.rows.rows_read = summary.rows.analyzed;
     run.finish(&stats, None, || Some(summary)).expect("finish");
     let lists = RunDir::new(dir).vectors().expect("vectors").meta().lists;
     println!(
@@ -472,10 +472,13 @@ fn bench(world: Arc<World>, n: usize, base: &Path, real_embed_ms: Option<(f64, f
         let q = Query {
             text: queries[i].clone(),
             mode,
-            lang: if filter {
-                vec!["he".into()]
-            } else {
-                Vec::new()
+            filters: Filters {
+                lang: if filter {
+                    vec!["he".into()]
+                } else {
+                    Vec::new()
+                },
+                ..Filters::default()
             },
             limit: 10,
             ..Query::default()

@@ -31,12 +31,12 @@
 //! };
 //! // Ingest, language, sentences, embeddings, sentiment, themes, index: one pass.
 //! let summary = analyze(&opts, encoder.as_ref(), &NoProgress)?;
-//! println!("{} answers, {} rejected", summary.analyzed, summary.rejected);
+//! println!("{} answers, {} rejected", summary.rows.analyzed, summary.rows.rejected);
 //!
 //! // Keyword + semantic search over the run: an English query finds Hebrew and Persian answers.
 //! let searcher = HybridSearcher::open(&opts.out, encoder)?;
 //! let mut q = Query::new("late delivery");
-//! q.nps = vec![verbatim::record::NpsGroup::Detractor];
+//! q.filters.nps = vec![verbatim::record::NpsGroup::Detractor];
 //! for hit in searcher.search(&q)?.hits {
 //!     println!("{} [{}] {}", hit.id, hit.lang, hit.text);
 //! }
@@ -84,7 +84,7 @@ pub use ingest::IngestOptions;
 pub use pipeline::{AnalyzeOptions, ThemeSource};
 pub use progress::{NoProgress, Progress};
 pub use record::{Record, Response};
-pub use retrieve::{Hit, HybridSearcher, Query, Results};
+pub use retrieve::{Filters, Hit, HybridSearcher, Query, Results};
 pub use run::merge::{merge_runs, MergeOptions};
 pub use run::{RunDir, RunSummary, RunWriter};
 

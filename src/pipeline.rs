@@ -25,6 +25,7 @@ use crate::run::{
     layout, AnswerFiles, AnswerWriter, FileHash, Provenance, RejectsWriter, Responses, RunWriter,
     ShardSpec,
 };
+use crate::run::{Privacy, RowCounts};
 use crate::text;
 use rayon::prelude::*;
 
@@ -568,28 +569,15 @@ fn initial_summary(opts: &AnalyzeOptions, ingest: &Ingest, encoder: &dyn Encoder
     RunSummary {
         input: opts.input.display().to_string(),
         format: ingest.format().to_string(),
-        rows_read: 0,
-        analyzed: 0,
-        rejected: 0,
-        reject_reasons: BTreeMap::new(),
-        other_shards: 0,
         encoding: ingest.encoding().map(str::to_string),
-        no_score: 0,
-        non_answers: 0,
-        capped: 0,
-        pii: BTreeMap::new(),
-        keep_pii: opts.ingest.keep_pii,
+        privacy: Privacy {
+            keep_pii: opts.ingest.keep_pii,
+            ..Privacy::default()
+        },
         shard: opts.shard.map(|(i, n)| format!("{i}/{n}")),
-        languages: BTreeMap::new(),
-        sentiment: BTreeMap::new(),
-        themes: BTreeMap::new(),
-        mixed: 0,
-        suggestions: 0,
-        sentences: 0,
         model: encoder.name().to_string(),
         theme_source: theme_source(&opts.themes),
-        seconds: 0.0,
-        answers_per_second: 0.0,
+        ..RunSummary::default()
     }
 }
 
@@ -607,13 +595,12 @@ fn theme_source(themes: &ThemeSource) -> String {
 
 /// Copies pass one's row counts into `s`, the summary of sinks that counted the answers.
 fn take_row_counts(s: &mut RunSummary, counts: RunSummary) {
-    s.rows_read = counts.rows_read;
-    s.rejected = counts.rejected;
-    s.reject_reasons = counts.reject_reasons;
-    s.other_shards = counts.other_shards;
-    s.no_score = counts.no_score;
-    s.capped = counts.capped;
-    s.pii = counts.pii;
+    s.rows = RowCounts {
+        analyzed: s.rows.analyzed,
+        ..counts.rows
+    };
+    (s.no_score, s.capped) = (counts.no_score, counts.capped);
+    s.privacy.pii = counts.privacy.pii;
 }
 
 /// Pass one: reads the export chunk by chunk, encodes each chunk, stores the vectors and hands
@@ -759,9 +746,9 @@ impl PassOne<'_> {
 
     /// Counts a rejected row and writes it.
     fn reject(&mut self, r: &Reject) -> Result<(), PipelineError> {
-        self.counts.rejected += 1;
+        self.counts.rows.rejected += 1;
         let kind = reason_kind(&r.reason);
-        *self.counts.reject_reasons.entry(kind).or_default() += 1;
+        *self.counts.rows.reject_reasons.entry(kind).or_default() += 1;
         Ok(self.rejects.write(r)?)
     }
 
@@ -780,10 +767,10 @@ impl PassOne<'_> {
             .ingest
             .as_ref()
             .expect("the reading stage hands the ingest back");
-        self.counts.rows_read = ingest.rows_read();
-        self.counts.other_shards = ingest.other_shards();
+        self.counts.rows.rows_read = ingest.rows_read();
+        self.counts.rows.other_shards = ingest.other_shards();
         if !self.opts.ingest.keep_pii {
-            self.counts.pii = ingest.ingest().pii_counts().by_name();
+            self.counts.privacy.pii = ingest.ingest().pii_counts().by_name();
         }
         self.rejects.finish()?;
         let meta = self.store.finish()?;
@@ -839,7 +826,7 @@ fn finish_outputs(
     answers.finish()?;
     run.finish(&stats, Some(provenance), || {
         summary.seconds = started.elapsed().as_secs_f64();
-        summary.answers_per_second = summary.analyzed as f64 / summary.seconds.max(1e-9);
+        summary.answers_per_second = summary.rows.analyzed as f64 / summary.seconds.max(1e-9);
         Some(summary.clone())
     })?;
     Ok(summary)

@@ -74,10 +74,10 @@ fn every_row_is_analyzed_or_rejected_and_the_outputs_agree() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("run");
     let s = run(&out, true, None);
-    assert_eq!(s.rows_read, 12);
-    assert_eq!(s.analyzed, 9);
-    assert_eq!(s.rejected, 3);
-    assert_eq!(s.analyzed + s.rejected, s.rows_read);
+    assert_eq!(s.rows.rows_read, 12);
+    assert_eq!(s.rows.analyzed, 9);
+    assert_eq!(s.rows.rejected, 3);
+    assert_eq!(s.rows.analyzed + s.rows.rejected, s.rows.rows_read);
 
     let rejects = std::fs::read_to_string(out.join("rejects.csv")).unwrap();
     let lines: Vec<&str> = rejects.lines().collect();
@@ -162,11 +162,11 @@ fn shards_split_the_rows_and_count_the_rest() {
     let dir = tempfile::tempdir().unwrap();
     let a = stub_run(&dir.path().join("s0"), false, Some((0, 2)));
     let b = stub_run(&dir.path().join("s1"), false, Some((1, 2)));
-    assert_eq!(a.analyzed + b.analyzed, 9);
-    assert_eq!(a.rows_read, 12);
-    assert_eq!(a.rejected + b.rejected, 3);
-    assert_eq!(a.analyzed + a.rejected + a.other_shards, 12);
-    assert_eq!(b.analyzed + b.rejected + b.other_shards, 12);
+    assert_eq!(a.rows.analyzed + b.rows.analyzed, 9);
+    assert_eq!(a.rows.rows_read, 12);
+    assert_eq!(a.rows.rejected + b.rows.rejected, 3);
+    assert_eq!(a.rows.analyzed + a.rows.rejected + a.rows.other_shards, 12);
+    assert_eq!(b.rows.analyzed + b.rows.rejected + b.rows.other_shards, 12);
 }
 
 /// Shards of one codebook save the same theme model, and their merge keeps it; a merge
@@ -542,7 +542,10 @@ fn non_answers_no_scores_and_very_long_answers_are_kept_and_counted() {
     let started = std::time::Instant::now();
     let s = analyze(&opts, crate::common::encoder(), &NoProgress).expect("analyze runs");
     let seconds = started.elapsed().as_secs_f64();
-    assert_eq!((s.rows_read, s.analyzed, s.rejected), (8, 8, 0));
+    assert_eq!(
+        (s.rows.rows_read, s.rows.analyzed, s.rows.rejected),
+        (8, 8, 0)
+    );
     assert_eq!(s.non_answers, 5);
     assert_eq!(s.no_score, 2);
     assert_eq!(s.capped, 1);
@@ -635,7 +638,7 @@ fn run_self_trained(out: &Path, codebook: &str) -> Result<Vec<Response>, String>
         "{}",
         s.theme_source
     );
-    assert_eq!(s.analyzed, 420);
+    assert_eq!(s.rows.analyzed, 420);
     Ok(responses(out))
 }
 

@@ -1154,15 +1154,15 @@ fn trends_and_segments_flag_a_planted_change_only() {
     let april = &billing.cells[3];
     // Before April: 18 of 180 (0.1); April: 30 of 60 (0.5); pooled 0.2.
     close(april.share, 0.5);
-    close(april.previous_share.unwrap(), 0.1);
+    close(april.vs_previous.previous_share.unwrap(), 0.1);
     let z = 0.4 / (0.2f64 * 0.8 * (1.0 / 180.0 + 1.0 / 60.0)).sqrt();
-    let tested = april.share_change.unwrap();
+    let tested = april.vs_previous.share_change.unwrap();
     close(tested.test.z, z);
     assert!(tested.significant && tested.test.diff > 0.0);
     assert!(tested.q >= tested.test.p);
     for th in &t.themes {
         for c in &th.cells {
-            let flagged = [c.share_change, c.negative_change]
+            let flagged = [c.vs_previous.share_change, c.vs_previous.negative_change]
                 .iter()
                 .flatten()
                 .any(|x| x.significant);

@@ -14,7 +14,7 @@ use verbatim::retrieve::relevance::{
     calibration_pairs, cut_point, routed_cut_point, routed_sweep, sweep, CutPoint, RoutedPair,
     CALIBRATION_QUERIES, RELEVANCE_THRESHOLD, ROUTED_THRESHOLD,
 };
-use verbatim::retrieve::{HybridSearcher, Mode, Query};
+use verbatim::retrieve::{Filters, HybridSearcher, Mode, Query};
 
 /// English queries an analyst would type, one per codebook theme (written without looking at
 /// the eval answers).
@@ -89,7 +89,10 @@ fn recall_table(
                 let q = Query {
                     text: text.to_string(),
                     mode,
-                    lang: vec![lang.to_string()],
+                    filters: Filters {
+                        lang: vec![lang.to_string()],
+                        ..Filters::default()
+                    },
                     limit: 10,
                     // Ranking quality: the whole ranking, not the relevance cut.
                     all: true,

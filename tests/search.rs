@@ -247,20 +247,20 @@ fn facet_filters_combine() {
         f(&mut q);
         seqs(&q)
     };
-    assert_eq!(q(&|q| q.lang = vec!["he".into()]), set(&[0, 1, 2]));
+    assert_eq!(q(&|q| q.filters.lang = vec!["he".into()]), set(&[0, 1, 2]));
     assert_eq!(
         q(&|q| {
-            q.lang = vec!["he".into(), "fa".into()];
-            q.sentiment = vec![Negative];
+            q.filters.lang = vec!["he".into(), "fa".into()];
+            q.filters.sentiment = vec![Negative];
         }),
         set(&[0, 2, 3])
     );
     assert_eq!(
         q(&|q| {
-            q.lang = vec!["he".into(), "fa".into()];
-            q.sentiment = vec![Negative];
-            q.nps = vec![NpsGroup::Detractor];
-            q.segments = vec![
+            q.filters.lang = vec!["he".into(), "fa".into()];
+            q.filters.sentiment = vec![Negative];
+            q.filters.nps = vec![NpsGroup::Detractor];
+            q.filters.segments = vec![
                 ("Plan".into(), "Pro".into()),
                 ("Country".into(), "IL".into()),
             ];
@@ -268,7 +268,7 @@ fn facet_filters_combine() {
         set(&[0, 2])
     );
     assert_eq!(
-        q(&|q| q.segments = vec![
+        q(&|q| q.filters.segments = vec![
             ("Plan".into(), "Team".into()),
             ("Plan".into(), "Basic".into())
         ]),
@@ -558,10 +558,10 @@ fn unknown_theme_or_language_lists_the_runs_values() {
     q.text = "lang:xx".into();
     assert!(err(q.clone()).contains("ar, en, fa, he, ru"));
     q.text = String::new();
-    q.theme = vec!["pricing".into()];
+    q.filters.theme = vec!["pricing".into()];
     q.mode = Mode::Semantic;
     assert!(err(q.clone()).contains("its theme values are delivery, support"));
-    q.theme = vec!["support".into()];
+    q.filters.theme = vec!["support".into()];
     assert_eq!(
         s.search(&q).unwrap().total,
         5,

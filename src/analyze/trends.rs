@@ -80,6 +80,14 @@ pub struct TrendCell {
     pub negative: u64,
     /// `negative / mentions` (0 without mentions).
     pub negative_share: f64,
+    /// The same theme over all previous periods, and the tests against them.
+    #[serde(flatten)]
+    pub vs_previous: VersusPrevious,
+}
+
+/// A [`TrendCell`] against all previous periods together; all `None` in the first period.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct VersusPrevious {
     /// Share over all previous periods (`None` in the first period).
     pub previous_share: Option<f64>,
     /// Negative share over all previous periods.
@@ -155,10 +163,12 @@ fn cell(
         share: frac(m, n),
         negative: neg,
         negative_share: frac(neg, m),
-        previous_share: prev.map(|p| frac(p.1, p.0)),
-        previous_negative_share: prev.filter(|p| p.1 > 0).map(|p| frac(p.2, p.1)),
-        share_change: None,
-        negative_change: None,
+        vs_previous: VersusPrevious {
+            previous_share: prev.map(|p| frac(p.1, p.0)),
+            previous_negative_share: prev.filter(|p| p.1 > 0).map(|p| frac(p.2, p.1)),
+            share_change: None,
+            negative_change: None,
+        },
     };
     (c, [share_test, neg_test])
 }
@@ -193,7 +203,7 @@ pub fn trends(stats: &RunStats, opts: &TrendOptions) -> Result<Trends, AnalyzeEr
             q: *q,
             significant: *q < opts.fdr,
         });
-        let c = &mut themes[*ti].cells[*ci];
+        let c = &mut themes[*ti].cells[*ci].vs_previous;
         if *which == 0 {
             c.share_change = tested;
         } else {

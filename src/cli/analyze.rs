@@ -152,13 +152,13 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let s = analyze(&opts, &encoder, &progress)?;
     progress.stage("", None);
     print_summary(&s, &args.out);
-    let in_shard = s.analyzed + s.rejected;
-    if s.rejected * 2 > in_shard && !args.allow_rejects {
+    let in_shard = s.rows.analyzed + s.rows.rejected;
+    if s.rows.rejected * 2 > in_shard && !args.allow_rejects {
         eprintln!(
             "error: {} of {} rows were rejected (more than half); the reasons are in {}. Check \
              the columns, the delimiter and the encoding (--encoding), or pass --allow-rejects \
              to accept the run as it is",
-            s.rejected,
+            s.rows.rejected,
             in_shard,
             args.out.join(verbatim::run::layout::REJECTS).display()
         );
@@ -171,18 +171,18 @@ pub fn run(args: Args) -> anyhow::Result<()> {
 fn print_summary(s: &RunSummary, out: &Path) {
     println!(
         "read {} rows: {} analyzed, {} rejected{} ({:.1} s, {:.1} answers/s)",
-        s.rows_read,
-        s.analyzed,
-        s.rejected,
-        if s.other_shards > 0 {
-            format!(", {} in other shards", s.other_shards)
+        s.rows.rows_read,
+        s.rows.analyzed,
+        s.rows.rejected,
+        if s.rows.other_shards > 0 {
+            format!(", {} in other shards", s.rows.other_shards)
         } else {
             String::new()
         },
         s.seconds,
         s.answers_per_second
     );
-    if s.rejected > 0 {
+    if s.rows.rejected > 0 {
         println!(
             "rejected rows and reasons: {}",
             out.join(verbatim::run::layout::REJECTS).display()
@@ -201,9 +201,10 @@ fn print_summary(s: &RunSummary, out: &Path) {
             println!("encoding: {e} (override with --encoding LABEL)");
         }
     }
-    let pii: u64 = s.pii.values().sum();
+    let pii: u64 = s.privacy.pii.values().sum();
     if pii > 0 {
         let kinds: Vec<String> = s
+            .privacy
             .pii
             .iter()
             .filter(|(_, n)| **n > 0)
@@ -222,8 +223,8 @@ fn print_summary(s: &RunSummary, out: &Path) {
     for (n, what) in notes.iter().filter(|(n, _)| *n > 0) {
         println!("{n} answers {what}");
     }
-    println!("languages: {}", top(&s.languages));
-    println!("sentiment: {}", top(&s.sentiment));
-    println!("themes ({}): {}", s.theme_source, top(&s.themes));
+    println!("languages: {}", top(&s.answers.languages));
+    println!("sentiment: {}", top(&s.answers.sentiment));
+    println!("themes ({}): {}", s.theme_source, top(&s.answers.themes));
     println!("run folder: {}", out.display());
 }

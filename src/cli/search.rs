@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use verbatim::encode::{BertEncoder, EncodeError, Encoder, EncoderOptions, TextKind};
 use verbatim::record::{NpsGroup, SentimentLabel};
-use verbatim::retrieve::{FacetCounts, FacetValue, HybridSearcher, Mode, Query, Results, Snippet};
+use verbatim::retrieve::{
+    FacetCounts, FacetValue, Filters, HybridSearcher, Mode, Query, Results, Snippet,
+};
 use verbatim::run::RunDir;
 use verbatim::serve::params::{MAX_DEPTH, MAX_LIMIT};
 
@@ -170,21 +172,23 @@ pub fn run(args: Args) -> anyhow::Result<()> {
     let q = Query {
         text: args.query.clone(),
         mode: args.mode,
-        theme: args.theme.clone(),
-        sentiment: labels(
-            &args.sentiment,
-            SentimentLabel::parse,
-            "sentiment",
-            "negative, neutral or positive",
-        )?,
-        lang: args.lang.clone(),
-        nps: labels(
-            &args.nps,
-            NpsGroup::parse,
-            "NPS group",
-            "detractor, passive or promoter",
-        )?,
-        segments: args.segment.clone(),
+        filters: Filters {
+            theme: args.theme.clone(),
+            sentiment: labels(
+                &args.sentiment,
+                SentimentLabel::parse,
+                "sentiment",
+                "negative, neutral or positive",
+            )?,
+            lang: args.lang.clone(),
+            nps: labels(
+                &args.nps,
+                NpsGroup::parse,
+                "NPS group",
+                "detractor, passive or promoter",
+            )?,
+            segments: args.segment.clone(),
+        },
         limit: args.limit,
         offset: args.offset,
         all: args.all,

@@ -48,9 +48,9 @@ fn cell_text(c: &TrendCell) -> String {
     format!(
         "{:>3.0}%{} n{:.0}%{}",
         100.0 * c.share,
-        flag(&c.share_change),
+        flag(&c.vs_previous.share_change),
         100.0 * c.negative_share,
-        flag(&c.negative_change)
+        flag(&c.vs_previous.negative_change)
     )
 }
 

@@ -16,6 +16,12 @@ pub(crate) enum Cell {
     Date(NaiveDate),
 }
 
+impl From<&str> for Cell {
+    fn from(s: &str) -> Cell {
+        Cell::Text(s.to_string())
+    }
+}
+
 impl Cell {
     /// The cell as text, as it would appear in a CSV export.
     pub(crate) fn to_text(&self) -> String {

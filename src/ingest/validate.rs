@@ -310,31 +310,27 @@ pub(crate) fn excel_serial_date(serial: f64) -> Option<NaiveDate> {
 mod tests {
     use super::*;
 
-    fn text(s: &str) -> Cell {
-        Cell::Text(s.to_string())
-    }
-
     #[test]
     fn scores() {
-        assert_eq!(parse_score(&text("9")), Ok(Some(9)));
-        assert_eq!(parse_score(&text("9.0")), Ok(Some(9)));
-        assert_eq!(parse_score(&text(" 9 ")), Ok(Some(9)));
-        assert_eq!(parse_score(&text("0")), Ok(Some(0)));
+        assert_eq!(parse_score(&Cell::from("9")), Ok(Some(9)));
+        assert_eq!(parse_score(&Cell::from("9.0")), Ok(Some(9)));
+        assert_eq!(parse_score(&Cell::from(" 9 ")), Ok(Some(9)));
+        assert_eq!(parse_score(&Cell::from("0")), Ok(Some(0)));
         assert_eq!(parse_score(&Cell::Number(10.0)), Ok(Some(10)));
-        assert_eq!(parse_score(&text("  ")), Ok(None));
+        assert_eq!(parse_score(&Cell::from("  ")), Ok(None));
         assert_eq!(parse_score(&Cell::Empty), Ok(None));
-        assert!(parse_score(&text("9.5"))
+        assert!(parse_score(&Cell::from("9.5"))
             .unwrap_err()
             .contains("not a whole number"));
-        assert!(parse_score(&text("ten"))
+        assert!(parse_score(&Cell::from("ten"))
             .unwrap_err()
             .contains("\"ten\" is not a number"));
-        assert!(parse_score(&text("11"))
+        assert!(parse_score(&Cell::from("11"))
             .unwrap_err()
             .contains("score 11 is outside 0-10"));
-        assert!(parse_score(&text("-1")).is_err());
-        assert!(parse_score(&text("NaN")).is_err());
-        assert!(parse_score(&text("inf")).is_err());
+        assert!(parse_score(&Cell::from("-1")).is_err());
+        assert!(parse_score(&Cell::from("NaN")).is_err());
+        assert!(parse_score(&Cell::from("inf")).is_err());
     }
 
     #[test]
@@ -348,21 +344,21 @@ mod tests {
             "\u{2067}٩\u{2069}",
             "\u{061C}۹ ",
         ] {
-            assert_eq!(parse_score(&text(s)), Ok(Some(9)), "{s:?}");
+            assert_eq!(parse_score(&Cell::from(s)), Ok(Some(9)), "{s:?}");
         }
-        assert_eq!(parse_score(&text("۱۰")), Ok(Some(10)));
-        assert_eq!(parse_score(&text("٧٫٠")), Ok(Some(7)));
+        assert_eq!(parse_score(&Cell::from("۱۰")), Ok(Some(10)));
+        assert_eq!(parse_score(&Cell::from("٧٫٠")), Ok(Some(7)));
         for s in ["N/A", "na", "-", "", "\u{200F}", " n/a "] {
-            assert_eq!(parse_score(&text(s)), Ok(None), "{s:?}");
+            assert_eq!(parse_score(&Cell::from(s)), Ok(None), "{s:?}");
         }
-        assert!(parse_score(&text("۹۹"))
+        assert!(parse_score(&Cell::from("۹۹"))
             .unwrap_err()
             .contains("outside 0-10"));
     }
 
     #[test]
     fn dates() {
-        let d = |s: &str| parse_date(&text(s), false);
+        let d = |s: &str| parse_date(&Cell::from(s), false);
         assert_eq!(d("2024-03-05"), Ok(Some("2024-03-05".into())));
         assert_eq!(d("2024-03-05 14:22:01"), Ok(Some("2024-03-05".into())));
         assert_eq!(d("2024-03-05T14:22:01Z"), Ok(Some("2024-03-05".into())));
@@ -406,7 +402,7 @@ mod tests {
             segments: vec![],
         };
         let mut v = Validator::new(roles, vec!["id".into(), "text".into()], false);
-        let row = |id: &str, t: &str| vec![text(id), text(t)];
+        let row = |id: &str, t: &str| vec![id.into(), t.into()];
         assert!(v.check(1, row("a", "x")).is_ok());
         // A rejected row does not claim its id.
         assert!(v.check(2, row("b", " ")).is_err());

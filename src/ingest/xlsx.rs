@@ -63,7 +63,7 @@ fn to_cell(data: Option<&Data>) -> Cell {
         }
         Some(Data::Float(f)) => Cell::Number(*f),
         Some(Data::Int(i)) => Cell::Number(*i as f64),
-        Some(Data::Bool(b)) => Cell::Text(if *b { "TRUE" } else { "FALSE" }.into()),
+        Some(Data::Bool(b)) => Cell::from(if *b { "TRUE" } else { "FALSE" }),
         Some(Data::Error(e)) => Cell::Text(e.to_string()),
         Some(Data::DateTime(dt)) if dt.is_datetime() => {
             let (y, m, d, ..) = dt.to_ymd_hms_milli();

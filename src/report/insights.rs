@@ -213,9 +213,9 @@ pub fn trends_section(t: &Trends, s: &mut String) {
             row.num(format!(
                 "{:.0}%{}<div class=\"meta\">neg {:.0}%{}</div>",
                 100.0 * c.share,
-                flag(&c.share_change),
+                flag(&c.vs_previous.share_change),
                 100.0 * c.negative_share,
-                flag(&c.negative_change)
+                flag(&c.vs_previous.negative_change)
             ))
         });
         row.end(s);

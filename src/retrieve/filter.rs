@@ -6,7 +6,7 @@
 //! and leaves the words to embed.
 
 use super::columns::{date_key, Columns, NONE};
-use super::Query;
+use super::Filters;
 use crate::record::{NpsGroup, SentimentLabel};
 
 /// Filter fields recognised in query text.
@@ -266,7 +266,7 @@ pub fn split_query(text: &str) -> Split {
 }
 
 /// The request's facet filters as clauses (values of one filter are alternatives).
-pub fn request_clauses(q: &Query) -> Vec<Clause> {
+pub fn request_clauses(q: &Filters) -> Vec<Clause> {
     let mut out = Vec::new();
     let mut add = |cond| {
         out.push(Clause {

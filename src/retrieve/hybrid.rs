@@ -301,7 +301,7 @@ impl HybridSearcher {
     pub fn search(&self, q: &Query) -> Result<Results, RetrieveError> {
         super::keyword::parse::check_length(&q.text)?;
         let split = split_query(&q.text);
-        let mut clauses = request_clauses(q);
+        let mut clauses = request_clauses(&q.filters);
         clauses.extend(split.clauses.iter().cloned());
         self.check_known(&q.text, &clauses)?;
         let filter = Filter::new(&self.cols, &clauses);

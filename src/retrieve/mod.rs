@@ -31,7 +31,9 @@ mod types;
 
 pub use hybrid::{HybridSearcher, RRF_K, SEMANTIC_DEPTH};
 pub use snippet::{Emphasis, Snippet};
-pub use types::{sort_facet, FacetCounts, FacetValue, Hit, Mode, Query, Results, Retriever};
+pub use types::{
+    sort_facet, FacetCounts, FacetValue, Filters, Hit, Mode, Query, Results, Retriever,
+};
 
 use std::path::PathBuf;
 

@@ -42,14 +42,10 @@ names! {
     }
 }
 
-/// A search over a run: free text (with optional inline filter syntax) plus facet filters.
-/// Values within one filter are alternatives (OR); different filters must all hold (AND).
-#[derive(Debug, Clone, PartialEq)]
-pub struct Query {
-    /// Query text; may hold tantivy syntax and inline filters (`theme:delivery lang:he`).
-    pub text: String,
-    /// Retrievers to use.
-    pub mode: Mode,
+/// The facet filters of a [`Query`]. Values within one filter are alternatives (OR); different
+/// filters must all hold (AND); an empty filter lets every answer through.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Filters {
     /// Theme ids.
     pub theme: Vec<String>,
     /// Sentiment labels.
@@ -60,6 +56,17 @@ pub struct Query {
     pub nps: Vec<NpsGroup>,
     /// Segment filters as `(column, value)`.
     pub segments: Vec<(String, String)>,
+}
+
+/// A search over a run: free text (with optional inline filter syntax) plus [`Filters`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Query {
+    /// Query text; may hold tantivy syntax and inline filters (`theme:delivery lang:he`).
+    pub text: String,
+    /// Retrievers to use.
+    pub mode: Mode,
+    /// Facet filters (theme, sentiment, language, NPS group, segment).
+    pub filters: Filters,
     /// Hits per page.
     pub limit: usize,
     /// Hits to skip (paging).
@@ -74,11 +81,7 @@ impl Default for Query {
         Query {
             text: String::new(),
             mode: Mode::Hybrid,
-            theme: Vec::new(),
-            sentiment: Vec::new(),
-            lang: Vec::new(),
-            nps: Vec::new(),
-            segments: Vec::new(),
+            filters: Filters::default(),
             limit: 20,
             offset: 0,
             all: false,

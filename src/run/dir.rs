@@ -184,23 +184,23 @@ mod tests {
     fn summary_reads_back_and_tolerates_missing_fields() {
         let dir = tempfile::tempdir().unwrap();
         let run = RunDir::new(dir.path());
-        let written = RunSummary {
-            analyzed: 12,
+        let mut written = RunSummary {
             theme_source: "codebook:themes.yaml".into(),
-            languages: [("he".to_string(), 7)].into(),
             ..Default::default()
         };
+        written.rows.analyzed = 12;
+        written.answers.languages = [("he".to_string(), 7)].into();
         let p = run.file(layout::SUMMARY);
         std::fs::write(&p, serde_json::to_vec_pretty(&written).unwrap()).unwrap();
         let read = run.summary().unwrap();
-        assert_eq!(read.analyzed, 12);
-        assert_eq!(read.languages, written.languages);
+        assert_eq!(read.rows.analyzed, 12);
+        assert_eq!(read.answers.languages, written.answers.languages);
         assert_eq!(read.theme_source, "codebook:themes.yaml");
         // A hand-written or older summary with only some fields still reads.
         std::fs::write(&p, r#"{"theme_source":"discovered","runs":["a","b"]}"#).unwrap();
         let read = run.summary().unwrap();
         assert_eq!(
-            (read.theme_source.as_str(), read.analyzed),
+            (read.theme_source.as_str(), read.rows.analyzed),
             ("discovered", 0)
         );
         std::fs::write(&p, "{not json").unwrap();

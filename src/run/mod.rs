@@ -17,7 +17,7 @@ mod writer;
 
 pub use crate::layout;
 pub use dir::{Responses, RunDir};
-pub use summary::RunSummary;
+pub use summary::{AnswerCounts, Privacy, RowCounts, RunSummary};
 pub use theme_origin::ThemeOrigin;
 pub use write::{OutputError, RejectsWriter, ResponsesWriter};
 pub use writer::{AnswerFiles, AnswerWriter, RunWriter};

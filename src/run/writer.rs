@@ -254,7 +254,10 @@ mod tests {
         assert_eq!(read, (0..3).map(response).collect::<Vec<_>>());
         assert_eq!(dir.stats().unwrap(), stats);
         let back = dir.summary().unwrap();
-        assert_eq!((back.analyzed, back.themes), (3, summary.themes));
+        assert_eq!(
+            (back.rows.analyzed, back.answers.themes),
+            (3, summary.answers.themes)
+        );
         assert_eq!(
             (dir.store().unwrap().len(), dir.store().unwrap().dim()),
             (3, 4)

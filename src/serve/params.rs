@@ -61,12 +61,15 @@ pub fn parse_query(pairs: &[(String, String)], max_limit: usize) -> Result<Query
                     format!("mode={v:?} is unknown; use hybrid, keyword or semantic")
                 })?
             }
-            "theme" => q.theme.push(v.clone()),
-            "lang" => q.lang.push(v.to_ascii_lowercase()),
-            "sentiment" => q.sentiment.push(SentimentLabel::parse(v).ok_or_else(|| {
-                format!("sentiment={v:?} is unknown; use negative, neutral or positive")
-            })?),
-            "nps" => q.nps.push(NpsGroup::parse(v).ok_or_else(|| {
+            "theme" => q.filters.theme.push(v.clone()),
+            "lang" => q.filters.lang.push(v.to_ascii_lowercase()),
+            "sentiment" => q
+                .filters
+                .sentiment
+                .push(SentimentLabel::parse(v).ok_or_else(|| {
+                    format!("sentiment={v:?} is unknown; use negative, neutral or positive")
+                })?),
+            "nps" => q.filters.nps.push(NpsGroup::parse(v).ok_or_else(|| {
                 format!("nps={v:?} is unknown; use detractor, passive or promoter")
             })?),
             "segment" => {
@@ -76,7 +79,7 @@ pub fn parse_query(pairs: &[(String, String)], max_limit: usize) -> Result<Query
                     .ok_or_else(|| {
                         format!("segment={v:?} must be COLUMN=VALUE, e.g. segment=Country=IL")
                     })?;
-                q.segments.push((col.to_string(), val.to_string()));
+                q.filters.segments.push((col.to_string(), val.to_string()));
             }
             "limit" => {
                 q.limit = number("limit", v, max_limit)?;
@@ -120,11 +123,14 @@ mod tests {
         .unwrap();
         assert_eq!(q.text, "late delivery");
         assert_eq!(q.mode, Mode::Semantic);
-        assert_eq!(q.theme, ["delivery", "price"]);
-        assert_eq!(q.lang, ["he"]);
-        assert_eq!(q.sentiment, [SentimentLabel::Negative]);
-        assert_eq!(q.nps, [NpsGroup::Promoter]);
-        assert_eq!(q.segments, [("Country".to_string(), "IL".to_string())]);
+        assert_eq!(q.filters.theme, ["delivery", "price"]);
+        assert_eq!(q.filters.lang, ["he"]);
+        assert_eq!(q.filters.sentiment, [SentimentLabel::Negative]);
+        assert_eq!(q.filters.nps, [NpsGroup::Promoter]);
+        assert_eq!(
+            q.filters.segments,
+            [("Country".to_string(), "IL".to_string())]
+        );
         assert_eq!((q.limit, q.offset), (5, 10));
     }
 

@@ -121,7 +121,7 @@ pub fn build_run(dir: &Path, responses: &[Response], encoder: &dyn Encoder) {
         summary.add(r);
     }
     answers.finish().unwrap();
-    summary.rows_read = summary.analyzed;
+    summary.rows.rows_read = summary.rows.analyzed;
     run.rejects().unwrap().finish().unwrap();
     embed_into(&run, responses, encoder);
     run.finish(&stats, None, || Some(summary)).unwrap();

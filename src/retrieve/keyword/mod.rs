@@ -154,7 +154,7 @@ impl Keyword {
         if let Some(text) = c.node(&node, true) {
             clauses.push((Occur::Must, text));
         }
-        for clause in request_clauses(q) {
+        for clause in request_clauses(&q.filters) {
             clauses.push((Occur::Must, c.filter(&clause.cond)));
         }
         if clauses.is_empty() {
