@@ -56,7 +56,7 @@ pub enum ThemeSource {
         options: DiscoveryOptions,
         /// Where to write the discovered codebook (`--save-codebook`).
         save_codebook: Option<PathBuf>,
-        /// The theme to split into sub-themes (`--split`, [`crate::classify::split`]).
+        /// The theme to split into sub-themes (`--split`, `classify::split`).
         split: Option<String>,
     },
 }

@@ -2,7 +2,7 @@
 //!
 //! - [`sentiment`]: a trained head (negative / neutral / positive) and the "mixed" rule.
 //! - [`codebook`]: themes from a user codebook by embedding similarity, multi-label.
-//! - [`discovery`]: themes found by clustering when there is no codebook; [`split`]: one
+//! - [`discovery`]: themes found by clustering when there is no codebook; `split`: one
 //!   discovered theme split into sub-themes.
 //! - [`mlp`]: the small softmax classifier the heads use; [`datasets`]: labeled data readers;
 //!   `metrics`: accuracy and F1 for `verbatim eval`.
@@ -14,7 +14,7 @@ pub mod hierarchy;
 pub(crate) mod metrics;
 pub mod mlp;
 pub mod sentiment;
-pub mod split;
+pub(crate) mod split;
 pub(crate) mod stopwords;
 pub mod train;
 pub mod zero_shot;

@@ -8,12 +8,12 @@
 //! with `textContent`.
 
 pub(crate) mod api;
-pub mod export;
+pub(crate) mod export;
 pub mod http;
 pub mod params;
 mod reply;
-pub mod segments;
-pub mod themes;
+pub(crate) mod segments;
+pub(crate) mod themes;
 pub(crate) mod wire;
 
 pub use api::App;
