@@ -252,36 +252,44 @@ timed_analyze() { # export run_dir tag -> JSON line with answers/s, max RSS and 
     --segment-col plan --segment-col region --segment-col channel \
     --codebook corpora/eval/themes.yaml --threads "$THREADS" --out "$run" > "$run.log" 2>&1 &
   local tpid=$!
-  # Resident memory every 5 s (seconds, RSS KiB, answers written so far): a streaming run
-  # holds flat after the first chunks instead of growing with the rows read.
+  # Resident memory every 5 s (seconds, RSS KiB, answers written so far, anonymous RSS KiB):
+  # a streaming run holds flat after the first chunks instead of growing with the rows read.
+  # Anonymous memory is the heap; the rest is mapped files (libraries, model), about 80 MiB.
   ( sleep 1
     vpid=$(pgrep -P "$tpid" -n verbatim || true)
     t0=$SECONDS
     while [ -n "$vpid" ] && [ -r "/proc/$vpid/status" ]; do
       rss=$(awk '/^VmRSS/ {print $2}' "/proc/$vpid/status" 2>/dev/null || true)
+      anon=$(awk '/^RssAnon/ {print $2}' "/proc/$vpid/status" 2>/dev/null || true)
       # The run is written in a temporary sibling (.NAME.verbatim-tmp-PID) until it is complete.
       lines=$(cat "$(dirname "$run")/.$(basename "$run")".verbatim-tmp-*/responses*.jsonl 2>/dev/null | wc -l || true)
-      [ -n "$rss" ] && printf '%s\t%s\t%s\n' "$((SECONDS - t0))" "$rss" "$lines"
+      [ -n "$rss" ] && printf '%s\t%s\t%s\t%s\n' "$((SECONDS - t0))" "$rss" "$lines" "${anon:-0}"
       sleep 5
     done ) > "$run.rss.tsv" &
   local spid=$!
   wait "$tpid" || { log "verbatim analyze failed; see $run.log"; tail -n 5 "$run.log" >&2; return 1; }
   wait "$spid" || true
   python3 - "$run" "$tag" <<'EOF'
-import json, re, sys
+import json, os, re, sys
 run, tag = sys.argv[1], sys.argv[2]
 s = json.load(open(run + "/summary.json"))
 t = open(run + ".time").read()
 rss = int(re.search(r"Maximum resident set size \(kbytes\): (\d+)", t).group(1))
 wall = re.search(r"Elapsed \(wall clock\) time.*: (\S+)", t).group(1)
 samples = [tuple(int(x) for x in l.split("\t")) for l in open(run + ".rss.tsv") if l.strip()]
-# RSS once a tenth of the answers are written vs the peak: about equal when streaming.
-early = next((r for _, r, n in samples if n >= s["analyzed"] // 10), None)
+# RSS once a tenth of the answers are written vs the peak: about equal when streaming; and
+# the heap's growth from 10% to 90% of the answers (the creep, in MiB).
+early = next((r for _, r, n, *_ in samples if n >= s["analyzed"] // 10), None)
+anon = lambda share: next((a[0] for _, _, n, *a in samples if a and n >= s["analyzed"] * share), None)
+a10, a90 = anon(0.1), anon(0.9)
+creep = round((a90 - a10) / 1024) if a10 and a90 else None
 print(json.dumps({"stage": "binary", "export": tag, "answers": s["analyzed"],
+                  "malloc_mmap_threshold": os.environ.get("MALLOC_MMAP_THRESHOLD_"),
                   "rejected": s["rejected"], "sentences": s["sentences"],
                   "seconds": round(s["seconds"], 1), "per_s": round(s["answers_per_second"], 2),
                   "max_rss_mib": round(rss / 1024), "wall": wall,
                   "rss_mib_at_10pct": round(early / 1024) if early else None,
+                  "anon_mib_10_to_90pct": creep,
                   "rss_samples": len(samples)}))
 EOF
 }
@@ -314,7 +322,7 @@ mode=${1:-all}
 case "$mode" in
   encode) data; build; encode_bench ;;
   analyze) build; analyze_bench ;;
-  rss) shift; build; rss_bench "$@" ;;
+  rss) shift; rss_bench "$@" ;;
   all) data; build; encode_bench; analyze_bench ;;
   *) log "usage: benches/run_benches.sh [all|encode|analyze|rss N...]"; exit 2 ;;
 esac
