@@ -182,29 +182,6 @@ fn model_err(dir: &Path, why: impl Into<String>) -> EncodeError {
     }
 }
 
-/// Names of the tensors in a safetensors file (its JSON header).
-fn safetensors_names(path: &Path) -> Result<Vec<String>, EncodeError> {
-    use std::io::Read;
-    let dir = path.parent().unwrap_or(path);
-    let mut f = std::fs::File::open(path).map_err(|e| model_err(dir, e.to_string()))?;
-    let mut len = [0u8; 8];
-    f.read_exact(&mut len)
-        .map_err(|e| model_err(dir, e.to_string()))?;
-    let n = u64::from_le_bytes(len) as usize;
-    if n > 100 << 20 {
-        return Err(model_err(
-            dir,
-            "model.safetensors header is implausibly large",
-        ));
-    }
-    let mut h = vec![0u8; n];
-    f.read_exact(&mut h)
-        .map_err(|e| model_err(dir, e.to_string()))?;
-    let v: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&h)
-        .map_err(|e| model_err(dir, format!("model.safetensors header: {e}")))?;
-    Ok(v.keys().filter(|k| *k != "__metadata__").cloned().collect())
-}
-
 /// The lean forward's view of config.json, or `None` when the model needs rust-bert's
 /// (DistilBERT, or an activation the lean forward lacks).
 fn lean_config(config: &serde_json::Value, model_type: &str) -> Option<LeanConfig> {
@@ -360,8 +337,12 @@ impl<'a> ModelFolder<'a> {
         let dir = self.dir;
         let mut vs = nn::VarStore::new(Device::Cpu);
         let (model, dim) = self.build(&vs)?;
-        vs.load(&self.weights)
-            .map_err(|e| model_err(dir, format!("loading {}: {e}", self.weights.display())))?;
+        if self.weights.extension().is_some_and(|e| e == "safetensors") {
+            super::weights::load_into(&vs, &self.weights)?;
+        } else {
+            vs.load(&self.weights)
+                .map_err(|e| model_err(dir, format!("loading {}: {e}", self.weights.display())))?;
+        }
         let lean = match opts.engine {
             Engine::Lean => lean_config(&self.config, &self.model_type),
             Engine::RustBert => None,
@@ -475,12 +456,12 @@ fn find_weights(dir: &Path) -> Result<(PathBuf, Option<&'static str>), EncodeErr
         .ok_or_else(|| model_err(dir, "no model.safetensors or rust_model.ot"))?;
     // Task checkpoints nest the encoder under a prefix ("bert.", "roberta.", ...).
     let prefix = if weights.extension().is_some_and(|e| e == "safetensors") {
-        let names = safetensors_names(&weights)?;
+        let header = super::weights::Header::read(&weights)?;
         ["bert", "roberta", "distilbert", "model"]
             .into_iter()
             .find(|p| {
-                names
-                    .iter()
+                header
+                    .names()
                     .any(|n| n.starts_with(&format!("{p}.embeddings.")))
             })
     } else {

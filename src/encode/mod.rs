@@ -32,6 +32,7 @@ pub(crate) mod lean;
 pub(crate) mod plan;
 pub mod store;
 pub mod tuned;
+pub(crate) mod weights;
 
 pub use bert::{BertEncoder, EncoderOptions, Engine, Precision};
 pub use cache::CachedEncoder;
