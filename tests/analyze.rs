@@ -899,3 +899,41 @@ fn an_unreadable_export_exits_with_the_io_code_naming_the_file() {
     assert_eq!(err.matches("denied").count(), 1, "{err}");
     assert!(!out.exists());
 }
+
+/// `--engine` reaches the encoder: rust-bert's forward has no int8, and says so by name.
+#[test]
+fn engine_flag_selects_the_forward() {
+    let dir = tempfile::tempdir().unwrap();
+    let o = verbatim()
+        .args([
+            "analyze",
+            "tests/fixtures/analyze/mixed.csv",
+            "--text-col",
+            "Comment",
+        ])
+        .args(["--engine", "rust-bert", "--precision", "int8", "--out"])
+        .arg(dir.path().join("run"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(!o.status.success());
+    assert!(
+        err.contains("--precision int8 needs the lean forward"),
+        "{err}"
+    );
+    let o = verbatim()
+        .args([
+            "analyze",
+            "x.csv",
+            "--text-col",
+            "c",
+            "--engine",
+            "onnx",
+            "--out",
+            "y",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("possible values: lean, rust-bert"), "{err}");
+}

@@ -2,7 +2,7 @@
 //! precision, the sentiment head, and `--sentiment linear|tuned`, which sentiment model they use.
 
 use std::path::PathBuf;
-use verbatim::encode::{BertEncoder, EncoderOptions, Precision};
+use verbatim::encode::{BertEncoder, EncoderOptions, Engine, Precision};
 
 /// The sentiment model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -42,6 +42,10 @@ pub struct ModelArgs {
     /// Weights of the encoder's linear layers: f32, or int8 (dynamic quantization, faster).
     #[arg(long, value_enum, default_value_t = Precision::F32)]
     pub precision: Precision,
+    /// Forward pass: lean (fused, the default) or rust-bert (the reference implementation;
+    /// f32 only). The two agree to cosine >= 0.99999.
+    #[arg(long, value_enum, default_value_t = Engine::Lean)]
+    pub engine: Engine,
 }
 
 impl ModelArgs {
@@ -50,6 +54,7 @@ impl ModelArgs {
         let options = EncoderOptions {
             threads: self.threads,
             precision: self.precision,
+            engine: self.engine,
             ..Default::default()
         };
         let mut encoder = BertEncoder::load(&self.model, options)?;

@@ -63,7 +63,7 @@ pub enum Precision {
 }
 
 /// The forward pass of BERT and XLM-R/RoBERTa models (DistilBERT always runs on rust-bert).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Engine {
     /// `LeanBert`: fused linear + bias, one GELU op, fused attention (the default).
     #[default]
