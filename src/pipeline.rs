@@ -22,10 +22,9 @@ pub use crate::progress::{NoProgress, Progress};
 use crate::record::{NpsGroup, Record, Reject, Response, SentenceResult, Sentiment};
 pub use crate::run::RunSummary;
 use crate::run::{
-    layout, AnswerFiles, AnswerWriter, FileHash, Provenance, RejectsWriter, Responses, RunWriter,
-    ShardSpec,
+    layout, AnswerFiles, AnswerWriter, FileHash, Privacy, Provenance, RejectsWriter, Responses,
+    RowCounts, RunWriter, ShardSpec,
 };
-use crate::run::{Privacy, RowCounts};
 use crate::text;
 use rayon::prelude::*;
 

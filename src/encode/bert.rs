@@ -15,7 +15,8 @@
 
 use super::lean::{Activation, LeanBert, LeanConfig, Positions};
 use super::tuned::{self, TuneExample, TuneOptions, TunedTop};
-use super::{EncodeError, Encoded, Encoder, TextKind};
+use super::weights::{load_into, Header};
+use super::{model_err, EncodeError, Encoded, Encoder, TextKind};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_bert::distilbert::{DistilBertConfig, DistilBertModel};
 use rust_bert::roberta::RobertaEmbeddings;
@@ -175,13 +176,6 @@ pub struct BertEncoder {
     tuned_path: Option<PathBuf>,
 }
 
-fn model_err(dir: &Path, why: impl Into<String>) -> EncodeError {
-    EncodeError::Model {
-        dir: dir.to_path_buf(),
-        why: why.into(),
-    }
-}
-
 /// The lean forward's view of config.json, or `None` when the model needs rust-bert's
 /// (DistilBERT, or an activation the lean forward lacks).
 fn lean_config(config: &serde_json::Value, model_type: &str) -> Option<LeanConfig> {
@@ -250,6 +244,8 @@ struct ModelFolder<'a> {
     model_type: String,
     file: EncoderFile,
     weights: PathBuf,
+    /// The header of a safetensors weights file (`None` for a `rust_model.ot`), read once.
+    header: Option<Header>,
     /// Task checkpoints nest the encoder under a prefix ("bert", "roberta", ...).
     prefix: Option<&'static str>,
 }
@@ -270,7 +266,8 @@ impl<'a> ModelFolder<'a> {
                 .map_err(|e| model_err(dir, format!("verbatim_encoder.json: {e}")))?,
             Err(_) => EncoderFile::default(),
         };
-        let (weights, prefix) = find_weights(dir)?;
+        let (weights, header) = find_weights(dir)?;
+        let prefix = header.as_ref().and_then(encoder_prefix);
         Ok(ModelFolder {
             dir,
             config_text,
@@ -278,6 +275,7 @@ impl<'a> ModelFolder<'a> {
             model_type,
             file,
             weights,
+            header,
             prefix,
         })
     }
@@ -337,11 +335,11 @@ impl<'a> ModelFolder<'a> {
         let dir = self.dir;
         let mut vs = nn::VarStore::new(Device::Cpu);
         let (model, dim) = self.build(&vs)?;
-        if self.weights.extension().is_some_and(|e| e == "safetensors") {
-            super::weights::load_into(&vs, &self.weights)?;
-        } else {
-            vs.load(&self.weights)
-                .map_err(|e| model_err(dir, format!("loading {}: {e}", self.weights.display())))?;
+        match &self.header {
+            Some(header) => load_into(&vs, &self.weights, header)?,
+            None => vs
+                .load(&self.weights)
+                .map_err(|e| model_err(dir, format!("loading {}: {e}", self.weights.display())))?,
         }
         let lean = match opts.engine {
             Engine::Lean => lean_config(&self.config, &self.model_type),
@@ -446,28 +444,31 @@ impl<'a> ModelFolder<'a> {
     }
 }
 
-/// The weights file of `dir` and, in a safetensors file, the prefix the encoder's tensors are
-/// nested under.
-fn find_weights(dir: &Path) -> Result<(PathBuf, Option<&'static str>), EncodeError> {
+/// The weights file of `dir` and, for a safetensors file, its header.
+fn find_weights(dir: &Path) -> Result<(PathBuf, Option<Header>), EncodeError> {
     let weights: PathBuf = ["model.safetensors", "rust_model.ot"]
         .iter()
         .map(|n| dir.join(n))
         .find(|p| p.exists())
         .ok_or_else(|| model_err(dir, "no model.safetensors or rust_model.ot"))?;
-    // Task checkpoints nest the encoder under a prefix ("bert.", "roberta.", ...).
-    let prefix = if weights.extension().is_some_and(|e| e == "safetensors") {
-        let header = super::weights::Header::read(&weights)?;
-        ["bert", "roberta", "distilbert", "model"]
-            .into_iter()
-            .find(|p| {
-                header
-                    .names()
-                    .any(|n| n.starts_with(&format!("{p}.embeddings.")))
-            })
+    let header = if weights.extension().is_some_and(|e| e == "safetensors") {
+        Some(Header::read(&weights)?)
     } else {
         None
     };
-    Ok((weights, prefix))
+    Ok((weights, header))
+}
+
+/// The prefix task checkpoints nest the encoder's tensors under ("bert.", "roberta.", ...),
+/// if any.
+fn encoder_prefix(header: &Header) -> Option<&'static str> {
+    ["bert", "roberta", "distilbert", "model"]
+        .into_iter()
+        .find(|p| {
+            header
+                .names()
+                .any(|n| n.starts_with(&format!("{p}.embeddings.")))
+        })
 }
 
 impl BertEncoder {

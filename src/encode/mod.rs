@@ -70,6 +70,14 @@ pub enum EncodeError {
     Torch(String),
 }
 
+/// [`EncodeError::Model`] for the model folder `dir`.
+pub(crate) fn model_err(dir: &std::path::Path, why: impl Into<String>) -> EncodeError {
+    EncodeError::Model {
+        dir: dir.to_path_buf(),
+        why: why.into(),
+    }
+}
+
 impl EncodeError {
     /// What kind of failure this is: a model folder that lacks a file or holds an unusable one
     /// is the user's to fix (the message says how); a tokenizer or model that fails on its

@@ -6,7 +6,7 @@
 //! variable's bytes are read from the file into the variable itself; only a tensor stored in
 //! another precision (f16, bf16) passes through a buffer of its own size.
 
-use super::EncodeError;
+use super::{model_err, EncodeError};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::fs::File;
@@ -29,15 +29,13 @@ pub(crate) struct Header {
     data_start: u64,
 }
 
+/// A model-folder error about the file `path`, naming it.
 fn err(path: &Path, why: impl Into<String>) -> EncodeError {
-    EncodeError::Model {
-        dir: path.parent().unwrap_or(path).to_path_buf(),
-        why: format!(
-            "{}: {}",
-            path.file_name().unwrap_or_default().to_string_lossy(),
-            why.into()
-        ),
-    }
+    let file = path.file_name().unwrap_or_default().to_string_lossy();
+    model_err(
+        path.parent().unwrap_or(path),
+        format!("{file}: {}", why.into()),
+    )
 }
 
 impl Header {
@@ -73,10 +71,13 @@ impl Header {
     }
 }
 
-/// Fills every variable of `vs` from the safetensors file `path` (each must be in the file with
-/// its shape; other tensors of the file are ignored).
-pub(crate) fn load_into(vs: &nn::VarStore, path: &Path) -> Result<(), EncodeError> {
-    let header = Header::read(path)?;
+/// Fills every variable of `vs` from the safetensors file `path` whose [`Header`] was read
+/// (each variable must be in the file with its shape; other tensors of the file are ignored).
+pub(crate) fn load_into(
+    vs: &nn::VarStore,
+    path: &Path,
+    header: &Header,
+) -> Result<(), EncodeError> {
     let file = File::open(path).map_err(|e| err(path, e.to_string()))?;
     for (name, mut var) in vs.variables() {
         let e = header
@@ -156,6 +157,11 @@ mod tests {
         vs
     }
 
+    /// Reads the header of `path`, then fills [`store`] from it.
+    fn load(path: &Path) -> Result<(), EncodeError> {
+        load_into(&store(), path, &Header::read(path)?)
+    }
+
     fn write(path: &Path, tensors: &[(&str, Tensor)]) {
         Tensor::write_safetensors(tensors, path).unwrap();
     }
@@ -176,7 +182,7 @@ mod tests {
             ],
         );
         let vs = store();
-        load_into(&vs, &p).unwrap();
+        load_into(&vs, &p, &Header::read(&p).unwrap()).unwrap();
         let got = vs.variables();
         assert!(got["a"].equal(&a), "{}", got["a"]);
         assert!(got["b"].equal(&b), "{}", got["b"]);
@@ -192,7 +198,7 @@ mod tests {
             &p,
             &[("a", Tensor::zeros([2, 3], (Kind::Float, Device::Cpu)))],
         );
-        let e = load_into(&store(), &p).unwrap_err().to_string();
+        let e = load(&p).unwrap_err().to_string();
         assert!(e.contains("model.safetensors: tensor b is missing"), "{e}");
         write(
             &p,
@@ -201,13 +207,13 @@ mod tests {
                 ("b", Tensor::zeros([4], (Kind::Float, Device::Cpu))),
             ],
         );
-        let e = load_into(&store(), &p).unwrap_err().to_string();
+        let e = load(&p).unwrap_err().to_string();
         assert!(
             e.contains("tensor a has shape [3, 2], the model wants [2, 3]"),
             "{e}"
         );
         std::fs::write(&p, b"\xff\xff\xff\xff\xff\xff\xff\xff").unwrap();
-        let e = load_into(&store(), &p).unwrap_err().to_string();
+        let e = load(&p).unwrap_err().to_string();
         assert!(e.contains("implausibly large"), "{e}");
     }
 }
