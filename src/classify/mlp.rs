@@ -23,6 +23,10 @@ pub struct TrainConfig {
     pub l2: f32,
     /// Seed of initialization and shuffling.
     pub seed: u64,
+    /// Step size falls linearly to zero over the run, so the last weights sit at the optimum
+    /// whatever the seed (with a constant step, Adam ends wherever its last mini-batches left
+    /// it: the codebook classifier's dev theme micro-F1 spread 0.66-0.77 over seeds).
+    pub lr_decay: bool,
 }
 
 impl Default for TrainConfig {
@@ -34,6 +38,18 @@ impl Default for TrainConfig {
             learning_rate: 1e-3,
             l2: 1e-4,
             seed: 7,
+            lr_decay: false,
+        }
+    }
+}
+
+impl TrainConfig {
+    /// The step size of gradient step `t` (1-based) of `total`.
+    fn step_size(&self, t: usize, total: usize) -> f32 {
+        if self.lr_decay {
+            self.learning_rate * (1.0 - (t - 1) as f32 / total.max(1) as f32)
+        } else {
+            self.learning_rate
         }
     }
 }
@@ -143,10 +159,12 @@ impl Mlp {
         let mut adam_o = Adam::new(width, classes);
         let mut order: Vec<usize> = (0..n).collect();
         let mut t = 0;
+        let total = cfg.epochs * n.div_ceil(cfg.batch.max(1));
         for _ in 0..cfg.epochs {
             order.shuffle(&mut rng);
             for chunk in order.chunks(cfg.batch.max(1)) {
                 t += 1;
+                let lr = cfg.step_size(t as usize, total);
                 let xb = x.select(Axis(0), chunk);
                 let wsum: f32 = chunk.iter().map(|&i| weights[i]).sum::<f32>().max(1e-9);
                 let (hb, pre) = match &hidden {
@@ -175,9 +193,9 @@ impl Mlp {
                     });
                     let gw1 = xb.t().dot(&gh) + &(&*w * cfg.l2);
                     let gb1 = gh.sum_axis(Axis(0));
-                    adam.step(w, b, &gw1, &gb1, cfg.learning_rate, t);
+                    adam.step(w, b, &gw1, &gb1, lr, t);
                 }
-                adam_o.step(&mut out.0, &mut out.1, &gw, &gb, cfg.learning_rate, t);
+                adam_o.step(&mut out.0, &mut out.1, &gw, &gb, lr, t);
             }
         }
         Mlp { dim, hidden, out }

@@ -21,18 +21,31 @@ pub mod zero_shot;
 
 use std::path::PathBuf;
 
+/// Seed of the codebook classifier's training (initialization and shuffling).
+pub const THEME_SEED: u64 = 7;
+
 impl codebook::ThemeModel {
     /// The codebook's theme model: trained on its examples and descriptions, or zero-shot
-    /// ([`zero_shot::build`]) when the codebook has no examples. Deterministic: a fixed seed,
-    /// and the same codebook gives the same weights.
+    /// ([`zero_shot::build`]) when the codebook has no examples. Deterministic: a fixed seed
+    /// ([`THEME_SEED`]), and the same codebook gives the same weights.
     pub fn build(
         cb: &codebook::Codebook,
         encoder: &dyn crate::encode::Encoder,
     ) -> Result<codebook::ThemeModel, ClassifyError> {
+        Self::build_seeded(cb, encoder, THEME_SEED)
+    }
+
+    /// [`ThemeModel::build`](codebook::ThemeModel::build) with another training seed (a
+    /// zero-shot codebook trains nothing, so the seed changes nothing there).
+    pub fn build_seeded(
+        cb: &codebook::Codebook,
+        encoder: &dyn crate::encode::Encoder,
+        seed: u64,
+    ) -> Result<codebook::ThemeModel, ClassifyError> {
         if cb.is_zero_shot() {
             zero_shot::build(cb, encoder)
         } else {
-            codebook::ThemeModel::build_supervised(cb, encoder)
+            codebook::ThemeModel::build_supervised(cb, encoder, seed)
         }
     }
 }
