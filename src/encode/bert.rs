@@ -58,7 +58,7 @@ pub enum Precision {
     #[default]
     F32,
     /// Dynamic int8 quantization through fbgemm: int8 weights (one scale per row), f32
-    /// activations quantized per batch; one FFN output projection stays f32 (see
+    /// activations quantized per token; one FFN output projection stays f32 (see
     /// `lean::F32_FF_OUT_LAYERS`). Inference only.
     Int8,
 }
@@ -209,7 +209,10 @@ fn lean_replicas(
         let mut model = LeanBert::from_vars(&vars, prefix, cfg)?;
         if precision == Precision::Int8 {
             // Each replica packs its own int8 copy (about a quarter of the f32 linear weights).
-            model.quantize_int8();
+            super::lean::quiet_stderr(|| {
+                model.quantize_int8();
+                model.warm_up();
+            });
         }
         replicas.push(Mutex::new(Loaded {
             model: Backbone::Lean(model),

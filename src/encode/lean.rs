@@ -75,7 +75,7 @@ struct Linear {
 }
 
 /// A weight matrix quantized to int8 with one scale per output row, packed for fbgemm;
-/// activations stay f32 and are quantized per batch inside fbgemm.
+/// activations stay f32 and are quantized per token ([`Int8::apply`]).
 ///
 /// fbgemm's op takes one scale per matrix, so each row is first divided by its largest
 /// magnitude (`row_scale`), the unit-range matrix is quantized as ATen's
@@ -89,7 +89,10 @@ struct Int8 {
     scale: f64,
     zero_point: i64,
     row_scale: Tensor,
-    bias: Tensor,
+    /// `[1, in]`: -1, +1 and zeros; fixes fbgemm's activation range to `[-1, 1]`.
+    sentinel: Tensor,
+    /// Zeros `[out]`: fbgemm's bias argument (the bias is added after scaling back).
+    zero_bias: Tensor,
 }
 
 impl Int8 {
@@ -98,7 +101,11 @@ impl Int8 {
         tch::no_grad(|| {
             let row_scale = w.abs().amax([1i64].as_slice(), false).clamp_min(1e-12);
             let mut q = Int8::quantize_tensor(&(w / row_scale.unsqueeze(1)));
-            q.bias = b / &row_scale;
+            let k = w.size()[1];
+            q.sentinel = Tensor::zeros([1, k], (Kind::Float, w.device()));
+            let _ = q.sentinel.get(0).get(0).fill_(-1.0);
+            let _ = q.sentinel.get(0).get(1).fill_(1.0);
+            q.zero_bias = b.zeros_like();
             q.row_scale = row_scale;
             q
         })
@@ -125,25 +132,47 @@ impl Int8 {
                 scale,
                 zero_point,
                 row_scale: Tensor::new(),
-                bias: Tensor::new(),
+                sentinel: Tensor::new(),
+                zero_bias: Tensor::new(),
             }
         })
+    }
+}
+
+impl Int8 {
+    /// `x W^T + b` with per-token activation ranges, so a text's vector does not depend on
+    /// the other texts of its batch. fbgemm quantizes the activations of a whole call with one
+    /// range (its min and max), which made a text alone and the same text in a batch differ
+    /// (cosine 0.996-0.998). Here each token is divided by its largest magnitude, a sentinel
+    /// row (-1, +1) fixes fbgemm's range to [-1, 1] whatever the batch, and the output rows
+    /// are multiplied back (alone vs in a batch: cosine >= 0.9996, tests/encoder.rs).
+    /// `w` is the f32 weight fbgemm asks for (it reads only its shape).
+    fn apply(&self, x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {
+        let mut shape = x.size();
+        let k = shape[shape.len() - 1];
+        let flat = x.reshape([-1, k]);
+        let n = flat.size()[0];
+        let s_x = flat.abs().amax([-1i64].as_slice(), true).clamp_min(1e-12);
+        let unit = Tensor::cat(&[&flat / &s_x, self.sentinel.shallow_clone()], 0);
+        let t = unit.fbgemm_linear_int8_weight_fp32_activation(
+            w,
+            &self.packed,
+            &self.col_offsets,
+            tch::Scalar::float(self.scale),
+            tch::Scalar::int(self.zero_point),
+            &self.zero_bias,
+        );
+        let mut y = t.narrow(0, 0, n) * s_x;
+        let _ = y.g_mul_(&self.row_scale).g_add_(b);
+        *shape.last_mut().expect("a tensor with a last dimension") = y.size()[1];
+        y.reshape(shape)
     }
 }
 
 impl Linear {
     fn apply(&self, x: &Tensor) -> Tensor {
         match &self.int8 {
-            Some(q) => {
-                x.fbgemm_linear_int8_weight_fp32_activation(
-                    &self.w,
-                    &q.packed,
-                    &q.col_offsets,
-                    tch::Scalar::float(q.scale),
-                    tch::Scalar::int(q.zero_point),
-                    &q.bias,
-                ) * &q.row_scale
-            }
+            Some(q) => q.apply(x, &self.w, &self.b),
             None => x.linear(&self.w, Some(&self.b)),
         }
     }
@@ -262,6 +291,13 @@ impl LeanBert {
         })
     }
 
+    /// One forward pass over a two-token batch (no gradient): runs every op once.
+    pub(crate) fn warm_up(&self) {
+        let ids = Tensor::zeros([1, 2], (Kind::Int64, tch::Device::Cpu));
+        let mask = Tensor::ones([1, 2], (Kind::Int64, tch::Device::Cpu));
+        tch::no_grad(|| drop(self.hidden(&ids, &mask)));
+    }
+
     /// Runs the linear layers of the transformer through int8 weights from now on, except
     /// the FFN output projections of [`F32_FF_OUT_LAYERS`] (the embeddings, LayerNorms and
     /// attention stay f32). Inference only: fbgemm's int8 linear has no gradient, so a model
@@ -373,6 +409,28 @@ pub(crate) fn pad_batch(batch: &[&[u32]], pad_id: i64) -> (Tensor, Tensor) {
         Tensor::from_slice(&ids).view([b, len as i64]),
         Tensor::from_slice(&mask).view([b, len as i64]),
     )
+}
+
+/// Runs `f` with the process's stderr pointed at /dev/null. libtorch warns once per process
+/// that the two fbgemm ops of int8 are deprecated (they are the int8 path tch exposes), a
+/// C++ warning Rust cannot catch; packing and a warm-up forward run under this at load, before
+/// the command prints anything, so the line never reaches the user.
+pub(crate) fn quiet_stderr<T>(f: impl FnOnce() -> T) -> T {
+    // SAFETY: plain descriptor calls; stderr (fd 2) is restored before returning.
+    let saved = unsafe { libc::dup(2) };
+    let null = std::fs::OpenOptions::new().write(true).open("/dev/null");
+    let redirected = match (&null, saved >= 0) {
+        (Ok(n), true) => unsafe { libc::dup2(std::os::fd::AsRawFd::as_raw_fd(n), 2) >= 0 },
+        _ => false,
+    };
+    let out = f();
+    if redirected {
+        unsafe { libc::dup2(saved, 2) };
+    }
+    if saved >= 0 {
+        unsafe { libc::close(saved) };
+    }
+    out
 }
 
 #[cfg(test)]
