@@ -28,7 +28,8 @@ use verbatim::encode::{BertEncoder, Encoder, EncoderOptions, Engine, Precision, 
 struct Args {
     model: PathBuf,
     texts: PathBuf,
-    /// The encoder's options, `EncoderOptions::default()` unless a flag overrides one.
+    /// The encoder's options: `EncoderOptions::default()` at f32 (`--int8` for int8, the
+    /// library's default) unless a flag overrides one.
     opts: EncoderOptions,
     runs: usize,
     save: Option<PathBuf>,
@@ -41,7 +42,10 @@ fn parse_args() -> Result<Args, String> {
     let mut a = Args {
         model: "models/e5-small".into(),
         texts: "target/bench/texts-2000.txt".into(),
-        opts: EncoderOptions::default(),
+        opts: EncoderOptions {
+            precision: Precision::F32,
+            ..Default::default()
+        },
         runs: 1,
         save: None,
         engines: vec![Engine::Lean],

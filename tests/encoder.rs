@@ -50,9 +50,10 @@ fn length_sorted_batches_give_the_same_vectors_as_one_at_a_time() {
         "מחיר גבוה מדי",
         "کیفیت محصول عالی بود",
     ];
-    let batched = encoder().embed(&texts, TextKind::Passage).unwrap();
+    let f32 = crate::common::encoder_f32();
+    let batched = f32.embed(&texts, TextKind::Passage).unwrap();
     for (t, b) in texts.iter().zip(&batched) {
-        let single = encoder().embed(&[t], TextKind::Passage).unwrap();
+        let single = f32.embed(&[t], TextKind::Passage).unwrap();
         assert!(cos(&single[0], b) > 0.9999, "{t}");
     }
 }
@@ -84,12 +85,15 @@ fn lean_forward_matches_rust_bert_on_the_demo_answers() {
         &crate::common::model_dir(),
         EncoderOptions {
             engine: Engine::RustBert,
+            precision: verbatim::encode::Precision::F32,
             ..Default::default()
         },
     )
     .unwrap();
     let want = reference.embed(&texts, TextKind::Passage).unwrap();
-    let got = encoder().embed(&texts, TextKind::Passage).unwrap();
+    let got = crate::common::encoder_f32()
+        .embed(&texts, TextKind::Passage)
+        .unwrap();
     for ((t, a), b) in texts.iter().zip(&want).zip(&got) {
         let c = cos(a, b);
         assert!(
@@ -189,10 +193,10 @@ fn int8_weights_stay_close_to_f32_on_the_demo_answers() {
     use verbatim::encode::{BertEncoder, EncoderOptions, Engine, Precision};
     let answers = demo_answers();
     let texts: Vec<&str> = answers.iter().map(String::as_str).collect();
-    let got = crate::common::encoder_int8()
+    let got = encoder().embed(&texts, TextKind::Passage).unwrap();
+    let want = crate::common::encoder_f32()
         .embed(&texts, TextKind::Passage)
         .unwrap();
-    let want = encoder().embed(&texts, TextKind::Passage).unwrap();
     let mut c: Vec<f32> = want.iter().zip(&got).map(|(a, b)| cos(a, b)).collect();
     c.sort_by(f32::total_cmp);
     let mean = c.iter().sum::<f32>() / c.len() as f32;
@@ -240,7 +244,7 @@ fn dedup_encoder_names_the_model_it_wraps() {
 /// in a batch of four had cosine 0.996-0.998).
 #[test]
 fn int8_vectors_do_not_depend_on_the_batch() {
-    let int8 = crate::common::encoder_int8();
+    let int8 = encoder();
     let texts = [
         "ok",
         "Great support but the parcel came late, and the app crashed twice at checkout.",

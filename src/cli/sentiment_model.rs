@@ -39,9 +39,10 @@ pub struct ModelArgs {
     /// Encoder threads (`analyze`: also the text stage's).
     #[arg(long, default_value_t = 2)]
     pub threads: usize,
-    /// Weights of the encoder's linear layers: f32, or int8 (dynamic quantization, faster).
-    #[arg(long, value_enum, default_value_t = Precision::F32)]
-    pub precision: Precision,
+    /// Weights of the encoder's linear layers: int8 (dynamic quantization; the default with
+    /// the lean forward) or f32 (as trained; the default with --engine rust-bert).
+    #[arg(long, value_enum)]
+    pub precision: Option<Precision>,
     /// Forward pass: lean (fused, the default) or rust-bert (the reference implementation;
     /// f32 only). The two agree to cosine >= 0.99999.
     #[arg(long, value_enum, default_value_t = Engine::Lean)]
@@ -53,7 +54,10 @@ impl ModelArgs {
     pub fn load_encoder(&self) -> anyhow::Result<BertEncoder> {
         let options = EncoderOptions {
             threads: self.threads,
-            precision: self.precision,
+            precision: self.precision.unwrap_or(match self.engine {
+                Engine::Lean => Precision::Int8,
+                Engine::RustBert => Precision::F32,
+            }),
             engine: self.engine,
             ..Default::default()
         };

@@ -9,7 +9,7 @@ use verbatim::classify::sentiment::SentimentHead;
 use verbatim::classify::train::fine_tune_sentiment;
 use verbatim::classify::train::{train_sentiment, SentimentTraining};
 use verbatim::encode::tuned::TuneOptions;
-use verbatim::encode::{BertEncoder, CachedEncoder, EncoderOptions};
+use verbatim::encode::{BertEncoder, CachedEncoder, EncoderOptions, Precision};
 
 /// Arguments of `verbatim train-sentiment`.
 #[derive(clap::Args)]
@@ -79,6 +79,8 @@ fn training_encoder(args: &Args) -> anyhow::Result<BertEncoder> {
         EncoderOptions {
             threads: args.threads,
             max_tokens: Some(128),
+            // The heads are trained on f32 vectors, the model as trained.
+            precision: Precision::F32,
             ..Default::default()
         },
     )?)

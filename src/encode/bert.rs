@@ -54,12 +54,14 @@ pub struct EncoderOptions {
 /// Precision of the linear layers' weights at inference.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Precision {
-    /// f32 weights, as trained (the default).
-    #[default]
+    /// f32 weights, as trained (the reference; rust-bert's forward and training use it).
     F32,
     /// Dynamic int8 quantization through fbgemm: int8 weights (one scale per row), f32
     /// activations quantized per token; one FFN output projection stays f32 (see
-    /// `lean::F32_FF_OUT_LAYERS`). Inference only.
+    /// `lean::F32_FF_OUT_LAYERS`). Inference only. The default: about 1.45x the speed of f32,
+    /// and on corpora/dev sentiment, themes and cross-lingual recall within 0.01 of f32
+    /// (README "Speed").
+    #[default]
     Int8,
 }
 
@@ -85,7 +87,7 @@ impl Default for EncoderOptions {
             sort_by_length: true,
             max_tokens: None,
             engine: Engine::Lean,
-            precision: Precision::F32,
+            precision: Precision::Int8,
         }
     }
 }

@@ -27,7 +27,7 @@ pub fn model_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("models/e5-small")
 }
 
-/// The default encoder, loaded once per test binary.
+/// The default encoder (int8 weights), loaded once per test binary.
 pub fn encoder() -> &'static BertEncoder {
     static ENC: OnceLock<BertEncoder> = OnceLock::new();
     ENC.get_or_init(|| {
@@ -36,12 +36,13 @@ pub fn encoder() -> &'static BertEncoder {
     })
 }
 
-/// The encoder with int8 weights (`--precision int8`), loaded and packed once per test binary.
-pub fn encoder_int8() -> &'static BertEncoder {
+/// The encoder with f32 weights (`--precision f32`, the reference int8 is measured against),
+/// loaded once per test binary.
+pub fn encoder_f32() -> &'static BertEncoder {
     static ENC: OnceLock<BertEncoder> = OnceLock::new();
     ENC.get_or_init(|| {
         let opts = EncoderOptions {
-            precision: verbatim::encode::Precision::Int8,
+            precision: verbatim::encode::Precision::F32,
             ..Default::default()
         };
         BertEncoder::load(&model_dir(), opts).expect("models/e5-small is installed")
