@@ -443,7 +443,7 @@ fn fine_tuning_the_top_layer_is_reproducible_for_a_seed() {
     let run = |seed| {
         fine_tune_sentiment(
             &data,
-            crate::common::encoder(),
+            crate::common::encoder_f32(),
             &head,
             &opts,
             &tune(seed),
@@ -452,6 +452,20 @@ fn fine_tuning_the_top_layer_is_reproducible_for_a_seed() {
         .unwrap()
         .0
     };
+    // The default (int8) encoder has released its f32 linear weights: refused by name.
+    let refused = fine_tune_sentiment(
+        &data,
+        crate::common::encoder(),
+        &head,
+        &opts,
+        &tune(7),
+        &|_, _, _| {},
+    );
+    let Err(err) = refused else {
+        panic!("an int8 encoder is refused")
+    };
+    let err = err.to_string();
+    assert!(err.contains("--precision f32"), "{err}");
     let (a, b, c) = (run(7), run(7), run(8));
     let names: Vec<&str> = a.iter().map(|t| t.0.as_str()).collect();
     assert!(names.contains(&"classifier.weight"));
@@ -493,7 +507,7 @@ fn fine_tuning_the_top_layer_is_reproducible_for_a_seed() {
     };
     let (t0, _) = fine_tune_sentiment(
         &data,
-        crate::common::encoder(),
+        crate::common::encoder_f32(),
         &head,
         &opts,
         &zero,

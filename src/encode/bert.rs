@@ -223,7 +223,11 @@ fn lean_replicas(
         }));
     }
     if let Some(first) = replicas.first_mut() {
-        first.get_mut().expect("fresh mutex")._vs = Some(vs);
+        let first = first.get_mut().expect("fresh mutex");
+        if let (Precision::Int8, Backbone::Lean(m)) = (precision, &first.model) {
+            m.release_int8_f32_weights();
+        }
+        first._vs = Some(vs);
     }
     Ok(replicas)
 }
@@ -601,6 +605,13 @@ impl BertEncoder {
         opts: &TuneOptions,
         progress: &dyn Fn(&str, usize, usize),
     ) -> Result<Vec<(String, Tensor)>, EncodeError> {
+        if self.opts.precision == Precision::Int8 {
+            // An int8 encoder has released its f32 linear weights (see `lean_replicas`).
+            return Err(EncodeError::Torch(
+                "fine-tuning needs an encoder loaded at f32 (EncoderOptions::precision, --precision f32)"
+                    .into(),
+            ));
+        }
         let loaded = self.replicas[0]
             .lock()
             .map_err(|_| EncodeError::Torch("encoder poisoned by an earlier panic".into()))?;

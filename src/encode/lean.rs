@@ -291,6 +291,25 @@ impl LeanBert {
         })
     }
 
+    /// Frees the f32 weights of the linear layers that run int8 (about 80 MB for e5-small):
+    /// each such weight tensor keeps its shape, which is all fbgemm's op reads of it, over a
+    /// single zero (a zero-stride view). The tensors are shared with every replica built from
+    /// the same variables and with the variable store, so call it once all replicas are
+    /// quantized; nothing reads those f32 weights afterwards (training and rust-bert run f32
+    /// encoders, and a tuned top brings its own layers).
+    pub(crate) fn release_int8_f32_weights(&self) {
+        tch::no_grad(|| {
+            for l in &self.layers {
+                let lins = [&l.q, &l.k, &l.v, &l.attn_out, &l.ff_in, &l.ff_out];
+                for lin in lins.into_iter().filter(|lin| lin.int8.is_some()) {
+                    let one = Tensor::zeros([1, 1], (Kind::Float, lin.w.device()));
+                    let mut w = lin.w.shallow_clone();
+                    w.set_data(&one.expand(lin.w.size(), false));
+                }
+            }
+        });
+    }
+
     /// One forward pass over a two-token batch (no gradient): runs every op once.
     pub(crate) fn warm_up(&self) {
         let ids = Tensor::zeros([1, 2], (Kind::Int64, tch::Device::Cpu));
