@@ -672,7 +672,9 @@ fn encode_stage(
         let ready = item.and_then(|read| match read {
             Read::Rejected(r) => Ok(Ready::Rejected(r)),
             Read::Prepared(p, bytes) => {
-                Ok(Ready::Encoded(encode_prepared(p, encoder, head)?, bytes))
+                let encoded = encode_prepared(p, encoder, head)?;
+                crate::run::trim_heap();
+                Ok(Ready::Encoded(encoded, bytes))
             }
         });
         let stop = ready.is_err();

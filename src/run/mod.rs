@@ -14,6 +14,7 @@ mod theme_origin;
 mod txn;
 mod write;
 mod writer;
+pub(crate) use writer::trim_heap;
 
 pub use crate::layout;
 pub use dir::{Responses, RunDir};

@@ -153,6 +153,7 @@ impl RunWriter {
         let run = self.written();
         stats.save(&run.file(layout::STATS))?;
         if run.has_store() {
+            trim_heap();
             let store = run.store()?;
             let dir = run.file(layout::VECTORS_DIR);
             crate::vector::VectorIndex::build(&store, &dir, &Default::default())?;
@@ -182,6 +183,18 @@ fn write_json<S: Serialize>(path: &Path, value: &S, pretty: bool) -> Result<(), 
         source,
     })?;
     Ok(std::fs::write(path, json).at(path)?)
+}
+
+/// Gives the heap's free pages back to the OS: glibc keeps the blocks libtorch frees while
+/// encoding (its dynamic mmap threshold, benches/README.md), so a run's resident memory crept
+/// up chunk by chunk and peaked when the vector index mapped the embeddings. Called after
+/// each encoded chunk and before the vector index is built.
+pub(crate) fn trim_heap() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only releases free memory; it touches no live allocation.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }
 
 #[cfg(test)]
