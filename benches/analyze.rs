@@ -33,8 +33,8 @@ use std::time::Instant;
 use verbatim::classify::codebook::{Clause, Codebook, ThemeModel};
 use verbatim::classify::sentiment::SentimentHead;
 use verbatim::encode::{
-    BertEncoder, DedupEncoder, EmbedPlan, EmbedUnits, Encoder, EncoderOptions, Engine, Precision,
-    Span, Split, TextKind,
+    BertEncoder, DedupEncoder, EmbedPlan, EmbedUnits, Encoder, EncoderOptions, Engine, Span, Split,
+    TextKind,
 };
 use verbatim::ingest::{Ingest, IngestOptions, RowOutcome};
 use verbatim::pipeline::{analyze, AnalyzeOptions, NoProgress, ThemeSource};
@@ -214,10 +214,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         EncoderOptions {
             threads: args.threads,
             engine: args.engine,
-            precision: match args.engine {
-                Engine::Lean => Precision::Int8,
-                Engine::RustBert => Precision::F32,
-            },
+            precision: args.engine.default_precision(),
             ..Default::default()
         },
     )?;

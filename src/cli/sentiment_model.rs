@@ -54,10 +54,7 @@ impl ModelArgs {
     pub fn load_encoder(&self) -> anyhow::Result<BertEncoder> {
         let options = EncoderOptions {
             threads: self.threads,
-            precision: self.precision.unwrap_or(match self.engine {
-                Engine::Lean => Precision::Int8,
-                Engine::RustBert => Precision::F32,
-            }),
+            precision: self.precision.unwrap_or(self.engine.default_precision()),
             engine: self.engine,
             ..Default::default()
         };

@@ -87,7 +87,18 @@ impl Default for EncoderOptions {
             sort_by_length: true,
             max_tokens: None,
             engine: Engine::Lean,
-            precision: Precision::Int8,
+            precision: Engine::Lean.default_precision(),
+        }
+    }
+}
+
+impl Engine {
+    /// The precision an encoder on this forward runs when none is asked for: int8 on the lean
+    /// forward, f32 on rust-bert's (which has no int8).
+    pub fn default_precision(self) -> Precision {
+        match self {
+            Engine::Lean => Precision::Int8,
+            Engine::RustBert => Precision::F32,
         }
     }
 }
