@@ -13,9 +13,12 @@
 //! - `duplicates` (counts, not timed): answers, sentence units, and the texts `encode_all`
 //!   feeds, each with how many are distinct; `--text-only` stops here;
 //! - `encode_answers`: the encoder alone on the normalized answers (the encoder bench's work);
-//! - `encode_all`: the encoder on what the pipeline embeds (`verbatim::encode::EmbedPlan` of
-//!   `EmbedUnits`): answers, the sentences of multi-sentence answers and the clauses of
-//!   sentences that split;
+//! - `encode_all_alone`: the encoder on every unit the pipeline embeds
+//!   (`verbatim::encode::EmbedPlan` of `EmbedUnits`: answers, the sentences of
+//!   multi-sentence answers and the clauses of sentences that split), each unit in a forward
+//!   pass of its own (`Parts::Alone`, the reference);
+//! - `encode_all`: the same units as the pipeline embeds them (`Parts::Pooled`, the default):
+//!   sentences and clauses pooled from their answer's pass;
 //! - `classify`: `encode_all` plus sentiment head and codebook themes (sentences and clauses,
 //!   as the pipeline) on its vectors (sentiment and themes share that one encoder pass);
 //! - `encode_all_dedup`: `encode_all` through `DedupEncoder` (each distinct text once, as the
@@ -33,8 +36,8 @@ use std::time::Instant;
 use verbatim::classify::codebook::{Clause, Codebook, ThemeModel};
 use verbatim::classify::sentiment::SentimentHead;
 use verbatim::encode::{
-    BertEncoder, DedupEncoder, EmbedPlan, EmbedUnits, Encoder, EncoderOptions, Engine, Span, Split,
-    TextKind,
+    BertEncoder, DedupEncoder, EmbedPlan, EmbedUnits, Encoder, EncoderOptions, Engine, Parts, Span,
+    Split, TextKind,
 };
 use verbatim::ingest::{Ingest, IngestOptions, RowOutcome};
 use verbatim::pipeline::{analyze, AnalyzeOptions, NoProgress, ThemeSource};
@@ -126,13 +129,26 @@ fn prepare(raw: &str) -> EmbedUnits {
     EmbedUnits::of(raw)
 }
 
-/// What `encode_all` feeds the encoder for `chunk` (what the pipeline embeds: each answer,
-/// the sentences of multi-sentence answers and the clauses of sentences that split), with
-/// where each answer's units sit.
-fn fed_texts(chunk: &[EmbedUnits]) -> (Vec<&str>, Vec<Span>) {
+/// The plan `encode_all` embeds for `chunk` (what the pipeline embeds: each answer, the
+/// sentences of multi-sentence answers and the clauses of sentences that split), with where
+/// each answer's units sit.
+fn fed_plan(chunk: &[EmbedUnits]) -> (EmbedPlan<'_>, Vec<Span>) {
     let mut plan = EmbedPlan::default();
     let spans = chunk.iter().map(|u| plan.push(u)).collect();
-    (plan.texts().to_vec(), spans)
+    (plan, spans)
+}
+
+/// The texts of every unit of `prepared`, parts as their own text.
+fn unit_texts(prepared: &[EmbedUnits]) -> Vec<&str> {
+    prepared
+        .iter()
+        .flat_map(|u| {
+            let sentences = u.sentences.iter().filter(|_| u.sentences.len() > 1);
+            std::iter::once(u.answer.as_str())
+                .chain(sentences.map(|(_, t)| t.as_str()))
+                .chain(u.clauses.iter().map(|(_, t)| t.as_str()))
+        })
+        .collect()
 }
 
 /// Prints how many answers, sentence units and fed texts there are, and how many distinct.
@@ -152,7 +168,7 @@ fn duplicates(prepared: &[EmbedUnits]) {
             .iter()
             .flat_map(|p| p.sentences.iter().map(|(_, t)| t.as_str())),
     );
-    let (f, df) = distinct(&mut fed_texts(prepared).0.into_iter());
+    let (f, df) = distinct(&mut unit_texts(prepared).into_iter());
     let rate = |n: usize, d: usize| 1.0 - d as f64 / n.max(1) as f64;
     println!(
         "{{\"stage\": \"duplicates\", \"answers\": {a}, \"distinct_answers\": {da}, \"answer_dup_rate\": {:.4}, \"sentences\": {s}, \"distinct_sentences\": {ds}, \"sentence_dup_rate\": {:.4}, \"fed\": {f}, \"distinct_fed\": {df}, \"fed_dup_rate\": {:.4}}}",
@@ -209,15 +225,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         return Ok(());
     }
 
-    let encoder = BertEncoder::load(
-        &args.model,
-        EncoderOptions {
-            threads: args.threads,
-            engine: args.engine,
-            precision: args.engine.default_precision(),
-            ..Default::default()
-        },
-    )?;
+    let options = EncoderOptions {
+        threads: args.threads,
+        engine: args.engine,
+        precision: args.engine.default_precision(),
+        ..Default::default()
+    };
+    let encoder = BertEncoder::load(&args.model, options.clone())?;
     let head = SentimentHead::load(&args.head)?;
     let themes = ThemeModel::build(&Codebook::load(&args.codebook)?, &encoder)?;
 
@@ -230,13 +244,28 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     report("encode_answers", n, n, t0.elapsed().as_secs_f64());
 
+    let alone = BertEncoder::load(
+        &args.model,
+        EncoderOptions {
+            parts: Parts::Alone,
+            ..options.clone()
+        },
+    )?;
+    let (t0, mut fed) = (Instant::now(), 0usize);
+    for c in &chunks {
+        fed_plan(c).0.encode(&alone, TextKind::Passage)?;
+        fed += unit_texts(c).len();
+    }
+    report("encode_all_alone", n, fed, t0.elapsed().as_secs_f64());
+    drop(alone);
+
     let (mut encode_s, mut classify_s, mut fed) = (0.0, 0.0, 0usize);
     let mut mentions = 0usize;
     for c in &chunks {
         let t0 = Instant::now();
-        let (batch, spans) = fed_texts(c);
-        let vectors = encoder.embed(&batch, TextKind::Passage)?;
-        fed += batch.len();
+        let (plan, spans) = fed_plan(c);
+        let vectors = plan.encode(&encoder, TextKind::Passage)?.vectors;
+        fed += plan.texts().len();
         let t1 = Instant::now();
         encode_s += (t1 - t0).as_secs_f64();
         let sentiments = head.predict(&vectors);
@@ -252,7 +281,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let dedup = DedupEncoder::new(&encoder, verbatim::encode::dedup::DEFAULT_CAPACITY);
     let t0 = Instant::now();
     for c in &chunks {
-        dedup.embed(&fed_texts(c).0, TextKind::Passage)?;
+        fed_plan(c).0.encode(&dedup, TextKind::Passage)?;
     }
     report(
         "encode_all_dedup",

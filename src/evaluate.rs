@@ -58,7 +58,7 @@ pub fn embed_labeled(items: &[Labeled], encoder: &dyn Encoder) -> Result<Embedde
     let units: Vec<EmbedUnits> = items.iter().map(|it| EmbedUnits::whole(&it.text)).collect();
     let mut plan = EmbedPlan::default();
     let spans: Vec<Span> = units.iter().map(|u| plan.push(u)).collect();
-    let encoded = encoder.encode(plan.texts(), TextKind::Passage)?;
+    let encoded = plan.encode(encoder, TextKind::Passage)?;
     let mut emb = Embedded {
         answers: Vec::with_capacity(items.len()),
         sentences: Vec::with_capacity(items.len()),

@@ -149,7 +149,7 @@ fn encode_prepared(
     let mut plan = EmbedPlan::default();
     let spans: Vec<Span> = prepared.iter().map(|p| plan.push(&p.units)).collect();
     // With a tuned sentiment top the same pass classifies the units (shared lower layers).
-    let encoded = encoder.encode(plan.texts(), TextKind::Passage)?;
+    let encoded = plan.encode(encoder, TextKind::Passage)?;
     let sentiments = crate::classify::sentiment::sentiments(&encoded, head);
     Ok(prepared
         .into_iter()

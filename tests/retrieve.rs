@@ -166,6 +166,22 @@ fn int8_weights_keep_dev_recall_near_f32() {
     }
 }
 
+/// Cross-lingual recall@10 on corpora/dev with sentences and clauses pooled from their
+/// answer's pass (`--parts pooled`) against each embedded alone (the default): within 0.01.
+#[test]
+fn pooled_parts_keep_dev_recall_near_parts_alone() {
+    let (_, a) = recall_table("corpora/dev/labeled.jsonl", crate::common::encoder());
+    let (_, b) = recall_table("corpora/dev/labeled.jsonl", crate::common::encoder_pooled());
+    for mode in ["semantic", "hybrid"] {
+        let (ra, rb) = (mean_recall(&a, mode, LANGS), mean_recall(&b, mode, LANGS));
+        println!("dev {mode} recall@10: parts alone {ra:.4}, pooled {rb:.4}");
+        assert!(
+            (rb - ra).abs() < 0.01,
+            "{mode}: alone {ra:.4} vs pooled {rb:.4}"
+        );
+    }
+}
+
 /// A run of a labeled JSONL file under corpora/ analyzed with the eval codebook (the real
 /// classifier tags the answers), its searcher, and the gold themes by `seq`.
 fn labeled_run(set: &str) -> (tempfile::TempDir, HybridSearcher, Vec<Vec<String>>) {

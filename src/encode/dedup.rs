@@ -9,14 +9,15 @@
 //! one becomes the older. So frequently repeated texts stay, memory stays under `capacity`
 //! vectors (about `capacity` x (dim x 4 + text length) bytes), and the cost is O(1) per text.
 
-use super::{EncodeError, Encoded, Encoder, TextKind};
+use super::{EncodeError, Encoded, Encoder, Part, TextKind};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
 /// Vectors kept by default: 32,768 entries, about 50 MiB at 384 dimensions.
 pub const DEFAULT_CAPACITY: usize = 32_768;
 
-type Key = (TextKind, String);
+/// A text, or a part of it (its byte range), by kind.
+type Key = (TextKind, String, Option<(usize, usize)>);
 
 /// A text's vector and, from a tuned sentiment top, its class probabilities.
 type Unit = (Vec<f32>, Option<[f32; 3]>);
@@ -107,26 +108,32 @@ impl Encoder for DedupEncoder<'_> {
     }
 
     fn encode(&self, texts: &[&str], kind: TextKind) -> Result<Encoded, EncodeError> {
-        // Each text's unit, or the index of its distinct text in `todo`.
-        let mut out: Vec<Result<Unit, usize>> = Vec::with_capacity(texts.len());
-        let mut todo: Vec<&str> = Vec::new();
-        let mut first: HashMap<&str, usize> = HashMap::new();
-        {
+        self.encode_parts(texts, &[], kind)
+    }
+
+    /// Serves the texts and parts held in the map and hands the inner encoder the rest, each
+    /// distinct one once; a part that is not held brings its text along (its pass pools it).
+    fn encode_parts(
+        &self,
+        texts: &[&str],
+        parts: &[Part],
+        kind: TextKind,
+    ) -> Result<Encoded, EncodeError> {
+        let keys: Vec<Key> = texts
+            .iter()
+            .map(|t| (kind, t.to_string(), None))
+            .chain(parts.iter().map(|p| {
+                let r = Some((p.range.start, p.range.end));
+                (kind, texts[p.of].to_string(), r)
+            }))
+            .collect();
+        let (out, todo) = {
             let mut memo = self.memo.lock().map_err(poisoned)?;
-            for &t in texts {
-                match memo.get(&(kind, t.to_string())) {
-                    Some(v) => out.push(Ok(v)),
-                    None => out.push(Err(*first.entry(t).or_insert_with(|| {
-                        todo.push(t);
-                        todo.len() - 1
-                    }))),
-                }
-            }
-        }
-        let fresh = if todo.is_empty() {
-            Encoded::default()
-        } else {
-            self.inner.encode(&todo, kind)?
+            Todo::plan(&mut memo, &keys, texts, parts)
+        };
+        let fresh = match todo.texts.is_empty() {
+            true => Encoded::default(),
+            false => self.inner.encode_parts(&todo.texts, &todo.parts, kind)?,
         };
         let unit = |i: usize| -> Unit {
             (
@@ -135,13 +142,21 @@ impl Encoder for DedupEncoder<'_> {
             )
         };
         let mut memo = self.memo.lock().map_err(poisoned)?;
-        memo.stats.texts += texts.len() as u64;
-        memo.stats.encoded += todo.len() as u64;
-        for (i, t) in todo.iter().enumerate() {
-            memo.insert((kind, t.to_string()), unit(i), self.capacity);
+        memo.stats.texts += keys.len() as u64;
+        memo.stats.encoded += todo.keys.len() as u64;
+        for (i, key) in todo.keys.iter().enumerate() {
+            memo.insert(key.clone(), unit(i), self.capacity);
         }
         drop(memo);
-        let units: Vec<Unit> = out.into_iter().map(|r| r.unwrap_or_else(unit)).collect();
+        let n = todo.texts.len();
+        let units: Vec<Unit> = out
+            .into_iter()
+            .map(|r| match r {
+                Served::Held(u) => u,
+                Served::Text(i) => unit(i),
+                Served::Part(j) => unit(n + j),
+            })
+            .collect();
         let sentiment = units
             .iter()
             .map(|u| u.1)
@@ -151,5 +166,75 @@ impl Encoder for DedupEncoder<'_> {
             vectors: units.into_iter().map(|u| u.0).collect(),
             sentiment,
         })
+    }
+}
+
+/// Where one asked-for text or part comes from.
+enum Served {
+    /// The map held it.
+    Held(Unit),
+    /// The inner encoder's text `i`.
+    Text(usize),
+    /// The inner encoder's part `j`.
+    Part(usize),
+}
+
+/// What the inner encoder is handed: distinct texts and parts, and the key of each (texts,
+/// then parts) to remember it by.
+struct Todo<'t> {
+    texts: Vec<&'t str>,
+    parts: Vec<Part>,
+    keys: Vec<Key>,
+}
+
+impl<'t> Todo<'t> {
+    /// Looks each of `keys` (texts, then parts) up in `memo`; what is missing goes to the
+    /// inner encoder once.
+    fn plan(
+        memo: &mut Memo,
+        keys: &[Key],
+        texts: &[&'t str],
+        parts: &[Part],
+    ) -> (Vec<Served>, Todo<'t>) {
+        let mut todo = Todo {
+            texts: Vec::new(),
+            parts: Vec::new(),
+            keys: Vec::new(),
+        };
+        let mut text_at: HashMap<&str, usize> = HashMap::new();
+        let mut part_at: HashMap<(usize, usize, usize), usize> = HashMap::new();
+        let mut out = Vec::with_capacity(keys.len());
+        let mut part_keys = Vec::new();
+        for (k, key) in keys.iter().enumerate() {
+            if let Some(u) = memo.get(key) {
+                out.push(Served::Held(u));
+                continue;
+            }
+            let parent = match k.checked_sub(texts.len()) {
+                None => texts[k],
+                Some(j) => texts[parts[j].of],
+            };
+            let ti = *text_at.entry(parent).or_insert_with(|| {
+                todo.texts.push(parent);
+                todo.keys.push((key.0, parent.to_string(), None));
+                todo.texts.len() - 1
+            });
+            let Some(j) = k.checked_sub(texts.len()) else {
+                out.push(Served::Text(ti));
+                continue;
+            };
+            let r = &parts[j].range;
+            let pj = *part_at.entry((ti, r.start, r.end)).or_insert_with(|| {
+                todo.parts.push(Part {
+                    of: ti,
+                    range: r.clone(),
+                });
+                part_keys.push(key.clone());
+                todo.parts.len() - 1
+            });
+            out.push(Served::Part(pj));
+        }
+        todo.keys.extend(part_keys);
+        (out, todo)
     }
 }

@@ -29,12 +29,13 @@ pub(crate) mod cache;
 pub mod dedup;
 pub mod import_e5;
 pub(crate) mod lean;
+pub(crate) mod parts;
 pub(crate) mod plan;
 pub mod store;
 pub mod tuned;
 pub(crate) mod weights;
 
-pub use bert::{BertEncoder, EncoderOptions, Engine, Precision};
+pub use bert::{BertEncoder, EncoderOptions, Engine, Parts, Precision};
 pub use cache::CachedEncoder;
 pub use dedup::DedupEncoder;
 pub use plan::{
@@ -100,6 +101,16 @@ pub struct Encoded {
     pub sentiment: Option<Vec<[f32; 3]>>,
 }
 
+/// A part of one text of an [`Encoder::encode_parts`] call: the bytes `range` of text `of`
+/// (a sentence or clause of an answer).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Part {
+    /// Index of the text the part is of.
+    pub of: usize,
+    /// Byte range of the part in that text (on char boundaries).
+    pub range: std::ops::Range<usize>,
+}
+
 /// Turns texts into L2-normalized embedding vectors (cosine similarity = dot product).
 pub trait Encoder: Send + Sync {
     /// Vector dimension.
@@ -120,5 +131,18 @@ pub trait Encoder: Send + Sync {
             vectors: self.embed(texts, kind)?,
             sentiment: None,
         })
+    }
+    /// Embeds `texts` and then `parts` of them: row `texts.len() + j` of the result is part
+    /// `j`'s. This default embeds each part's text on its own; [`BertEncoder`] with
+    /// [`Parts::Pooled`] pools a part from the token states of its text's one pass instead.
+    fn encode_parts(
+        &self,
+        texts: &[&str],
+        parts: &[Part],
+        kind: TextKind,
+    ) -> Result<Encoded, EncodeError> {
+        let mut all = texts.to_vec();
+        all.extend(parts.iter().map(|p| &texts[p.of][p.range.clone()]));
+        self.encode(&all, kind)
     }
 }

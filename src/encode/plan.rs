@@ -8,6 +8,7 @@
 //! rows in the encoder's output again ([`Span::split`]). `analyze`, `eval` and the analyze
 //! bench all embed through these, so they lay out the same units.
 
+use super::{EncodeError, Encoded, Encoder, Part, TextKind};
 use crate::text;
 use std::ops::Range;
 
@@ -131,10 +132,17 @@ fn clauses(raw: &str, sentences: &[(Range<usize>, String)], caps: Caps) -> Vec<(
 /// The units of many answers laid out for one encoder call: per answer its text, then its
 /// sentences if it has more than one (a one-sentence answer's sentence vector is its answer
 /// vector), then its clauses. Each [`EmbedPlan::push`] returns the [`Span`] that finds the
-/// answer's rows in the output again.
+/// answer's rows in the output of [`EmbedPlan::encode`] again.
+///
+/// A sentence or clause found in its answer's model text is a [`Part`] of it (which the
+/// encoder embeds alone or pools from the answer's own pass, see [`super::Parts`]); one that
+/// is not found (normalization changed it) is a text of its own.
 #[derive(Debug, Default)]
 pub struct EmbedPlan<'a> {
     texts: Vec<&'a str>,
+    parts: Vec<Part>,
+    /// Each unit in push order: a text (`Ok`) or a part (`Err`), by index.
+    layout: Vec<Result<usize, usize>>,
 }
 
 /// Where one answer's units sit in an [`EmbedPlan`]'s texts.
@@ -166,25 +174,110 @@ impl<'a> EmbedPlan<'a> {
     /// Adds the units of one answer; returns where they sit.
     pub fn push(&mut self, units: &'a EmbedUnits) -> Span {
         let span = Span {
-            at: self.texts.len(),
+            at: self.layout.len(),
             sentences: units.sentences.len(),
             own_sentences: units.sentences.len() > 1,
             clause_of: units.clauses.iter().map(|(si, _)| *si).collect(),
         };
-        self.texts.push(&units.answer);
+        let answer = self.text(&units.answer);
+        let mut found: Vec<Option<Range<usize>>> = vec![None; units.sentences.len()];
         if span.own_sentences {
-            self.texts
-                .extend(units.sentences.iter().map(|(_, t)| t.as_str()));
+            let mut from = 0;
+            for ((_, t), at) in units.sentences.iter().zip(&mut found) {
+                *at = find(&units.answer, t, from);
+                from = at.as_ref().map_or(from, |r| r.end);
+                self.unit(answer, t, at.clone());
+            }
         }
-        self.texts
-            .extend(units.clauses.iter().map(|(_, t)| t.as_str()));
+        let mut from = vec![0; units.sentences.len()];
+        for (si, t) in &units.clauses {
+            let within = match (span.own_sentences, &found[*si]) {
+                (false, _) => Some(0..units.answer.len()),
+                (true, r) => r.clone(),
+            };
+            let at = within.and_then(|w| {
+                let r = find(&units.answer[..w.end], t, w.start + from[*si])?;
+                from[*si] = r.end - w.start;
+                Some(r)
+            });
+            self.unit(answer, t, at);
+        }
         span
     }
 
-    /// The texts to embed, in one encoder call.
+    /// Adds `t` as a text of its own; returns its text index.
+    fn text(&mut self, t: &'a str) -> usize {
+        self.layout.push(Ok(self.texts.len()));
+        self.texts.push(t);
+        self.texts.len() - 1
+    }
+
+    /// Adds a sentence or clause `t`: a part of text `answer` at `range` when it was found
+    /// there, else a text of its own.
+    fn unit(&mut self, answer: usize, t: &'a str, range: Option<Range<usize>>) {
+        match range {
+            Some(range) => {
+                self.layout.push(Err(self.parts.len()));
+                self.parts.push(Part { of: answer, range });
+            }
+            None => {
+                self.text(t);
+            }
+        }
+    }
+
+    /// How many units the plan holds (rows of [`EmbedPlan::encode`]'s result).
+    pub fn len(&self) -> usize {
+        self.layout.len()
+    }
+
+    /// Whether the plan holds no unit.
+    pub fn is_empty(&self) -> bool {
+        self.layout.is_empty()
+    }
+
+    /// The texts of the plan (the answers, and the units not found in them); the rest are
+    /// parts of these.
     pub fn texts(&self) -> &[&'a str] {
         &self.texts
     }
+
+    /// Each unit's text in push order (a part's is its range of its answer).
+    #[cfg(test)]
+    fn unit_texts(&self) -> Vec<&'a str> {
+        let layout = self.layout.iter();
+        layout
+            .map(|u| match *u {
+                Ok(i) => self.texts[i],
+                Err(j) => &self.texts[self.parts[j].of][self.parts[j].range.clone()],
+            })
+            .collect()
+    }
+
+    /// Embeds every unit in one encoder call; rows in push order (see [`Span::split`]).
+    pub fn encode(&self, encoder: &dyn Encoder, kind: TextKind) -> Result<Encoded, EncodeError> {
+        let all = encoder.encode_parts(&self.texts, &self.parts, kind)?;
+        let row = |u: &Result<usize, usize>| match *u {
+            Ok(i) => i,
+            Err(j) => self.texts.len() + j,
+        };
+        Ok(Encoded {
+            vectors: self
+                .layout
+                .iter()
+                .map(|u| all.vectors[row(u)].clone())
+                .collect(),
+            sentiment: all
+                .sentiment
+                .map(|p| self.layout.iter().map(|u| p[row(u)]).collect()),
+        })
+    }
+}
+
+/// Byte range of the first `needle` in `hay` at or after byte `from` (a char boundary).
+fn find(hay: &str, needle: &str, from: usize) -> Option<Range<usize>> {
+    let at = from + hay.get(from..)?.find(needle)?;
+    Some(at..at + needle.len())
 }
 
 impl Span {
@@ -216,12 +309,34 @@ impl Span {
 mod tests {
     use super::*;
 
-    /// Every unit's text, in the order the plan lays it out.
-    fn plan_of(answers: &[EmbedUnits]) -> (Vec<String>, Vec<Span>) {
+    /// Every unit's text, in the order the plan lays it out, and how many texts it has.
+    fn plan_of(answers: &[EmbedUnits]) -> (Vec<String>, Vec<Span>, usize) {
         let mut plan = EmbedPlan::default();
         let spans: Vec<Span> = answers.iter().map(|u| plan.push(u)).collect();
-        let texts = plan.texts().iter().map(|t| t.to_string()).collect();
-        (texts, spans)
+        let texts = plan.unit_texts().iter().map(|t| t.to_string()).collect();
+        (texts, spans, plan.texts().len())
+    }
+
+    #[test]
+    fn sentences_and_clauses_are_parts_of_their_answer_and_found_at_their_place() {
+        let answers: Vec<EmbedUnits> = [
+            "Great staff, but the delivery was late. Prices went up again!",
+            "Fix it. Fix it. And the app crashes when I pay, but support is kind.",
+            "Fine.",
+            "מחיר גבוה, אבל שירות מצוין. תודה!",
+        ]
+        .iter()
+        .map(|t| EmbedUnits::of(t))
+        .collect();
+        let (units, _, texts) = plan_of(&answers);
+        // Every sentence and clause was found in its answer: only the answers are texts.
+        assert_eq!(texts, answers.len());
+        assert!(units.len() > 2 * answers.len());
+        // A repeated sentence is found at its own place: parts of one answer do not overlap.
+        let mut plan = EmbedPlan::default();
+        plan.push(&answers[1]);
+        let ranges: Vec<_> = plan.parts.iter().map(|p| p.range.clone()).collect();
+        assert_eq!(&ranges[..2], &[0..7, 8..15]);
     }
 
     #[test]
@@ -239,7 +354,7 @@ mod tests {
             answers.iter().any(|u| !u.clauses.is_empty()),
             "the test needs clauses"
         );
-        let (texts, spans) = plan_of(&answers);
+        let (texts, spans, _) = plan_of(&answers);
         // Splitting the plan's own texts must give each answer its texts back.
         for (u, span) in answers.iter().zip(&spans) {
             let got = span.split(&texts);

@@ -52,6 +52,41 @@ pub(crate) fn pool(hidden: &Tensor, mask: &Tensor) -> Tensor {
     mean / norm
 }
 
+/// Which token states each output row of a batch averages: batch row `rows[r]` (row `r` when
+/// `rows` is `None`), weighted by `weights[r]` `[rows, len]`. A whole text pools its tokens
+/// ([`Pools::whole`]); a part of a text (a sentence of an answer) pools its own tokens and the
+/// text's special and prefix tokens from the text's pass.
+pub(crate) struct Pools {
+    rows: Option<Tensor>,
+    weights: Tensor,
+}
+
+impl Pools {
+    /// Each row of a batch pools all its tokens (`mask` `[batch, len]`).
+    pub(crate) fn whole(mask: &Tensor) -> Pools {
+        Pools {
+            rows: None,
+            weights: mask.shallow_clone(),
+        }
+    }
+
+    /// Output row `r` pools batch row `rows[r]` over the 0/1 `weights[r]` (`len` each).
+    pub(crate) fn select(rows: &[i64], weights: &[f32], len: usize) -> Pools {
+        Pools {
+            rows: Some(Tensor::from_slice(rows)),
+            weights: Tensor::from_slice(weights).view([rows.len() as i64, len as i64]),
+        }
+    }
+
+    /// The L2-normalized masked means of `hidden` `[batch, len, h]`, one per output row.
+    pub(crate) fn apply(&self, hidden: &Tensor) -> Tensor {
+        match &self.rows {
+            None => pool(hidden, &self.weights),
+            Some(rows) => pool(&hidden.index_select(0, rows), &self.weights),
+        }
+    }
+}
+
 /// Reads a tuned file (fp16 or f32 safetensors) into f32 tensors by name.
 pub(crate) fn read_file(path: &Path) -> Result<HashMap<String, Tensor>, EncodeError> {
     let bad = |why: String| EncodeError::Model {
@@ -99,19 +134,20 @@ impl TunedTop {
         })
     }
 
-    /// Class logits `[batch, 3]` from hidden states `x` of layer `first`.
+    /// Class logits `[rows, 3]`, one per row of `pools`, from hidden states `x` of layer
+    /// `first`.
     pub(crate) fn logits(
         &self,
         base: &LeanBert,
         x: &Tensor,
-        mask: &Tensor,
+        pools: &Pools,
         keys: &Tensor,
     ) -> Tensor {
         let mut h = x.shallow_clone();
         for l in &self.layers {
             h = base.layer(&h, l, keys);
         }
-        pool(&h, mask).linear(&self.cls_w, Some(&self.cls_b))
+        pools.apply(&h).linear(&self.cls_w, Some(&self.cls_b))
     }
 }
 
@@ -285,7 +321,12 @@ pub(crate) fn fine_tune(
         for (k, &b) in order.iter().enumerate() {
             let c = &cached[b];
             let keys = LeanBert::keys(&c.mask);
-            let logits = top.logits(base, &c.states.to_kind(Kind::Float), &c.mask, &keys);
+            let logits = top.logits(
+                base,
+                &c.states.to_kind(Kind::Float),
+                &Pools::whole(&c.mask),
+                &keys,
+            );
             let per = logits.cross_entropy_loss::<Tensor>(
                 &c.labels,
                 None,

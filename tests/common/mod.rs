@@ -49,6 +49,19 @@ pub fn encoder_f32() -> &'static BertEncoder {
     })
 }
 
+/// The default encoder with the parts of a text (an answer's sentences and clauses) pooled
+/// from the text's pass (`--parts pooled`), loaded once per test binary.
+pub fn encoder_pooled() -> &'static BertEncoder {
+    static ENC: OnceLock<BertEncoder> = OnceLock::new();
+    ENC.get_or_init(|| {
+        let opts = EncoderOptions {
+            parts: verbatim::encode::Parts::Pooled,
+            ..Default::default()
+        };
+        BertEncoder::load(&model_dir(), opts).expect("models/e5-small is installed")
+    })
+}
+
 /// Dot product of two L2-normalized vectors (their cosine similarity).
 pub fn cos(a: &[f32], b: &[f32]) -> f32 {
     a.iter().zip(b).map(|(x, y)| x * y).sum()
