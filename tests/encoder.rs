@@ -344,4 +344,24 @@ fn truncated_parts_run_alone_and_dedup_serves_parts() {
     let stats = dedup.stats();
     assert_eq!(stats.texts, 2 * (answers.len() + parts.len()) as u64);
     assert_eq!(stats.encoded, (answers.len() + parts.len()) as u64);
+
+    // Parts embedded alone (the default) are held by their own text: a sentence repeated in
+    // two answers is embedded once.
+    let dedup = DedupEncoder::new(encoder(), 64);
+    let answers = ["Great. The delivery was late.", "Great. The app crashes."];
+    let parts: Vec<Part> = [(0, 0..6), (0, 7..29), (1, 0..6), (1, 7..23)]
+        .into_iter()
+        .map(|(of, range)| Part { of, range })
+        .collect();
+    let got = dedup
+        .encode_parts(&answers, &parts, TextKind::Passage)
+        .unwrap();
+    let great = encoder().embed(&["Great."], TextKind::Passage).unwrap();
+    assert!(cos(&got.vectors[2], &great[0]) > 0.999);
+    assert_eq!(got.vectors[2], got.vectors[4]);
+    assert_eq!(
+        dedup.stats().encoded,
+        5,
+        "2 answers and 3 distinct sentences"
+    );
 }

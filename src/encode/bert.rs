@@ -17,7 +17,7 @@ use super::lean::{Activation, LeanBert, LeanConfig, Positions};
 use super::parts::{Row, Rows};
 use super::tuned::{self, Pools, TuneExample, TuneOptions, TunedTop};
 use super::weights::{load_into, Header};
-use super::{model_err, EncodeError, Encoded, Encoder, Part, TextKind};
+use super::{model_err, with_parts, EncodeError, Encoded, Encoder, Part, TextKind};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_bert::distilbert::{DistilBertConfig, DistilBertModel};
 use rust_bert::roberta::RobertaEmbeddings;
@@ -698,6 +698,10 @@ impl Encoder for BertEncoder {
         self.encode_parts(texts, &[], kind)
     }
 
+    fn pools_parts(&self) -> bool {
+        self.opts.parts == Parts::Pooled
+    }
+
     /// Tokenizes, attaches each part to its text's row ([`Rows::of`]), sorts the rows by
     /// length, cuts batches, runs them on the replicas and puts the vectors (and sentiment
     /// probabilities) back in output order. A part costs no pass of its own.
@@ -707,10 +711,8 @@ impl Encoder for BertEncoder {
         parts: &[Part],
         kind: TextKind,
     ) -> Result<Encoded, EncodeError> {
-        if self.opts.parts == Parts::Alone && !parts.is_empty() {
-            let mut all = texts.to_vec();
-            all.extend(parts.iter().map(|p| &texts[p.of][p.range.clone()]));
-            return self.encode_parts(&all, &[], kind);
+        if !self.pools_parts() && !parts.is_empty() {
+            return self.encode_parts(&with_parts(texts, parts), &[], kind);
         }
         let encodings = self.encodings(texts, kind)?;
         let prefix = self.prefix(kind).len();

@@ -141,8 +141,18 @@ pub trait Encoder: Send + Sync {
         parts: &[Part],
         kind: TextKind,
     ) -> Result<Encoded, EncodeError> {
-        let mut all = texts.to_vec();
-        all.extend(parts.iter().map(|p| &texts[p.of][p.range.clone()]));
-        self.encode(&all, kind)
+        self.encode(&with_parts(texts, parts), kind)
     }
+    /// Whether [`Encoder::encode_parts`] pools a part from its text's pass, so that its vector
+    /// depends on the text around it (else a part's vector is its own text's).
+    fn pools_parts(&self) -> bool {
+        false
+    }
+}
+
+/// `texts` followed by the text of each of `parts`.
+pub(crate) fn with_parts<'t>(texts: &[&'t str], parts: &[Part]) -> Vec<&'t str> {
+    let mut all = texts.to_vec();
+    all.extend(parts.iter().map(|p| &texts[p.of][p.range.clone()]));
+    all
 }
