@@ -702,7 +702,7 @@ impl Encoder for BertEncoder {
         self.opts.parts == Parts::Pooled
     }
 
-    /// Tokenizes, attaches each part to its text's row ([`Rows::of`]), sorts the rows by
+    /// Tokenizes, attaches each part to its text's row (`parts::Rows::of`), sorts the rows by
     /// length, cuts batches, runs them on the replicas and puts the vectors (and sentiment
     /// probabilities) back in output order. A part costs no pass of its own.
     fn encode_parts(

@@ -3,7 +3,8 @@
 //! [`Encoder`] is the one trait; [`bert::BertEncoder`] runs a Hugging Face BERT/XLM-R/DistilBERT
 //! folder on libtorch: BERT and XLM-R through the fused forward of `lean`, DistilBERT through
 //! rust-bert. [`EmbedUnits`] and [`EmbedPlan`] decide what of an answer is embedded and lay a
-//! batch out for one call; [`dedup`] embeds each distinct text of a run once; [`store`] keeps a
+//! batch out for one call (sentences and clauses as [`Part`]s of their answer, embedded alone or
+//! pooled from its pass, [`Parts`]); [`dedup`] embeds each distinct text of a run once; [`store`] keeps a
 //! run's vectors on disk.
 
 /// The [`Encoder`] methods that name the model (`dim`, `name`, `fingerprint`) of an encoder
