@@ -140,15 +140,7 @@ fn fed_plan(chunk: &[EmbedUnits]) -> (EmbedPlan<'_>, Vec<Span>) {
 
 /// The texts of every unit of `prepared`, parts as their own text.
 fn unit_texts(prepared: &[EmbedUnits]) -> Vec<&str> {
-    prepared
-        .iter()
-        .flat_map(|u| {
-            let sentences = u.sentences.iter().filter(|_| u.sentences.len() > 1);
-            std::iter::once(u.answer.as_str())
-                .chain(sentences.map(|(_, t)| t.as_str()))
-                .chain(u.clauses.iter().map(|(_, t)| t.as_str()))
-        })
-        .collect()
+    fed_plan(prepared).0.unit_texts()
 }
 
 /// Prints how many answers, sentence units and fed texts there are, and how many distinct.

@@ -17,7 +17,7 @@ use super::lean::{Activation, LeanBert, LeanConfig, Positions};
 use super::parts::{Row, Rows};
 use super::tuned::{self, Pools, TuneExample, TuneOptions, TunedTop};
 use super::weights::{load_into, Header};
-use super::{model_err, with_parts, EncodeError, Encoded, Encoder, Part, TextKind};
+use super::{model_err, EncodeError, Encoded, Encoder, Part, TextKind};
 use rust_bert::bert::{BertConfig, BertEmbeddings, BertModel};
 use rust_bert::distilbert::{DistilBertConfig, DistilBertModel};
 use rust_bert::roberta::RobertaEmbeddings;
@@ -695,25 +695,29 @@ impl Encoder for BertEncoder {
     }
 
     fn encode(&self, texts: &[&str], kind: TextKind) -> Result<Encoded, EncodeError> {
-        self.encode_parts(texts, &[], kind)
+        self.run(texts, &[], kind)
     }
 
     fn pools_parts(&self) -> bool {
         self.opts.parts == Parts::Pooled
     }
 
-    /// Tokenizes, attaches each part to its text's row (`parts::Rows::of`), sorts the rows by
-    /// length, cuts batches, runs them on the replicas and puts the vectors (and sentiment
-    /// probabilities) back in output order. A part costs no pass of its own.
-    fn encode_parts(
+    /// A part costs no pass of its own: it is pooled from its text's row.
+    fn encode_pooled(
         &self,
         texts: &[&str],
         parts: &[Part],
         kind: TextKind,
     ) -> Result<Encoded, EncodeError> {
-        if !self.pools_parts() && !parts.is_empty() {
-            return self.encode_parts(&with_parts(texts, parts), &[], kind);
-        }
+        self.run(texts, parts, kind)
+    }
+}
+
+impl BertEncoder {
+    /// Tokenizes, attaches each part to its text's row (`parts::Rows::of`), sorts the rows by
+    /// length, cuts batches, runs them on the replicas and puts the vectors (and sentiment
+    /// probabilities) back in output order.
+    fn run(&self, texts: &[&str], parts: &[Part], kind: TextKind) -> Result<Encoded, EncodeError> {
         let encodings = self.encodings(texts, kind)?;
         let prefix = self.prefix(kind).len();
         let tokenize = |t: &[&str], k: TextKind| self.encodings(t, k);

@@ -9,7 +9,7 @@
 //! one becomes the older. So frequently repeated texts stay, memory stays under `capacity`
 //! vectors (about `capacity` x (dim x 4 + text length) bytes), and the cost is O(1) per text.
 
-use super::{with_parts, EncodeError, Encoded, Encoder, Part, TextKind};
+use super::{EncodeError, Encoded, Encoder, Part, TextKind};
 use std::collections::HashMap;
 use std::sync::Mutex;
 
@@ -108,26 +108,36 @@ impl Encoder for DedupEncoder<'_> {
     }
 
     fn encode(&self, texts: &[&str], kind: TextKind) -> Result<Encoded, EncodeError> {
-        self.encode_parts(texts, &[], kind)
+        self.serve(texts, &[], kind)
     }
 
     fn pools_parts(&self) -> bool {
         self.inner.pools_parts()
     }
 
-    /// Serves the texts and parts held in the map and hands the inner encoder the rest, each
-    /// distinct one once. A part is held by its own text when the inner encoder embeds parts
-    /// alone (a sentence repeated in many answers is embedded once), by its text and range
-    /// when it pools them (a part that is not held brings its text along).
-    fn encode_parts(
+    /// Parts are held by their text and range.
+    fn encode_pooled(
         &self,
         texts: &[&str],
         parts: &[Part],
         kind: TextKind,
     ) -> Result<Encoded, EncodeError> {
-        if !self.inner.pools_parts() && !parts.is_empty() {
-            return self.encode_parts(&with_parts(texts, parts), &[], kind);
-        }
+        self.serve(texts, parts, kind)
+    }
+}
+
+impl DedupEncoder<'_> {
+    /// Serves the texts and parts held in the map and hands the inner encoder the rest, each
+    /// distinct one once. Parts come here only when the inner encoder pools them: each is
+    /// held by its text and range, and one that is not held brings its text along. Parts
+    /// embedded alone arrive as texts of their own ([`Encoder::encode_parts`]), so a sentence
+    /// repeated in many answers is embedded once.
+    fn serve(
+        &self,
+        texts: &[&str],
+        parts: &[Part],
+        kind: TextKind,
+    ) -> Result<Encoded, EncodeError> {
         let keys: Vec<Key> = texts
             .iter()
             .map(|t| (kind, t.to_string(), None))

@@ -4,9 +4,9 @@
 //! rust-bert runs BERT as many small ops: GELU as five, every bias add apart from its matmul,
 //! attention as matmul + add + softmax + matmul, the attention mask rebuilt in every layer. Each
 //! op is a pass over memory (and, on several threads, an OpenMP region ending in a barrier).
-//! This forward uses one `linear` (GEMM with the bias fused) per projection, one `gelu` op,
-//! `scaled_dot_product_attention` (libtorch's fused CPU attention kernel), and builds the
-//! attention mask once per batch.
+//! This forward uses one `linear` (GEMM with the bias fused) per projection (under int8, q, k
+//! and v run as one), one `gelu` op, `scaled_dot_product_attention` (libtorch's fused CPU
+//! attention kernel), and builds the attention mask once per batch.
 //!
 //! It computes the same function as rust-bert's `BertModel` (checked by tests/encoder.rs:
 //! cosine >= 0.99999 on the demo answers) and stays differentiable: nothing here turns off
@@ -169,7 +169,25 @@ impl Int8 {
     }
 }
 
+/// A tensor of `size` that holds one zero (a zero-stride view): the weight argument of
+/// fbgemm's op, which reads only its shape.
+fn shape_only(size: &[i64]) -> Tensor {
+    Tensor::zeros([1, 1], (Kind::Float, tch::Device::Cpu)).expand(size, false)
+}
+
 impl Linear {
+    /// `parts` (which share their input) as one int8 projection, outputs side by side.
+    fn fused_int8(parts: &[&Linear]) -> Linear {
+        let w = Tensor::cat(&parts.iter().map(|p| &p.w).collect::<Vec<_>>(), 0);
+        let b = Tensor::cat(&parts.iter().map(|p| &p.b).collect::<Vec<_>>(), 0);
+        let int8 = Some(Int8::quantize(&w, &b));
+        Linear {
+            w: shape_only(&w.size()),
+            b,
+            int8,
+        }
+    }
+
     fn apply(&self, x: &Tensor) -> Tensor {
         match &self.int8 {
             Some(q) => q.apply(x, &self.w, &self.b),
@@ -205,11 +223,28 @@ pub(crate) struct Layer {
     q: Linear,
     k: Linear,
     v: Linear,
+    /// Under int8: q, k and v as one projection (`[3 * hidden, hidden]`), so their shared
+    /// input is scaled and quantized once and runs one GEMM instead of three.
+    qkv: Option<Linear>,
     attn_out: Linear,
     attn_norm: Norm,
     ff_in: Linear,
     ff_out: Linear,
     out_norm: Norm,
+}
+
+impl Layer {
+    /// The linear layers whose f32 weights int8 made unused: q, k and v once fused, and
+    /// every other one that runs int8.
+    fn unused_f32(&self) -> Vec<&Linear> {
+        let mut out = match self.qkv {
+            Some(_) => vec![&self.q, &self.k, &self.v],
+            None => Vec::new(),
+        };
+        let rest = [&self.attn_out, &self.ff_in, &self.ff_out];
+        out.extend(rest.into_iter().filter(|lin| lin.int8.is_some()));
+        out
+    }
 }
 
 /// The encoder's weights (handles to the loaded tensors) and shape.
@@ -261,6 +296,7 @@ impl Vars<'_> {
             q: self.linear(&format!("{p}.attention.self.query"))?,
             k: self.linear(&format!("{p}.attention.self.key"))?,
             v: self.linear(&format!("{p}.attention.self.value"))?,
+            qkv: None,
             attn_out: self.linear(&format!("{p}.attention.output.dense"))?,
             attn_norm: self.norm(&format!("{p}.attention.output.LayerNorm"))?,
             ff_in: self.linear(&format!("{p}.intermediate.dense"))?,
@@ -299,13 +335,9 @@ impl LeanBert {
     /// encoders, and a tuned top brings its own layers).
     pub(crate) fn release_int8_f32_weights(&self) {
         tch::no_grad(|| {
-            for l in &self.layers {
-                let lins = [&l.q, &l.k, &l.v, &l.attn_out, &l.ff_in, &l.ff_out];
-                for lin in lins.into_iter().filter(|lin| lin.int8.is_some()) {
-                    let one = Tensor::zeros([1, 1], (Kind::Float, lin.w.device()));
-                    let mut w = lin.w.shallow_clone();
-                    w.set_data(&one.expand(lin.w.size(), false));
-                }
+            for lin in self.layers.iter().flat_map(Layer::unused_f32) {
+                let mut w = lin.w.shallow_clone();
+                w.set_data(&shape_only(&lin.w.size()));
             }
         });
     }
@@ -323,7 +355,8 @@ impl LeanBert {
     /// being trained keeps f32.
     pub(crate) fn quantize_int8(&mut self) {
         for (i, l) in self.layers.iter_mut().enumerate() {
-            let mut lins = vec![&mut l.q, &mut l.k, &mut l.v, &mut l.attn_out, &mut l.ff_in];
+            l.qkv = Some(Linear::fused_int8(&[&l.q, &l.k, &l.v]));
+            let mut lins = vec![&mut l.attn_out, &mut l.ff_in];
             if !F32_FF_OUT_LAYERS.contains(&i) {
                 lins.push(&mut l.ff_out);
             }
@@ -359,11 +392,18 @@ impl LeanBert {
     pub(crate) fn layer(&self, x: &Tensor, l: &Layer, mask: &Tensor) -> Tensor {
         let (b, n, h) = x.size3().expect("hidden states are [batch, len, hidden]");
         let heads = |t: Tensor| t.view([b, n, self.cfg.heads, -1]).transpose(1, 2);
-        let (q, k, v) = (
-            heads(l.q.apply(x)),
-            heads(l.k.apply(x)),
-            heads(l.v.apply(x)),
-        );
+        let (q, k, v) = match &l.qkv {
+            Some(qkv) => {
+                let mut t = qkv.apply(x).split(h, -1).into_iter().map(heads);
+                let mut next = || t.next().expect("q, k and v");
+                (next(), next(), next())
+            }
+            None => (
+                heads(l.q.apply(x)),
+                heads(l.k.apply(x)),
+                heads(l.v.apply(x)),
+            ),
+        };
         let ctx = Tensor::scaled_dot_product_attention(&q, &k, &v, Some(mask), 0.0, false, None)
             .transpose(1, 2)
             .reshape([b, n, h]);

@@ -134,9 +134,29 @@ pub trait Encoder: Send + Sync {
         })
     }
     /// Embeds `texts` and then `parts` of them: row `texts.len() + j` of the result is part
-    /// `j`'s. This default embeds each part's text on its own; [`BertEncoder`] with
-    /// [`Parts::Pooled`] pools a part from the token states of its text's one pass instead.
+    /// `j`'s. An encoder that does not pool parts ([`Encoder::pools_parts`]) embeds each part's
+    /// text on its own, as one more text; one that does gets them in
+    /// [`Encoder::encode_pooled`].
     fn encode_parts(
+        &self,
+        texts: &[&str],
+        parts: &[Part],
+        kind: TextKind,
+    ) -> Result<Encoded, EncodeError> {
+        match self.pools_parts() && !parts.is_empty() {
+            true => self.encode_pooled(texts, parts, kind),
+            false => self.encode(&with_parts(texts, parts), kind),
+        }
+    }
+    /// Whether [`Encoder::encode_parts`] pools a part from its text's pass, so that its vector
+    /// depends on the text around it (else a part's vector is its own text's).
+    fn pools_parts(&self) -> bool {
+        false
+    }
+    /// [`Encoder::encode_parts`] of an encoder that pools parts (only called when
+    /// [`Encoder::pools_parts`]): [`BertEncoder`] with [`Parts::Pooled`] pools a part from the
+    /// token states of its text's one pass. This default embeds each part's text on its own.
+    fn encode_pooled(
         &self,
         texts: &[&str],
         parts: &[Part],
@@ -144,15 +164,10 @@ pub trait Encoder: Send + Sync {
     ) -> Result<Encoded, EncodeError> {
         self.encode(&with_parts(texts, parts), kind)
     }
-    /// Whether [`Encoder::encode_parts`] pools a part from its text's pass, so that its vector
-    /// depends on the text around it (else a part's vector is its own text's).
-    fn pools_parts(&self) -> bool {
-        false
-    }
 }
 
 /// `texts` followed by the text of each of `parts`.
-pub(crate) fn with_parts<'t>(texts: &[&'t str], parts: &[Part]) -> Vec<&'t str> {
+fn with_parts<'t>(texts: &[&'t str], parts: &[Part]) -> Vec<&'t str> {
     let mut all = texts.to_vec();
     all.extend(parts.iter().map(|p| &texts[p.of][p.range.clone()]));
     all

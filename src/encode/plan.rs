@@ -242,9 +242,9 @@ impl<'a> EmbedPlan<'a> {
         &self.texts
     }
 
-    /// Each unit's text in push order (a part's is its range of its answer).
-    #[cfg(test)]
-    fn unit_texts(&self) -> Vec<&'a str> {
+    /// Each unit's text in push order (a part's is its range of its answer): what an encoder
+    /// that embeds parts alone is fed.
+    pub fn unit_texts(&self) -> Vec<&'a str> {
         let layout = self.layout.iter();
         layout
             .map(|u| match *u {
