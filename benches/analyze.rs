@@ -13,12 +13,12 @@
 //! - `duplicates` (counts, not timed): answers, sentence units, and the texts `encode_all`
 //!   feeds, each with how many are distinct; `--text-only` stops here;
 //! - `encode_answers`: the encoder alone on the normalized answers (the encoder bench's work);
-//! - `encode_all_alone`: the encoder on every unit the pipeline embeds
+//! - `encode_all_pooled`: the encoder on every unit the pipeline embeds
 //!   (`verbatim::encode::EmbedPlan` of `EmbedUnits`: answers, the sentences of
-//!   multi-sentence answers and the clauses of sentences that split), each unit in a forward
-//!   pass of its own (`Parts::Alone`, the reference);
-//! - `encode_all`: the same units as the pipeline embeds them (`Parts::Pooled`, the default):
-//!   sentences and clauses pooled from their answer's pass;
+//!   multi-sentence answers and the clauses of sentences that split), sentences and clauses
+//!   pooled from their answer's pass (`Parts::Pooled`, `--parts pooled`);
+//! - `encode_all`: the same units as the pipeline embeds them by default, each in a forward
+//!   pass of its own (`Parts::Alone`);
 //! - `classify`: `encode_all` plus sentiment head and codebook themes (sentences and clauses,
 //!   as the pipeline) on its vectors (sentiment and themes share that one encoder pass);
 //! - `encode_all_dedup`: `encode_all` through `DedupEncoder` (each distinct text once, as the
@@ -236,20 +236,21 @@ fn main() -> Result<(), Box<dyn Error>> {
     }
     report("encode_answers", n, n, t0.elapsed().as_secs_f64());
 
-    let alone = BertEncoder::load(
+    let pooled = BertEncoder::load(
         &args.model,
         EncoderOptions {
-            parts: Parts::Alone,
+            parts: Parts::Pooled,
             ..options.clone()
         },
     )?;
     let (t0, mut fed) = (Instant::now(), 0usize);
     for c in &chunks {
-        fed_plan(c).0.encode(&alone, TextKind::Passage)?;
-        fed += unit_texts(c).len();
+        let (plan, _) = fed_plan(c);
+        plan.encode(&pooled, TextKind::Passage)?;
+        fed += plan.texts().len();
     }
-    report("encode_all_alone", n, fed, t0.elapsed().as_secs_f64());
-    drop(alone);
+    report("encode_all_pooled", n, fed, t0.elapsed().as_secs_f64());
+    drop(pooled);
 
     let (mut encode_s, mut classify_s, mut fed) = (0.0, 0.0, 0usize);
     let mut mentions = 0usize;
@@ -257,7 +258,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let t0 = Instant::now();
         let (plan, spans) = fed_plan(c);
         let vectors = plan.encode(&encoder, TextKind::Passage)?.vectors;
-        fed += plan.texts().len();
+        fed += plan.unit_texts().len();
         let t1 = Instant::now();
         encode_s += (t1 - t0).as_secs_f64();
         let sentiments = head.predict(&vectors);
