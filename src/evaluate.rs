@@ -11,7 +11,7 @@ use crate::classify::metrics::{label_scores, multilabel_scores, LabelScores, Mul
 use crate::classify::sentiment::SentimentHead;
 use crate::classify::ClassifyError;
 use crate::encode::{EmbedPlan, EmbedUnits, Encoder, Span, TextKind};
-use crate::record::SentimentLabel;
+use crate::record::{Sentiment, SentimentLabel};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -166,56 +166,14 @@ pub fn evaluate_embedded(
             .collect(),
         None => head.predict(&emb.answers),
     };
-    let predicted_themes: Vec<BTreeSet<String>> = match themes {
+    let predicted: Vec<BTreeSet<String>> = match themes {
         Some(m) => (0..items.len())
-            .map(|i| {
-                let ss = head.predict(&emb.sentences[i]);
-                let cv: Vec<Vec<f32>> = emb.clauses[i].iter().map(|c| c.1.clone()).collect();
-                let clauses: Vec<Clause> = emb.clauses[i]
-                    .iter()
-                    .zip(head.predict(&cv))
-                    .map(|((si, v), sentiment)| Clause {
-                        sentence: *si,
-                        vector: v.clone(),
-                        sentiment,
-                    })
-                    .collect();
-                let (mentions, _) = m.assign(
-                    &emb.answers[i],
-                    &emb.sentences[i],
-                    &ss,
-                    &clauses,
-                    sentiments[i],
-                );
-                mentions.into_iter().map(|t| t.theme).collect()
-            })
+            .map(|i| answer_themes(emb, i, head, m, sentiments[i]))
             .collect(),
         None => vec![BTreeSet::new(); items.len()],
     };
-    let slice = |keep: &dyn Fn(&Labeled) -> bool| -> SliceScores {
-        let s: Vec<(SentimentLabel, SentimentLabel)> = items
-            .iter()
-            .zip(&sentiments)
-            .filter(|(it, _)| keep(it))
-            .filter_map(|(it, p)| Some((it.sentiment?, p.label)))
-            .collect();
-        let t: Vec<(BTreeSet<String>, BTreeSet<String>)> = items
-            .iter()
-            .zip(&predicted_themes)
-            .filter(|(it, _)| keep(it))
-            .filter_map(|(it, p)| Some((it.themes.clone()?.into_iter().collect(), p.clone())))
-            .collect();
-        let neutral = |f: &dyn Fn(&(SentimentLabel, SentimentLabel)) -> bool| {
-            s.iter().filter(|p| f(p)).count()
-        };
-        let n = SentimentLabel::Neutral;
-        let tp = neutral(&|&(g, p)| g == n && p == n);
-        let wrong = neutral(&|&(g, p)| (g == n) != (p == n));
-        SliceScores {
-            sentiment: (!s.is_empty()).then(|| label_scores(&s)),
-            neutral_f1: (!s.is_empty()).then(|| 2.0 * tp as f64 / (2 * tp + wrong).max(1) as f64),
-            themes: (themes.is_some() && !t.is_empty()).then(|| multilabel_scores(&t)),
-        }
+    let slice = |keep: &dyn Fn(&Labeled) -> bool| {
+        slice_scores(items, &sentiments, &predicted, themes.is_some(), keep)
     };
     let langs: BTreeSet<&str> = items.iter().map(|i| i.lang.as_str()).collect();
     EvalReport {
@@ -225,5 +183,68 @@ pub fn evaluate_embedded(
             .map(|l| (l.to_string(), slice(&|it| it.lang == l)))
             .collect(),
         calibration: themes.map(|m| m.calibration),
+    }
+}
+
+/// The themes `model` raises for embedded text `i` (its sentences and clauses labelled by
+/// `head`, as the pipeline assigns them), answer sentiment `sentiment`.
+fn answer_themes(
+    emb: &Embedded,
+    i: usize,
+    head: &SentimentHead,
+    model: &ThemeModel,
+    sentiment: Sentiment,
+) -> BTreeSet<String> {
+    let sentences = head.predict(&emb.sentences[i]);
+    let vectors: Vec<Vec<f32>> = emb.clauses[i].iter().map(|c| c.1.clone()).collect();
+    let clauses: Vec<Clause> = emb.clauses[i]
+        .iter()
+        .zip(head.predict(&vectors))
+        .map(|((si, v), sentiment)| Clause {
+            sentence: *si,
+            vector: v.clone(),
+            sentiment,
+        })
+        .collect();
+    let (mentions, _) = model.assign(
+        &emb.answers[i],
+        &emb.sentences[i],
+        &sentences,
+        &clauses,
+        sentiment,
+    );
+    mentions.into_iter().map(|t| t.theme).collect()
+}
+
+/// Scores of the items `keep` selects: sentiment (with the neutral class's F1) and, when
+/// `with_themes`, themes.
+fn slice_scores(
+    items: &[Labeled],
+    sentiments: &[Sentiment],
+    predicted: &[BTreeSet<String>],
+    with_themes: bool,
+    keep: &dyn Fn(&Labeled) -> bool,
+) -> SliceScores {
+    let kept = || items.iter().enumerate().filter(|(_, it)| keep(it));
+    let s: Vec<(SentimentLabel, SentimentLabel)> = kept()
+        .filter_map(|(i, it)| Some((it.sentiment?, sentiments[i].label)))
+        .collect();
+    let t: Vec<(BTreeSet<String>, BTreeSet<String>)> = kept()
+        .filter_map(|(i, it)| {
+            Some((
+                it.themes.clone()?.into_iter().collect(),
+                predicted[i].clone(),
+            ))
+        })
+        .collect();
+    let count =
+        |f: &dyn Fn(&(SentimentLabel, SentimentLabel)) -> bool| s.iter().filter(|p| f(p)).count();
+    let n = SentimentLabel::Neutral;
+    let tp = count(&|&(g, p)| g == n && p == n);
+    let wrong = count(&|&(g, p)| (g == n) != (p == n));
+    SliceScores {
+        sentiment: (!s.is_empty()).then(|| label_scores(&s)),
+        neutral_f1: (!s.is_empty()).then(|| 2.0 * tp as f64 / (2 * tp + wrong).max(1) as f64),
+        themes: (with_themes && !t.is_empty()).then(|| multilabel_scores(&t)),
     }
 }
