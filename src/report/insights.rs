@@ -80,55 +80,71 @@ pub fn waterfall(c: &Comparison) -> String {
     );
     for (i, p) in st.iter().enumerate() {
         let y = top + row * i as f64;
-        let (x0, x1) = (sx(p.from.min(p.to)), sx(p.from.max(p.to)));
-        let color = if p.total {
-            END
-        } else if p.to < p.from {
-            NEG
-        } else {
-            POS
-        };
-        let _ = write!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" class=\"lbl\" direction=\"ltr\">{}</text><rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{color}\"><title>{}: {:+.2}</title></rect>",
-            left - 8.0,
-            y + 16.0,
-            esc(p.label),
-            y + 4.0,
-            (x1 - x0).max(1.0),
-            row - 8.0,
-            esc(p.label),
-            if p.total { p.to } else { p.to - p.from }
-        );
-        if let Some((a, b)) = p.whisker {
-            let _ = write!(
-                s,
-                "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#2c3e50\" stroke-width=\"1.2\"/>",
-                sx(a),
-                sx(b),
-                y + row / 2.0,
-                y + row / 2.0
-            );
-        }
-        if !p.total && i + 1 < st.len() {
-            let _ = write!(
-                s,
-                "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1:.1}\" y2=\"{2:.1}\" stroke=\"#95a5a6\" stroke-dasharray=\"2,2\"/>",
-                sx(p.to),
-                y + row - 4.0,
-                y + row + 4.0
-            );
-        }
-        let v = if p.total { p.to } else { p.to - p.from };
-        let _ = write!(
-            s,
-            "<text x=\"{:.1}\" y=\"{:.1}\" class=\"val\">{v:+.1}</text>",
-            x1.max(p.whisker.map_or(x1, |(_, b)| sx(b))) + 5.0,
-            y + 16.0
-        );
+        let more = i + 1 < st.len();
+        waterfall_step(&mut s, p, Place { y, row, left, more }, &sx);
     }
     s.push_str("</svg>");
     s
+}
+
+/// Where one waterfall step is drawn: its row's top `y` and height `row`, the labels' right
+/// edge `left`, and whether another step follows.
+struct Place {
+    y: f64,
+    row: f64,
+    left: f64,
+    more: bool,
+}
+
+/// One step of the waterfall: label, bar, whisker, the dashed link to the next step, value.
+fn waterfall_step(s: &mut String, p: &Step, at: Place, sx: &dyn Fn(f64) -> f64) {
+    let Place { y, row, left, more } = at;
+    let (x0, x1) = (sx(p.from.min(p.to)), sx(p.from.max(p.to)));
+    let color = if p.total {
+        END
+    } else if p.to < p.from {
+        NEG
+    } else {
+        POS
+    };
+    let _ = write!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"end\" class=\"lbl\" direction=\"ltr\">{}</text><rect x=\"{x0:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{color}\"><title>{}: {:+.2}</title></rect>",
+        left - 8.0,
+        y + 16.0,
+        esc(p.label),
+        y + 4.0,
+        (x1 - x0).max(1.0),
+        row - 8.0,
+        esc(p.label),
+        if p.total { p.to } else { p.to - p.from }
+    );
+    if let Some((a, b)) = p.whisker {
+        let _ = write!(
+            s,
+            "<line x1=\"{:.1}\" x2=\"{:.1}\" y1=\"{:.1}\" y2=\"{:.1}\" stroke=\"#2c3e50\" stroke-width=\"1.2\"/>",
+            sx(a),
+            sx(b),
+            y + row / 2.0,
+            y + row / 2.0
+        );
+    }
+    if !p.total && more {
+        let _ = write!(
+            s,
+            "<line x1=\"{0:.1}\" x2=\"{0:.1}\" y1=\"{1:.1}\" y2=\"{2:.1}\" stroke=\"#95a5a6\" stroke-dasharray=\"2,2\"/>",
+            sx(p.to),
+            y + row - 4.0,
+            y + row + 4.0
+        );
+    }
+    let v = if p.total { p.to } else { p.to - p.from };
+    let _ = write!(
+        s,
+        "<text x=\"{:.1}\" y=\"{:.1}\" class=\"val\">{v:+.1}</text>",
+        x1.max(p.whisker.map_or(x1, |(_, b)| sx(b))) + 5.0,
+        y + 16.0
+    );
 }
 
 fn effect(e: &Effect) -> String {
