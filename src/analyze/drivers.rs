@@ -269,20 +269,43 @@ fn choose_features(
 pub fn analyze_drivers(stats: &RunStats, opts: &DriverOptions) -> DriverAnalysis {
     let d = &stats.drivers;
     let mut notes = Vec::new();
-    let mut feats = choose_features(stats, opts, &mut notes);
-    let n = d.n as f64;
-    let empty = |notes: Vec<String>| DriverAnalysis {
+    let fitted = model_features(stats, opts, &mut notes).and_then(|feats| {
+        let m = feature_moments(d, &feats);
+        let (r, rxy, sd, sdy) = m.correlations();
+        let w = relative_weights(&r, &rxy)?;
+        Some((drivers_of(&feats, &m, &w, &rxy, &sd, sdy), w.r_squared))
+    });
+    let (mut drivers, r_squared) = fitted.unwrap_or_default();
+    drivers.sort_by(|a, b| {
+        b.signed_percent
+            .abs()
+            .total_cmp(&a.signed_percent.abs())
+            .then_with(|| a.feature.cmp(&b.feature))
+    });
+    DriverAnalysis {
         n: d.n,
-        r_squared: 0.0,
-        drivers: Vec::new(),
+        r_squared,
+        drivers,
         notes,
-    };
+    }
+}
+
+/// The features a driver model can be fitted on, or `None` when no model can be (too few
+/// scored answers, one score for all, no feature left); `notes` says what was dropped and why.
+fn model_features(
+    stats: &RunStats,
+    opts: &DriverOptions,
+    notes: &mut Vec<String>,
+) -> Option<Vec<FeatureDef>> {
+    let d = &stats.drivers;
+    let mut feats = choose_features(stats, opts, notes);
+    let n = d.n as f64;
     if d.n < 3 {
         notes.push(format!(
             "only {} scored answers: no driver model (need at least 3)",
             d.n
         ));
-        return empty(notes);
+        return None;
     }
     let sum_of = |a: &[usize]| a.iter().map(|&i| d.xtx_at(i, i)).sum::<u64>() as f64;
     // Constant features: present in no or every scored answer.
@@ -300,11 +323,11 @@ pub fn analyze_drivers(stats: &RunStats, opts: &DriverOptions) -> DriverAnalysis
     let sum_y = d.sum_y as f64;
     if n * d.yty as f64 - sum_y * sum_y <= 0.0 {
         notes.push("every scored answer has the same score: nothing to explain".into());
-        return empty(notes);
+        return None;
     }
     if feats.is_empty() {
         notes.push("no theme has enough scored mentions for a driver model".into());
-        return empty(notes);
+        return None;
     }
     if (d.n as usize) < feats.len() + 2 {
         notes.push(format!(
@@ -313,24 +336,7 @@ pub fn analyze_drivers(stats: &RunStats, opts: &DriverOptions) -> DriverAnalysis
             feats.len()
         ));
     }
-    let m = feature_moments(d, &feats);
-    let (r, rxy, sd, sdy) = m.correlations();
-    let Some(w) = relative_weights(&r, &rxy) else {
-        return empty(notes);
-    };
-    let mut drivers = drivers_of(&feats, &m, &w, &rxy, &sd, sdy);
-    drivers.sort_by(|a, b| {
-        b.signed_percent
-            .abs()
-            .total_cmp(&a.signed_percent.abs())
-            .then_with(|| a.feature.cmp(&b.feature))
-    });
-    DriverAnalysis {
-        n: d.n,
-        r_squared: w.r_squared,
-        drivers,
-        notes,
-    }
+    Some(feats)
 }
 
 /// The moments of the features: fine columns aggregated into features (sums of exclusive
