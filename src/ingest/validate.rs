@@ -76,7 +76,24 @@ impl Validator {
             None => None,
         };
 
-        let id = match roles.id.map(|col| (col, get(col).to_text())) {
+        let id_cell = roles.id.map(|col| (col, get(col).to_text()));
+        let (segments, fields) = self.segments_and_fields(&cells);
+        let id = self.id_of(row, id_cell)?;
+        Ok(Record {
+            row,
+            id,
+            text,
+            score,
+            date,
+            segments,
+            fields,
+        })
+    }
+
+    /// The answer's id: its id cell (column, text), refused when an earlier row had it; a row
+    /// without one (no id column, or a blank cell) is identified by its number.
+    fn id_of(&mut self, row: u64, cell: Option<(usize, String)>) -> Result<String, Reject> {
+        let id = match cell {
             Some((col, id)) if !id.trim().is_empty() => {
                 let id = id.trim().to_string();
                 if let Some(first) = self.seen.get(&id) {
@@ -88,14 +105,22 @@ impl Validator {
                 }
                 id
             }
-            // Without an id (column absent or cell blank) the row number identifies the answer.
             _ => format!("row-{row}"),
         };
-        if roles.id.is_some() {
+        if self.roles.id.is_some() {
             self.seen.insert(id.clone(), row);
         }
+        Ok(id)
+    }
 
-        let segments: BTreeMap<String, String> = roles
+    /// The row's segment values and all its fields, by column name.
+    fn segments_and_fields(
+        &self,
+        cells: &[Cell],
+    ) -> (BTreeMap<String, String>, BTreeMap<String, String>) {
+        let get = |i: usize| cells.get(i).unwrap_or(&Cell::Empty);
+        let segments = self
+            .roles
             .segments
             .iter()
             .map(|&col| {
@@ -105,22 +130,13 @@ impl Validator {
                 )
             })
             .collect();
-        let fields: BTreeMap<String, String> = self
+        let fields = self
             .names
             .iter()
             .enumerate()
             .map(|(i, name)| (name.clone(), get(i).to_text()))
             .collect();
-
-        Ok(Record {
-            row,
-            id,
-            text,
-            score,
-            date,
-            segments,
-            fields,
-        })
+        (segments, fields)
     }
 }
 
