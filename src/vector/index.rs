@@ -186,30 +186,14 @@ impl VectorIndex {
             if probed >= probe && cand.len() >= want {
                 break;
             }
-            let l = l as usize;
-            let (lo, hi) = (self.offsets[l] as usize, self.offsets[l + 1] as usize);
-            let codes = self.codes(lo, hi);
-            let base = cs[l];
-            match allow {
-                None => {
-                    buf.resize(hi - lo, 0f32);
-                    kernel::dots_i8(query, codes, dim, &mut buf);
-                    for (j, r) in buf.iter().enumerate() {
-                        cand.push((base + self.scale(lo + j) * r, self.id(lo + j)));
-                    }
-                }
-                Some(f) => {
-                    let mut one = [0f32];
-                    for e in lo..hi {
-                        let id = self.id(e);
-                        if f(id as u64) {
-                            let c = &codes[(e - lo) * dim..(e - lo + 1) * dim];
-                            kernel::dots_i8(query, c, dim, &mut one);
-                            cand.push((base + self.scale(e) * one[0], id));
-                        }
-                    }
-                }
-            }
+            self.scan_list(
+                query,
+                l as usize,
+                cs[l as usize],
+                allow,
+                &mut cand,
+                &mut buf,
+            );
             if cand.len() > 4 * want {
                 cand.select_nth_unstable_by(want - 1, by_score);
                 cand.truncate(want);
@@ -219,6 +203,47 @@ impl VectorIndex {
             cand.select_nth_unstable_by(want - 1, by_score);
             cand.truncate(want);
         }
+        self.exact_top(query, cand, k)
+    }
+
+    /// Adds the approximate score of every entry of list `l` (centroid score `base`) that
+    /// `allow` lets through to `cand`; `buf` is scratch space.
+    fn scan_list(
+        &self,
+        query: &[f32],
+        l: usize,
+        base: f32,
+        allow: Option<&dyn Fn(u64) -> bool>,
+        cand: &mut Vec<(f32, u32)>,
+        buf: &mut Vec<f32>,
+    ) {
+        let dim = self.meta.dim;
+        let (lo, hi) = (self.offsets[l] as usize, self.offsets[l + 1] as usize);
+        let codes = self.codes(lo, hi);
+        match allow {
+            None => {
+                buf.resize(hi - lo, 0f32);
+                kernel::dots_i8(query, codes, dim, buf);
+                for (j, r) in buf.iter().enumerate() {
+                    cand.push((base + self.scale(lo + j) * r, self.id(lo + j)));
+                }
+            }
+            Some(f) => {
+                let mut one = [0f32];
+                for e in lo..hi {
+                    let id = self.id(e);
+                    if f(id as u64) {
+                        let c = &codes[(e - lo) * dim..(e - lo + 1) * dim];
+                        kernel::dots_i8(query, c, dim, &mut one);
+                        cand.push((base + self.scale(e) * one[0], id));
+                    }
+                }
+            }
+        }
+    }
+
+    /// The best `k` of the candidates by their exact score against the stored vectors.
+    fn exact_top(&self, query: &[f32], cand: Vec<(f32, u32)>, k: usize) -> Vec<(u64, f32)> {
         let mut exact: Vec<(f32, u32)> = cand
             .into_iter()
             .map(|(_, id)| (kernel::dot(query, self.store.answer(id as usize)), id))
