@@ -195,72 +195,116 @@ pub fn load_suggestions(run_dir: &Path) -> Result<Vec<SuggestionItem>, AnalyzeEr
 /// Average-linkage agglomeration of groups given by their vector sums and sizes; returns the
 /// final group of each input group. Deterministic: ties go to the lower index.
 fn agglomerate(sums: &[Vec<f32>], sizes: &[usize], threshold: f32) -> Vec<usize> {
-    let n = sums.len();
-    let mut sim = vec![0f32; n * n];
-    for i in 0..n {
-        for j in i + 1..n {
-            let s = dot(&sums[i], &sums[j]) / (sizes[i] * sizes[j]) as f32;
-            sim[i * n + j] = s;
-            sim[j * n + i] = s;
+    let mut groups = Linkage::new(sums, sizes);
+    loop {
+        let (s, i) = groups.top();
+        if i == usize::MAX || s < threshold {
+            break;
         }
+        let j = groups.best[i].1;
+        groups.merge(i, j);
     }
-    let mut size: Vec<usize> = sizes.to_vec();
-    let mut active = vec![true; n];
-    let mut parent: Vec<usize> = (0..n).collect();
-    let best_of = |sim: &[f32], active: &[bool], i: usize| -> (f32, usize) {
+    groups.labels()
+}
+
+/// Average-linkage state over `n` groups: the mean similarity of every pair of groups, which
+/// groups are still active, what each merged into, and each active group's nearest partner.
+struct Linkage {
+    n: usize,
+    sim: Vec<f32>,
+    size: Vec<usize>,
+    active: Vec<bool>,
+    parent: Vec<usize>,
+    best: Vec<(f32, usize)>,
+}
+
+impl Linkage {
+    /// One group per vector sum (`sums[i]` of `sizes[i]` unit vectors).
+    fn new(sums: &[Vec<f32>], sizes: &[usize]) -> Linkage {
+        let n = sums.len();
+        let mut sim = vec![0f32; n * n];
+        for i in 0..n {
+            for j in i + 1..n {
+                let s = dot(&sums[i], &sums[j]) / (sizes[i] * sizes[j]) as f32;
+                sim[i * n + j] = s;
+                sim[j * n + i] = s;
+            }
+        }
+        let mut groups = Linkage {
+            n,
+            sim,
+            size: sizes.to_vec(),
+            active: vec![true; n],
+            parent: (0..n).collect(),
+            best: Vec::new(),
+        };
+        groups.best = (0..n).map(|i| groups.best_of(i)).collect();
+        groups
+    }
+
+    /// Group `i`'s most similar active group and their similarity.
+    fn best_of(&self, i: usize) -> (f32, usize) {
+        let n = self.n;
         let mut b = (f32::NEG_INFINITY, usize::MAX);
         for k in 0..n {
-            if k != i && active[k] && sim[i * n + k] > b.0 {
-                b = (sim[i * n + k], k);
+            if k != i && self.active[k] && self.sim[i * n + k] > b.0 {
+                b = (self.sim[i * n + k], k);
             }
         }
         b
-    };
-    let mut best: Vec<(f32, usize)> = (0..n).map(|i| best_of(&sim, &active, i)).collect();
-    loop {
+    }
+
+    /// The active group with the most similar partner, and that similarity.
+    fn top(&self) -> (f32, usize) {
         let mut top = (f32::NEG_INFINITY, usize::MAX);
-        for i in 0..n {
-            if active[i] && best[i].0 > top.0 {
-                top = (best[i].0, i);
+        for i in 0..self.n {
+            if self.active[i] && self.best[i].0 > top.0 {
+                top = (self.best[i].0, i);
             }
         }
-        if top.1 == usize::MAX || top.0 < threshold {
-            break;
-        }
-        let i = top.1;
-        let j = best[i].1;
-        let (a, b) = (i.min(j), i.max(j)); // keep the lower index
-        let (sa, sb) = (size[a] as f32, size[b] as f32);
+        top
+    }
+
+    /// Merges groups `i` and `j` into the lower index; similarities to the merged group are
+    /// the size-weighted means, and the partners that pointed at either are found again.
+    fn merge(&mut self, i: usize, j: usize) {
+        let n = self.n;
+        let (a, b) = (i.min(j), i.max(j));
+        let (sa, sb) = (self.size[a] as f32, self.size[b] as f32);
         for k in 0..n {
-            if active[k] && k != a && k != b {
-                let s = (sa * sim[a * n + k] + sb * sim[b * n + k]) / (sa + sb);
-                sim[a * n + k] = s;
-                sim[k * n + a] = s;
+            if self.active[k] && k != a && k != b {
+                let s = (sa * self.sim[a * n + k] + sb * self.sim[b * n + k]) / (sa + sb);
+                self.sim[a * n + k] = s;
+                self.sim[k * n + a] = s;
             }
         }
-        active[b] = false;
-        size[a] += size[b];
-        parent[b] = a;
-        best[b] = (f32::NEG_INFINITY, usize::MAX);
+        self.active[b] = false;
+        self.size[a] += self.size[b];
+        self.parent[b] = a;
+        self.best[b] = (f32::NEG_INFINITY, usize::MAX);
         for k in 0..n {
-            if !active[k] {
+            if !self.active[k] {
                 continue;
             }
-            if k == a || best[k].1 == a || best[k].1 == b {
-                best[k] = best_of(&sim, &active, k);
-            } else if sim[k * n + a] > best[k].0 {
-                best[k] = (sim[k * n + a], a);
+            if k == a || self.best[k].1 == a || self.best[k].1 == b {
+                self.best[k] = self.best_of(k);
+            } else if self.sim[k * n + a] > self.best[k].0 {
+                self.best[k] = (self.sim[k * n + a], a);
             }
         }
     }
-    (0..n)
-        .map(|mut i| {
-            while parent[i] != i {
-                i = parent[i];
-            }
-            i
-        })
-        .collect()
+
+    /// Each group's label: the group it was finally merged into.
+    fn labels(&self) -> Vec<usize> {
+        (0..self.n)
+            .map(|mut i| {
+                while self.parent[i] != i {
+                    i = self.parent[i];
+                }
+                i
+            })
+            .collect()
+    }
 }
 
 /// Groups unit vectors by average linkage; returns a group label per vector (see module docs
