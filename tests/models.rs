@@ -12,14 +12,17 @@
 //! - The shipped tuned sentiment top (models/heads/sentiment-tuned.safetensors) loads, leaves
 //!   the embeddings unchanged, clears a measured dev floor and labels the suggestion
 //!   examples by the convention; fine-tuning is reproducible for a seed.
+//! - Pooled parts: sentences pooled from their answer's pass keep dev's scores but blur
+//!   sentence sentiment inside an answer, and (an ignored experiment) no head trained on
+//!   pooled sentences reads it back.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use verbatim::classify::codebook::{Codebook, ThemeModel};
 use verbatim::classify::datasets::{read_jsonl, Labeled, Split};
 use verbatim::classify::discovery::{discover, DiscoveryItem, DiscoveryOptions};
-use verbatim::classify::mlp::TrainConfig;
-use verbatim::classify::sentiment::SentimentHead;
+use verbatim::classify::mlp::{stack, Mlp, TrainConfig};
+use verbatim::classify::sentiment::{to_sentiment, SentimentHead};
 use verbatim::classify::train::{train_sentiment, SentimentTraining};
 use verbatim::encode::{Encoder, TextKind};
 use verbatim::record::SentimentLabel;
@@ -683,9 +686,6 @@ fn no_head_reads_a_sentence_sentiment_back_from_its_pooled_vector() {
         "a head recovers sentence sentiment: {part:.4} {both:.4}; reconsider pooled parts"
     );
 }
-
-use verbatim::classify::mlp::{stack, Mlp};
-use verbatim::classify::sentiment::to_sentiment;
 
 /// A linear head over pooled sentence vectors and an MLP over [sentence, answer], trained on
 /// two-sentence answers joined from the shipped head's training sample.
