@@ -258,7 +258,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         let t0 = Instant::now();
         let (plan, spans) = fed_plan(c);
         let vectors = plan.encode(&encoder, TextKind::Passage)?.vectors;
-        fed += plan.unit_texts().len();
+        fed += vectors.len();
         let t1 = Instant::now();
         encode_s += (t1 - t0).as_secs_f64();
         let sentiments = head.predict(&vectors);

@@ -177,15 +177,19 @@ fn shape_only(size: &[i64]) -> Tensor {
 
 impl Linear {
     /// `parts` (which share their input) as one int8 projection, outputs side by side.
+    /// Built without gradient tracking, as [`Int8::quantize`] is: the fused bias is a plain
+    /// tensor, not a node of the loaded variables' graph.
     fn fused_int8(parts: &[&Linear]) -> Linear {
-        let w = Tensor::cat(&parts.iter().map(|p| &p.w).collect::<Vec<_>>(), 0);
-        let b = Tensor::cat(&parts.iter().map(|p| &p.b).collect::<Vec<_>>(), 0);
-        let int8 = Some(Int8::quantize(&w, &b));
-        Linear {
-            w: shape_only(&w.size()),
-            b,
-            int8,
-        }
+        tch::no_grad(|| {
+            let w = Tensor::cat(&parts.iter().map(|p| &p.w).collect::<Vec<_>>(), 0);
+            let b = Tensor::cat(&parts.iter().map(|p| &p.b).collect::<Vec<_>>(), 0);
+            let int8 = Some(Int8::quantize(&w, &b));
+            Linear {
+                w: shape_only(&w.size()),
+                b,
+                int8,
+            }
+        })
     }
 
     fn apply(&self, x: &Tensor) -> Tensor {

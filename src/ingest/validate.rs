@@ -77,8 +77,8 @@ impl Validator {
         };
 
         let id_cell = roles.id.map(|col| (col, get(col).to_text()));
-        let (segments, fields) = self.segments_and_fields(&cells);
         let id = self.id_of(row, id_cell)?;
+        let (segments, fields) = self.segments_and_fields(&cells);
         Ok(Record {
             row,
             id,
