@@ -12,7 +12,7 @@
 //! cosine >= 0.99999 on the demo answers) and stays differentiable: nothing here turns off
 //! gradients, so a head can be fine-tuned through it; inference callers wrap it in `no_grad`.
 
-use super::EncodeError;
+use super::{token_scale, EncodeError};
 use std::collections::HashMap;
 use tch::{Kind, Tensor};
 
@@ -78,9 +78,9 @@ struct Linear {
 /// activations stay f32 and are quantized per token ([`Int8::apply`]).
 ///
 /// fbgemm's op takes one scale per matrix, so each row is first divided by its largest
-/// magnitude (`row_scale`), the unit-range matrix is quantized as ATen's
-/// `fbgemm_linear_quantize_weight` does, and the output columns (bias included) are multiplied
-/// back: `y = (x Q^T + b / s) * s`, per-channel quantization through a per-tensor kernel
+/// magnitude (`col_scales`), the unit-range matrix is quantized as ATen's
+/// `fbgemm_linear_quantize_weight` does, and the output columns are multiplied back before the
+/// bias is added: `y = (x Q^T) * s + b`, per-channel quantization through a per-tensor kernel
 /// (min cosine to f32 0.992 on the demo answers; one scale per matrix gave 0.984 on the
 /// 2,000-answer bench set).
 struct Int8 {
@@ -88,9 +88,10 @@ struct Int8 {
     col_offsets: Tensor,
     scale: f64,
     zero_point: i64,
-    row_scale: Tensor,
-    /// `[1, in]`: -1, +1 and zeros; fixes fbgemm's activation range to `[-1, 1]`.
-    sentinel: Tensor,
+    /// Largest magnitude of each weight row (one per output column).
+    col_scales: Vec<f32>,
+    /// The bias, added after scaling back.
+    bias: Vec<f32>,
     /// Zeros `[out]`: fbgemm's bias argument (the bias is added after scaling back).
     zero_bias: Tensor,
 }
@@ -101,12 +102,9 @@ impl Int8 {
         tch::no_grad(|| {
             let row_scale = w.abs().amax([1i64].as_slice(), false).clamp_min(1e-12);
             let mut q = Int8::quantize_tensor(&(w / row_scale.unsqueeze(1)));
-            let k = w.size()[1];
-            q.sentinel = Tensor::zeros([1, k], (Kind::Float, w.device()));
-            let _ = q.sentinel.get(0).get(0).fill_(-1.0);
-            let _ = q.sentinel.get(0).get(1).fill_(1.0);
             q.zero_bias = b.zeros_like();
-            q.row_scale = row_scale;
+            q.col_scales = f32s(&row_scale.contiguous()).to_vec();
+            q.bias = f32s(&b.contiguous()).to_vec();
             q
         })
     }
@@ -131,8 +129,8 @@ impl Int8 {
                 col_offsets,
                 scale,
                 zero_point,
-                row_scale: Tensor::new(),
-                sentinel: Tensor::new(),
+                col_scales: Vec::new(),
+                bias: Vec::new(),
                 zero_bias: Tensor::new(),
             }
         })
@@ -147,14 +145,15 @@ impl Int8 {
     /// row (-1, +1) fixes fbgemm's range to [-1, 1] whatever the batch, and the output rows
     /// are multiplied back (alone vs in a batch: cosine >= 0.9996, tests/encoder.rs).
     /// `w` is the f32 weight fbgemm asks for (it reads only its shape).
-    fn apply(&self, x: &Tensor, w: &Tensor, b: &Tensor) -> Tensor {
+    fn apply(&self, x: &Tensor, w: &Tensor) -> Tensor {
         let mut shape = x.size();
         let k = shape[shape.len() - 1];
-        let flat = x.reshape([-1, k]);
+        let flat = x.reshape([-1, k]).contiguous();
         let n = flat.size()[0];
-        let s_x = flat.abs().amax([-1i64].as_slice(), true).clamp_min(1e-12);
-        let unit = Tensor::cat(&[&flat / &s_x, self.sentinel.shallow_clone()], 0);
-        let t = unit.fbgemm_linear_int8_weight_fp32_activation(
+        let mut unit = Tensor::empty([n + 1, k], (Kind::Float, tch::Device::Cpu));
+        let mut scales = vec![0f32; n as usize];
+        token_scale::to_unit_rows(f32s(&flat), k as usize, f32s_mut(&mut unit), &mut scales);
+        let mut t = unit.fbgemm_linear_int8_weight_fp32_activation(
             w,
             &self.packed,
             &self.col_offsets,
@@ -162,11 +161,27 @@ impl Int8 {
             tch::Scalar::int(self.zero_point),
             &self.zero_bias,
         );
-        let mut y = t.narrow(0, 0, n) * s_x;
-        let _ = y.g_mul_(&self.row_scale).g_add_(b);
-        *shape.last_mut().expect("a tensor with a last dimension") = y.size()[1];
-        y.reshape(shape)
+        let y = f32s_mut(&mut t);
+        token_scale::from_unit_rows(y, &scales, &self.col_scales, &self.bias);
+        *shape.last_mut().expect("a tensor with a last dimension") = self.bias.len() as i64;
+        t.narrow(0, 0, n).reshape(shape)
     }
+}
+
+/// The elements of a contiguous f32 CPU tensor.
+fn f32s(t: &Tensor) -> &[f32] {
+    assert!(t.is_contiguous() && t.kind() == Kind::Float && t.device() == tch::Device::Cpu);
+    // SAFETY: a contiguous f32 CPU tensor holds `numel` f32s from `data_ptr`, alive and not
+    // resized while `t` is borrowed.
+    unsafe { std::slice::from_raw_parts(t.data_ptr() as *const f32, t.numel()) }
+}
+
+/// The elements of a contiguous f32 CPU tensor that this code just created, to fill in place.
+fn f32s_mut(t: &mut Tensor) -> &mut [f32] {
+    assert!(t.is_contiguous() && t.kind() == Kind::Float && t.device() == tch::Device::Cpu);
+    // SAFETY: as in `f32s`; the callers pass tensors they allocated (no other handle shares
+    // the storage), so nothing else reads or writes it meanwhile.
+    unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut f32, t.numel()) }
 }
 
 /// A tensor of `size` that holds one zero (a zero-stride view): the weight argument of
@@ -194,7 +209,7 @@ impl Linear {
 
     fn apply(&self, x: &Tensor) -> Tensor {
         match &self.int8 {
-            Some(q) => q.apply(x, &self.w, &self.b),
+            Some(q) => q.apply(x, &self.w),
             None => x.linear(&self.w, Some(&self.b)),
         }
     }

@@ -33,6 +33,7 @@ pub(crate) mod lean;
 pub(crate) mod parts;
 pub(crate) mod plan;
 pub mod store;
+pub(crate) mod token_scale;
 pub mod tuned;
 pub(crate) mod weights;
 
