@@ -143,7 +143,8 @@ impl Int8 {
     /// range (its min and max), which made a text alone and the same text in a batch differ
     /// (cosine 0.996-0.998). Here each token is divided by its largest magnitude, a sentinel
     /// row (-1, +1) fixes fbgemm's range to [-1, 1] whatever the batch, and the output rows
-    /// are multiplied back (alone vs in a batch: cosine >= 0.9996, tests/encoder.rs).
+    /// are multiplied back; with each text's attention over its own tokens ([`attention`]) a
+    /// text alone and in a batch get the same vector to the last bit (tests/encoder.rs).
     /// `w` is the f32 weight fbgemm asks for (it reads only its shape).
     fn apply(&self, x: &Tensor, w: &Tensor) -> Tensor {
         let mut shape = x.size();
@@ -182,6 +183,45 @@ fn f32s_mut(t: &mut Tensor) -> &mut [f32] {
     // SAFETY: as in `f32s`; the callers pass tensors they allocated (no other handle shares
     // the storage), so nothing else reads or writes it meanwhile.
     unsafe { std::slice::from_raw_parts_mut(t.data_ptr() as *mut f32, t.numel()) }
+}
+
+/// Attention of each text over its own tokens only, so that a text's vector does not depend
+/// on the batch it lands in. One batched call over a padded batch sums each text's keys in an
+/// order that depends on the padded length, and under int8 a last-bit difference can move a
+/// value across a quantization step (a text alone vs the same text in a batch: cosine 0.9990
+/// to 0.9996 instead of 1). Texts of one length run as one call (length-sorted batches have
+/// few lengths), cut to that length, and come back padded with zeros (padding positions are
+/// never pooled).
+fn attention(q: &Tensor, k: &Tensor, v: &Tensor, keys: &Tensor) -> Tensor {
+    let n = q.size()[2];
+    let lens = text_lengths(keys);
+    if lens.iter().all(|&l| l == n) {
+        return Tensor::scaled_dot_product_attention(q, k, v, Some(keys), 0.0, false, None);
+    }
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for run in lens.chunk_by(|a, b| a == b) {
+        let (count, len) = (run.len() as i64, run[0]);
+        let cut = |t: &Tensor, dim| t.narrow(0, start, count).narrow(dim, 0, len);
+        let c = Tensor::scaled_dot_product_attention(
+            &cut(q, 2),
+            &cut(k, 2),
+            &cut(v, 2),
+            Some(cut(keys, 3)),
+            0.0,
+            false,
+            None,
+        );
+        parts.push(c.constant_pad_nd([0, 0, 0, n - len]));
+        start += count;
+    }
+    Tensor::cat(&parts, 0)
+}
+
+/// Tokens of each text of a batch, from its `keys` `[batch, 1, 1, len]`.
+fn text_lengths(keys: &Tensor) -> Vec<i64> {
+    let lens = keys.sum_dim_intlist([-1i64].as_slice(), false, Kind::Int64);
+    Vec::<i64>::try_from(lens.flatten(0, -1)).expect("a vector of lengths")
 }
 
 /// A tensor of `size` that holds one zero (a zero-stride view): the weight argument of
@@ -423,7 +463,7 @@ impl LeanBert {
                 heads(l.v.apply(x)),
             ),
         };
-        let ctx = Tensor::scaled_dot_product_attention(&q, &k, &v, Some(mask), 0.0, false, None)
+        let ctx = attention(&q, &k, &v, mask)
             .transpose(1, 2)
             .reshape([b, n, h]);
         let x = self.norm(&(l.attn_out.apply(&ctx) + x), &l.attn_norm);
