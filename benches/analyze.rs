@@ -173,16 +173,7 @@ fn duplicates(prepared: &[EmbedUnits]) {
 /// Theme mentions of one answer from its split vectors and sentiments, as the pipeline
 /// assigns them (sentences and clauses).
 fn assign(themes: &ThemeModel, v: Split<Vec<f32>>, s: Split<Sentiment>) -> usize {
-    let clauses: Vec<Clause> = v
-        .clauses
-        .into_iter()
-        .zip(s.clauses)
-        .map(|((sentence, vector), (_, sentiment))| Clause {
-            sentence,
-            vector,
-            sentiment,
-        })
-        .collect();
+    let clauses = Clause::zip(v.clauses, s.clauses.into_iter().map(|c| c.1));
     themes
         .assign(&v.answer, &v.sentences, &s.sentences, &clauses, s.answer)
         .0

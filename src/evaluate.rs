@@ -197,15 +197,7 @@ fn answer_themes(
 ) -> BTreeSet<String> {
     let sentences = head.predict(&emb.sentences[i]);
     let vectors: Vec<Vec<f32>> = emb.clauses[i].iter().map(|c| c.1.clone()).collect();
-    let clauses: Vec<Clause> = emb.clauses[i]
-        .iter()
-        .zip(head.predict(&vectors))
-        .map(|((si, v), sentiment)| Clause {
-            sentence: *si,
-            vector: v.clone(),
-            sentiment,
-        })
-        .collect();
+    let clauses = Clause::zip(emb.clauses[i].iter().cloned(), head.predict(&vectors));
     let (mentions, _) = model.assign(
         &emb.answers[i],
         &emb.sentences[i],

@@ -170,16 +170,7 @@ fn assemble(p: Prepared, vectors: Split<Vec<f32>>, sentiments: Split<Sentiment>)
             .copied()
             .collect::<Vec<_>>(),
     );
-    let clauses = vectors
-        .clauses
-        .into_iter()
-        .zip(sentiments.clauses)
-        .map(|((sentence, vector), (_, sentiment))| Clause {
-            sentence,
-            vector,
-            sentiment,
-        })
-        .collect();
+    let clauses = Clause::zip(vectors.clauses, sentiments.clauses.into_iter().map(|c| c.1));
     let r = p.record;
     Encoded {
         response: Response {

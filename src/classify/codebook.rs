@@ -420,6 +420,25 @@ pub struct Clause {
     pub sentiment: Sentiment,
 }
 
+impl Clause {
+    /// Clauses from their `(sentence index, vector)` pairs and their sentiments, in the same
+    /// order.
+    pub fn zip(
+        vectors: impl IntoIterator<Item = (usize, Vec<f32>)>,
+        sentiments: impl IntoIterator<Item = Sentiment>,
+    ) -> Vec<Clause> {
+        vectors
+            .into_iter()
+            .zip(sentiments)
+            .map(|((sentence, vector), sentiment)| Clause {
+                sentence,
+                vector,
+                sentiment,
+            })
+            .collect()
+    }
+}
+
 /// Themes raised by one text: `(theme index, score)`, best first.
 pub type Raised = Vec<(usize, f32)>;
 
