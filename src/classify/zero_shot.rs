@@ -122,3 +122,191 @@ pub fn self_train(
         stored_calibration().self_trained,
     ))
 }
+
+/// An experiment (stop 22, ignored; `cargo test --release --lib zero_shot_rules_on_dev --
+/// --ignored --nocapture`, about 10 s): is the global threshold what keeps descriptions-only
+/// themes under issue 10's 0.75, or the ranking itself? On corpora/dev with
+/// themes-descriptions.yaml, each unit (answer, sentence, clause) raising its best theme:
+/// - "Name: description" (what ships): best threshold 0.784 gives dev micro-F1 0.619, and a
+///   threshold chosen on the other seven languages gives 0.619 on the eighth (ar 0.424 ...
+///   en 0.743); **an oracle that knows how many themes each answer has and takes that many of
+///   the best-ranked themes reaches only 0.677**, so no threshold rule over these similarities
+///   reaches 0.75 on dev;
+/// - one more prototype per facet of the description ("Delivery: delivery speed or
+///   lateness", ..., a theme scoring its best prototype): oracle 0.608, and 0.544 at the best
+///   threshold (the grid's lowest, 0.60: every unit raises its best theme); facets alone:
+///   0.600 and 0.544. Not adopted.
+///
+/// (Centering each unit's similarities on their mean over the themes, or z-scoring them, was
+/// tried in the same harness before it took this shape: leave-one-language-out 0.609 and
+/// 0.555 against 0.619.)
+#[cfg(test)]
+mod rule_experiment {
+    use super::*;
+    use crate::classify::datasets::{read_jsonl, Labeled, Split};
+    use crate::encode::{BertEncoder, EmbedUnits, EncoderOptions};
+    use std::collections::BTreeSet;
+    use std::path::Path;
+
+    /// Per item: its language, gold theme indices, and each unit's similarities.
+    type Item = (String, BTreeSet<usize>, Vec<Vec<f32>>);
+
+    fn dot(a: &[f32], b: &[f32]) -> f32 {
+        a.iter().zip(b).map(|(x, y)| x * y).sum()
+    }
+
+    /// Theme texts per variant: 0 = "Name: description"; 1 = that plus "Name: facet" for each
+    /// comma/semicolon part of the description (after its first colon); 2 = facets only.
+    fn theme_texts(cb: &Codebook, variant: usize) -> Vec<Vec<String>> {
+        cb.themes
+            .iter()
+            .map(|t| {
+                let whole = t.text();
+                let d = whole.split_once(": ").map_or("", |x| x.1).to_string();
+                let list = d.splitn(2, ':').last().unwrap_or("").to_string();
+                let facets: Vec<String> = list
+                    .split([',', ';'])
+                    .map(|f| {
+                        f.trim()
+                            .trim_end_matches('.')
+                            .trim_start_matches("and ")
+                            .trim()
+                    })
+                    .filter(|f| !f.is_empty())
+                    .map(|f| format!("{}: {f}", t.name))
+                    .collect();
+                match variant {
+                    0 => vec![whole],
+                    1 => [vec![whole], facets].concat(),
+                    _ => facets,
+                }
+            })
+            .collect()
+    }
+
+    fn items(
+        root: &Path,
+        enc: &BertEncoder,
+        protos: &[Vec<Vec<f32>>],
+        ids: &[String],
+    ) -> Vec<Item> {
+        let rows: Vec<Labeled> =
+            read_jsonl(&root.join("corpora/dev/labeled.jsonl"), Split::Test).unwrap();
+        rows.iter()
+            .map(|l| {
+                let u = EmbedUnits::whole(&l.text);
+                let mut texts = vec![u.answer.as_str()];
+                texts.extend(u.sentences.iter().map(|s| s.1.as_str()));
+                texts.extend(u.clauses.iter().map(|s| s.1.as_str()));
+                let v = enc.embed(&texts, TextKind::Passage).unwrap();
+                let gold = l
+                    .themes
+                    .as_ref()
+                    .unwrap()
+                    .iter()
+                    .map(|t| ids.iter().position(|i| i == t).unwrap())
+                    .collect();
+                let sims = v
+                    .iter()
+                    .map(|x| {
+                        protos
+                            .iter()
+                            .map(|ps| ps.iter().map(|p| dot(p, x)).fold(f32::MIN, f32::max))
+                            .collect()
+                    })
+                    .collect();
+                (l.lang.clone(), gold, sims)
+            })
+            .collect()
+    }
+
+    fn predict(units: &[Vec<f32>], tau: f32) -> BTreeSet<usize> {
+        units
+            .iter()
+            .filter_map(|t| {
+                let (best, v) = t
+                    .iter()
+                    .enumerate()
+                    .max_by(|a, b| a.1.total_cmp(b.1))
+                    .unwrap();
+                (*v >= tau).then_some(best)
+            })
+            .collect()
+    }
+
+    /// Top-k of the best unit similarity per theme, k = number of gold themes.
+    fn oracle(units: &[Vec<f32>], k: usize) -> BTreeSet<usize> {
+        let n = units[0].len();
+        let mut best: Vec<(f32, usize)> = (0..n)
+            .map(|t| (units.iter().map(|u| u[t]).fold(f32::MIN, f32::max), t))
+            .collect();
+        best.sort_by(|a, b| b.0.total_cmp(&a.0));
+        best.into_iter().take(k).map(|x| x.1).collect()
+    }
+
+    fn f1_of(items: &[&Item], pred: impl Fn(&Item) -> BTreeSet<usize>) -> f64 {
+        let (mut tp, mut fp, mut fnn) = (0usize, 0usize, 0usize);
+        for it in items {
+            let p = pred(it);
+            tp += p.intersection(&it.1).count();
+            fp += p.difference(&it.1).count();
+            fnn += it.1.difference(&p).count();
+        }
+        2.0 * tp as f64 / (2 * tp + fp + fnn).max(1) as f64
+    }
+
+    fn best(items: &[&Item]) -> (f32, f64) {
+        (0..=300)
+            .map(|i| 0.60 + i as f32 * 0.001)
+            .map(|t| (t, f1_of(items, |it| predict(&it.2, t))))
+            .fold((0.0, -1.0), |a, b| if b.1 > a.1 { b } else { a })
+    }
+
+    #[test]
+    #[ignore]
+    fn zero_shot_rules_on_dev() {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let enc =
+            BertEncoder::load(&root.join("models/e5-small"), EncoderOptions::default()).unwrap();
+        let cb = Codebook::load(&root.join("corpora/eval/themes-descriptions.yaml")).unwrap();
+        let ids = cb.ids();
+        let mut oracles = Vec::new();
+        for variant in 0..3 {
+            let texts = theme_texts(&cb, variant);
+            let protos: Vec<Vec<Vec<f32>>> = texts
+                .iter()
+                .map(|ts| {
+                    let refs: Vec<&str> = ts.iter().map(String::as_str).collect();
+                    enc.embed(&refs, TextKind::Query).unwrap()
+                })
+                .collect();
+            let all = items(root, &enc, &protos, &ids);
+            let langs: BTreeSet<String> = all.iter().map(|i| i.0.clone()).collect();
+            let refs: Vec<&Item> = all.iter().collect();
+            let (tau, f1) = best(&refs);
+            let orc = f1_of(&refs, |it| oracle(&it.2, it.1.len()));
+            let mut cv = Vec::new();
+            let (mut sum, mut n) = (0.0, 0usize);
+            for l in &langs {
+                let train: Vec<&Item> = all.iter().filter(|i| &i.0 != l).collect();
+                let test: Vec<&Item> = all.iter().filter(|i| &i.0 == l).collect();
+                let (t, _) = best(&train);
+                let f = f1_of(&test, |it| predict(&it.2, t));
+                sum += f * test.len() as f64;
+                n += test.len();
+                cv.push(format!("{l} {f:.3}"));
+            }
+            println!(
+                "variant {variant}: oracle-k {orc:.3}; best tau {tau:.4} dev {f1:.3}; \
+                 leave-one-language-out {:.3}: {}",
+                sum / n as f64,
+                cv.join(", ")
+            );
+            oracles.push(orc);
+        }
+        assert!(
+            oracles.iter().all(|&o| o < 0.75),
+            "a ranking now reaches 0.75 with the oracle count ({oracles:.3?}): reconsider"
+        );
+    }
+}
