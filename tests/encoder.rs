@@ -205,8 +205,9 @@ fn int8_weights_stay_close_to_f32_on_the_demo_answers() {
         c[0],
         c[c.len() / 2]
     );
-    // Measured on the demo answers: min 0.9965, median 0.9982 (every linear layer int8, before
-    // layer 4's FFN output projection stayed f32: min 0.992, median 0.997).
+    // Measured on the demo answers (every linear layer int8, per-token ranges; stop 22): min
+    // 0.99836, median 0.99912 (layer 4's FFN output projection kept f32: 0.99858 and 0.99916;
+    // per-batch ranges: min 0.992, median 0.997).
     assert!(c[0] > 0.97, "min cosine int8 vs f32 {}", c[0]);
     assert!(c[c.len() / 2] > 0.99, "median cosine {}", c[c.len() / 2]);
     assert!(

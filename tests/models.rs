@@ -82,8 +82,8 @@ fn sentiment_and_codebook_themes_beat_the_floors_on_the_eval_set() {
 /// Issue 12's gate for int8 as the default: on corpora/dev, sentiment macro-F1 (shipped f32
 /// head) and codebook theme micro-F1 (classifier trained on the codebook embedded by the same
 /// encoder, the codebook's calibration) lose less than 0.01 against f32. Measured (per-token
-/// int8, the default; stop 22, each text's attention over its own tokens): sentiment 0.7676
-/// vs 0.7690, themes 0.7546 vs 0.7574 (stop 19: 0.7611 and 0.7647) (`verbatim eval
+/// int8 in every linear layer, the default since stop 22): sentiment 0.7676 vs 0.7676,
+/// themes 0.7546 vs 0.7609 (stop 19, layer 4's FFN output f32: 0.7611 and 0.7647) (`verbatim eval
 /// corpora/dev/labeled.jsonl --codebook corpora/eval/themes.yaml --precision f32|int8`);
 /// cross-lingual recall is in tests/retrieve.rs. The theme check is one-sided: on 128 answers
 /// one mention moves micro-F1 by about 0.004, and vectors 0.999 apart move it by +-0.01 either

@@ -148,10 +148,10 @@ fn english_queries_find_hebrew_persian_and_arabic_answers_semantically() {
 }
 
 /// The int8 encoder against f32 on cross-lingual recall@10 on corpora/dev, issue 12's gate
-/// for int8 as the default: within 0.01. Measured: semantic 0.8698 (f32) vs 0.8698 (int8 with
-/// layer 4's FFN output projection in f32; stop 19, before each text's attention ran over its
-/// own tokens: 0.8672). With every linear layer int8 it was 0.8594 (-0.0104, per-batch
-/// activation ranges), and with per-token ranges 0.8620 (-0.0078, stop 22).
+/// for int8 as the default: within 0.01. Measured: semantic 0.8698 (f32) vs 0.8620 (int8 in
+/// every linear layer, per-token ranges, each text's attention over its own tokens; stop 22,
+/// -0.0078). Before: with layer 4's FFN output projection kept f32, 0.8672 (stop 19) and
+/// 0.8698 (stop 22); every layer int8 with fbgemm's per-batch ranges 0.8594 (-0.0104).
 #[test]
 fn int8_weights_keep_dev_recall_near_f32() {
     // The shared default encoder runs int8 weights.

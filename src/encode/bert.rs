@@ -81,10 +81,9 @@ pub enum Precision {
     /// f32 weights, as trained (the reference; rust-bert's forward and training use it).
     F32,
     /// Dynamic int8 quantization through fbgemm: int8 weights (one scale per row), f32
-    /// activations quantized per token; one FFN output projection stays f32 (see
-    /// `lean::F32_FF_OUT_LAYERS`). Inference only. The default: about 1.45x the speed of f32,
-    /// and on corpora/dev sentiment, themes and cross-lingual recall within 0.01 of f32
-    /// (README "Speed").
+    /// activations quantized per token, in every linear layer of the transformer. Inference
+    /// only. The default: about 2x the encoder speed of f32, and on corpora/dev sentiment,
+    /// themes and cross-lingual recall within 0.01 of f32 (README "Speed").
     #[default]
     Int8,
 }
