@@ -769,8 +769,12 @@ fn batch_pools(batch: &[&Row], mask: &Tensor) -> (Pools, Vec<usize>) {
     (Pools::select(&rows, &weights, len), at)
 }
 
-/// Cuts the (sorted) texts into batches under both limits; lengths ascend, so the newest
-/// text of a batch is the longest and sets the padded width. `(start, end)` into `order`.
+/// Cuts the texts into batches under both limits, `(start, end)` into `order`. Sorted by
+/// length, a batch holds texts of one length: nothing is padded, so no work is spent on
+/// padding and each batch's attention is one call (2,000 bench answers: 1.15x the encoder
+/// speed of mixing neighbouring lengths, same vectors). Unsorted, lengths mix and the longest
+/// text of a batch sets its padded width (attention still runs per length,
+/// `lean::attention`, so the vectors stay the same).
 fn cut_batches(ids: &[&[u32]], order: &[usize], opts: &EncoderOptions) -> Vec<(usize, usize)> {
     let mut batches: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
@@ -779,6 +783,7 @@ fn cut_batches(ids: &[&[u32]], order: &[usize], opts: &EncoderOptions) -> Vec<(u
         while end < order.len()
             && end - start < opts.max_batch
             && (end - start + 1) * ids[order[end]].len() <= opts.token_budget
+            && (!opts.sort_by_length || ids[order[end]].len() == ids[order[start]].len())
         {
             end += 1;
         }
