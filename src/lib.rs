@@ -59,6 +59,7 @@
 
 pub mod analyze;
 pub mod classify;
+pub(crate) mod cpu;
 pub mod encode;
 pub mod error;
 pub mod evaluate;

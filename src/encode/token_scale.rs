@@ -47,7 +47,7 @@ fn max_abs(row: &[f32]) -> f32 {
 pub(crate) fn to_unit_rows(src: &[f32], k: usize, dst: &mut [f32], scales: &mut [f32]) {
     assert!(k >= 2 && src.len() == scales.len() * k && dst.len() == src.len() + k);
     #[cfg(target_arch = "x86_64")]
-    if crate::vector::kernel::has_avx2() {
+    if crate::cpu::has_avx2() {
         // SAFETY: the CPU has AVX2 and FMA (checked by has_avx2).
         return unsafe { avx2::to_unit_rows(src, k, dst, scales) };
     }
@@ -77,7 +77,7 @@ fn to_unit_rows_generic(src: &[f32], k: usize, dst: &mut [f32], scales: &mut [f3
 pub(crate) fn from_unit_rows(y: &mut [f32], scales: &[f32], col_scales: &[f32], bias: &[f32]) {
     assert!(col_scales.len() == bias.len() && y.len() >= scales.len() * bias.len());
     #[cfg(target_arch = "x86_64")]
-    if crate::vector::kernel::has_avx2() {
+    if crate::cpu::has_avx2() {
         // SAFETY: the CPU has AVX2 and FMA (checked by has_avx2).
         return unsafe { avx2::from_unit_rows(y, scales, col_scales, bias) };
     }

@@ -95,18 +95,11 @@ mod avx2 {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-pub(crate) fn has_avx2() -> bool {
-    use std::sync::OnceLock;
-    static HAS: OnceLock<bool> = OnceLock::new();
-    *HAS.get_or_init(|| is_x86_feature_detected!("avx2") && is_x86_feature_detected!("fma"))
-}
-
 /// Runs the AVX2 + FMA version of a kernel when the CPU has them, else the portable one.
 macro_rules! dispatch {
     ($avx2:path, $generic:path, $($arg:expr),+) => {{
         #[cfg(target_arch = "x86_64")]
-        if has_avx2() {
+        if crate::cpu::has_avx2() {
             // SAFETY: the CPU supports AVX2 and FMA (checked by has_avx2).
             unsafe { $avx2($($arg),+) };
             return;
