@@ -191,11 +191,17 @@ fn f32s_mut(t: &mut Tensor) -> &mut [f32] {
 /// value across a quantization step (a text alone vs the same text in a batch: cosine 0.9990
 /// to 0.9996 instead of 1). Texts of one length run as one call (length-sorted batches have
 /// few lengths), cut to that length, and come back padded with zeros (padding positions are
-/// never pooled).
+/// never pooled). A full `[batch, 1, len, len]` mask (one row per query, as a packed row of
+/// several sentences needs) names no text lengths and is applied as it is.
 fn attention(q: &Tensor, k: &Tensor, v: &Tensor, keys: &Tensor) -> Tensor {
     let n = q.size()[2];
-    let lens = text_lengths(keys);
-    if lens.iter().all(|&l| l == n) {
+    let per_query = keys.size()[2] != 1;
+    let lens = if per_query {
+        Vec::new()
+    } else {
+        text_lengths(keys)
+    };
+    if per_query || lens.iter().all(|&l| l == n) {
         return Tensor::scaled_dot_product_attention(q, k, v, Some(keys), 0.0, false, None);
     }
     let mut parts = Vec::new();
@@ -435,7 +441,8 @@ impl LeanBert {
     }
 
     /// One transformer layer (post-LayerNorm, as BERT): `l` may be one of this model's layers
-    /// or a tuned copy of one (see [`super::tuned`]); `mask` comes from [`LeanBert::keys`].
+    /// or a tuned copy of one (see [`super::tuned`]); `mask` comes from [`LeanBert::keys`]
+    /// (or is a full per-query mask, see [`attention`]).
     pub(crate) fn layer(&self, x: &Tensor, l: &Layer, mask: &Tensor) -> Tensor {
         let (b, n, h) = x.size3().expect("hidden states are [batch, len, hidden]");
         let heads = |t: Tensor| t.view([b, n, self.cfg.heads, -1]).transpose(1, 2);
