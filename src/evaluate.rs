@@ -196,8 +196,9 @@ fn answer_themes(
     sentiment: Sentiment,
 ) -> BTreeSet<String> {
     let sentences = head.predict(&emb.sentences[i]);
-    let vectors: Vec<Vec<f32>> = emb.clauses[i].iter().map(|c| c.1.clone()).collect();
-    let clauses = Clause::zip(emb.clauses[i].iter().cloned(), head.predict(&vectors));
+    let (at, vectors): (Vec<usize>, Vec<Vec<f32>>) = emb.clauses[i].iter().cloned().unzip();
+    let sentiments = head.predict(&vectors);
+    let clauses = Clause::zip(at.into_iter().zip(vectors), sentiments);
     let (mentions, _) = model.assign(
         &emb.answers[i],
         &emb.sentences[i],

@@ -188,7 +188,8 @@ mod aggregation_experiment {
     /// The labelled sets: multi-sentence train answers per language, corpora/dev and
     /// corpora/eval (and their multi-sentence answers).
     fn sets(root: &Path) -> Vec<(String, Vec<Labeled>)> {
-        let multi = |l: &Labeled| EmbedUnits::whole(&l.text).sentences.len() >= 2;
+        let sentences = |l: &Labeled| EmbedUnits::whole(&l.text).sentences.len();
+        let multi = |l: &Labeled| sentences(l) >= 2;
         let all = shared_sentiment(&root.join("../shared/data")).unwrap();
         let mut sets: Vec<(String, Vec<Labeled>)> = ["he", "fa", "zh", "ar", "de", "en"]
             .iter()
@@ -196,11 +197,8 @@ mod aggregation_experiment {
                 let train = all.iter().filter(|l| {
                     l.lang == *lang && l.split == Split::Train && l.sentiment.is_some()
                 });
-                let rows = train.filter(|l| EmbedUnits::whole(&l.text).sentences.len() <= 6);
-                (
-                    format!("train {lang}"),
-                    rows.filter(|l| multi(l)).take(150).cloned().collect(),
-                )
+                let rows = train.filter(|l| (2..=6).contains(&sentences(l)));
+                (format!("train {lang}"), rows.take(150).cloned().collect())
             })
             .collect();
         for f in ["corpora/dev/labeled.jsonl", "corpora/eval/labeled.jsonl"] {

@@ -103,8 +103,8 @@ impl Int8 {
             let row_scale = w.abs().amax([1i64].as_slice(), false).clamp_min(1e-12);
             let mut q = Int8::quantize_tensor(&(w / row_scale.unsqueeze(1)));
             q.zero_bias = b.zeros_like();
-            q.col_scales = f32s(&row_scale.contiguous()).to_vec();
-            q.bias = f32s(&b.contiguous()).to_vec();
+            q.col_scales = Vec::<f32>::try_from(&row_scale).expect("f32 row scales");
+            q.bias = Vec::<f32>::try_from(b).expect("an f32 bias");
             q
         })
     }

@@ -8,6 +8,8 @@
 //! values in the same order (division, then multiplications left to right, then the
 //! addition; no fused multiply-add), so the vectors are bit-identical to the ops they replace.
 
+use crate::cpu::dispatch;
+
 /// Smallest token scale, so an all-zero token divides by it instead of by zero.
 const MIN_SCALE: f32 = 1e-12;
 
@@ -46,12 +48,14 @@ fn max_abs(row: &[f32]) -> f32 {
 /// `dst` holds one row more than `src`; `scales` one entry per row of `src`.
 pub(crate) fn to_unit_rows(src: &[f32], k: usize, dst: &mut [f32], scales: &mut [f32]) {
     assert!(k >= 2 && src.len() == scales.len() * k && dst.len() == src.len() + k);
-    #[cfg(target_arch = "x86_64")]
-    if crate::cpu::has_avx2() {
-        // SAFETY: the CPU has AVX2 and FMA (checked by has_avx2).
-        return unsafe { avx2::to_unit_rows(src, k, dst, scales) };
-    }
-    to_unit_rows_generic(src, k, dst, scales)
+    dispatch!(
+        avx2::to_unit_rows,
+        to_unit_rows_generic,
+        src,
+        k,
+        dst,
+        scales
+    )
 }
 
 #[inline(always)]
@@ -76,12 +80,14 @@ fn to_unit_rows_generic(src: &[f32], k: usize, dst: &mut [f32], scales: &mut [f3
 /// value times its row's token scale, times its column's weight scale, plus its column's bias.
 pub(crate) fn from_unit_rows(y: &mut [f32], scales: &[f32], col_scales: &[f32], bias: &[f32]) {
     assert!(col_scales.len() == bias.len() && y.len() >= scales.len() * bias.len());
-    #[cfg(target_arch = "x86_64")]
-    if crate::cpu::has_avx2() {
-        // SAFETY: the CPU has AVX2 and FMA (checked by has_avx2).
-        return unsafe { avx2::from_unit_rows(y, scales, col_scales, bias) };
-    }
-    from_unit_rows_generic(y, scales, col_scales, bias)
+    dispatch!(
+        avx2::from_unit_rows,
+        from_unit_rows_generic,
+        y,
+        scales,
+        col_scales,
+        bias
+    )
 }
 
 #[inline(always)]

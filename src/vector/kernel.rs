@@ -5,6 +5,8 @@
 //! compiled a second time with AVX2+FMA enabled; the AVX2 copy is chosen at run time when the
 //! CPU has it. That doubles or triples scan speed without `target-cpu=native` builds.
 
+use crate::cpu::dispatch;
+
 /// Lanes of independent accumulators: two AVX2 registers of f32.
 const LANES: usize = 16;
 
@@ -93,19 +95,6 @@ mod avx2 {
     pub unsafe fn dots_i8(q: &[f32], codes: &[i8], dim: usize, out: &mut [f32]) {
         super::dots_i8_generic(q, codes, dim, out)
     }
-}
-
-/// Runs the AVX2 + FMA version of a kernel when the CPU has them, else the portable one.
-macro_rules! dispatch {
-    ($avx2:path, $generic:path, $($arg:expr),+) => {{
-        #[cfg(target_arch = "x86_64")]
-        if crate::cpu::has_avx2() {
-            // SAFETY: the CPU supports AVX2 and FMA (checked by has_avx2).
-            unsafe { $avx2($($arg),+) };
-            return;
-        }
-        $generic($($arg),+)
-    }};
 }
 
 /// Dot product of two equal-length f32 slices.
