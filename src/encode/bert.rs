@@ -374,6 +374,13 @@ impl<'a> ModelFolder<'a> {
         workers: usize,
     ) -> Result<(Vec<Mutex<Loaded>>, usize), EncodeError> {
         let dir = self.dir;
+        let lean = match opts.engine {
+            Engine::Lean => lean_config(&self.config, &self.model_type),
+            Engine::RustBert => None,
+        };
+        if let (Some(cfg), Some(header)) = (lean, &self.header) {
+            return self.lean_from_file(header, cfg, opts, workers);
+        }
         let mut vs = nn::VarStore::new(Device::Cpu);
         let (model, dim) = self.build(&vs)?;
         match &self.header {
@@ -382,10 +389,6 @@ impl<'a> ModelFolder<'a> {
                 .load(&self.weights)
                 .map_err(|e| model_err(dir, format!("loading {}: {e}", self.weights.display())))?,
         }
-        let lean = match opts.engine {
-            Engine::Lean => lean_config(&self.config, &self.model_type),
-            Engine::RustBert => None,
-        };
         let replicas = if let Some(cfg) = lean {
             drop(model); // its tensors are handles into `vs`, which the lean replicas share
             lean_replicas(vs, &self.var_prefix(), cfg, workers, opts.precision)?
@@ -398,6 +401,29 @@ impl<'a> ModelFolder<'a> {
             self.rust_bert_replicas(vs, model, workers)?
         };
         Ok((replicas, dim))
+    }
+
+    /// Lean replicas over variables made straight from the safetensors `header` (the
+    /// encoder's embeddings and layers), filled from the file; no rust-bert model is built.
+    fn lean_from_file(
+        &self,
+        header: &Header,
+        cfg: LeanConfig,
+        opts: &EncoderOptions,
+        workers: usize,
+    ) -> Result<(Vec<Mutex<Loaded>>, usize), EncodeError> {
+        let dim = self.config["hidden_size"]
+            .as_u64()
+            .ok_or_else(|| model_err(self.dir, "config.json has no hidden_size"))?;
+        let prefix = self.var_prefix();
+        let vs = nn::VarStore::new(Device::Cpu);
+        header.make_variables(
+            &vs,
+            &[format!("{prefix}embeddings."), format!("{prefix}encoder.")],
+        );
+        load_into(&vs, &self.weights, header)?;
+        let replicas = lean_replicas(vs, &prefix, cfg, workers, opts.precision)?;
+        Ok((replicas, dim as usize))
     }
 
     /// `workers` rust-bert replicas: `model` over the loaded `vs`, then fresh ones whose

@@ -12,7 +12,7 @@
 //! cosine >= 0.99999 on the demo answers) and stays differentiable: nothing here turns off
 //! gradients, so a head can be fine-tuned through it; inference callers wrap it in `no_grad`.
 
-use super::{token_scale, EncodeError};
+use super::{attend, token_scale, EncodeError};
 use std::collections::HashMap;
 use tch::{Kind, Tensor};
 
@@ -147,6 +147,12 @@ impl Int8 {
     /// text alone and in a batch get the same vector to the last bit (tests/encoder.rs).
     /// `w` is the f32 weight fbgemm asks for (it reads only its shape).
     fn apply(&self, x: &Tensor, w: &Tensor) -> Tensor {
+        self.apply_then(x, w, None)
+    }
+
+    /// As [`Int8::apply`], then with `norm` its residual added and its LayerNorm applied in
+    /// the same pass over the output ([`token_scale::from_unit_rows_add_norm`]).
+    fn apply_then(&self, x: &Tensor, w: &Tensor, norm: Option<token_scale::AddNorm>) -> Tensor {
         let mut shape = x.size();
         let k = shape[shape.len() - 1];
         let flat = x.reshape([-1, k]).contiguous();
@@ -163,7 +169,12 @@ impl Int8 {
             &self.zero_bias,
         );
         let y = f32s_mut(&mut t);
-        token_scale::from_unit_rows(y, &scales, &self.col_scales, &self.bias);
+        match norm {
+            Some(nm) => {
+                token_scale::from_unit_rows_add_norm(y, &scales, &self.col_scales, &self.bias, nm)
+            }
+            None => token_scale::from_unit_rows(y, &scales, &self.col_scales, &self.bias),
+        }
         *shape.last_mut().expect("a tensor with a last dimension") = self.bias.len() as i64;
         t.narrow(0, 0, n).reshape(shape)
     }
@@ -444,28 +455,87 @@ impl LeanBert {
     /// or a tuned copy of one (see [`super::tuned`]); `mask` comes from [`LeanBert::keys`]
     /// (or is a full per-query mask, see [`attention`]).
     pub(crate) fn layer(&self, x: &Tensor, l: &Layer, mask: &Tensor) -> Tensor {
-        let (b, n, h) = x.size3().expect("hidden states are [batch, len, hidden]");
-        let heads = |t: Tensor| t.view([b, n, self.cfg.heads, -1]).transpose(1, 2);
-        let (q, k, v) = match &l.qkv {
-            Some(qkv) => {
-                let mut t = qkv.apply(x).split(h, -1).into_iter().map(heads);
-                let mut next = || t.next().expect("q, k and v");
-                (next(), next(), next())
+        let ctx = self.context(x, l, mask);
+        let x = self.add_norm(&l.attn_out, &ctx, x, &l.attn_norm);
+        let ff = self.cfg.activation.apply(&l.ff_in.apply(&x));
+        self.add_norm(&l.ff_out, &ff, &x, &l.out_norm)
+    }
+
+    /// `LayerNorm(lin(x) + residual)`; under int8 the residual and the LayerNorm run in the
+    /// pass that scales the GEMM's output back (int8 is inference only, so nothing here
+    /// needs a gradient).
+    fn add_norm(&self, lin: &Linear, x: &Tensor, residual: &Tensor, n: &Norm) -> Tensor {
+        match &lin.int8 {
+            Some(q) => {
+                let residual = residual.contiguous();
+                let norm = token_scale::AddNorm {
+                    residual: f32s(&residual),
+                    gamma: f32s(&n.w),
+                    beta: f32s(&n.b),
+                    eps: self.cfg.eps as f32,
+                };
+                q.apply_then(x, &lin.w, Some(norm))
             }
-            None => (
-                heads(l.q.apply(x)),
-                heads(l.k.apply(x)),
-                heads(l.v.apply(x)),
-            ),
+            None => self.norm(&(lin.apply(x) + residual), n),
+        }
+    }
+
+    /// The attention context of a layer, `[batch, len, hidden]`: q, k and v projected from
+    /// `x`, then [`attend`] over them at inference (nothing needs a gradient, `mask` names
+    /// text lengths), else libtorch's op ([`attention`]).
+    fn context(&self, x: &Tensor, l: &Layer, mask: &Tensor) -> Tensor {
+        let (b, n, h) = x.size3().expect("hidden states are [batch, len, hidden]");
+        let proj = match &l.qkv {
+            Some(qkv) => vec![qkv.apply(x)],
+            None => vec![l.q.apply(x), l.k.apply(x), l.v.apply(x)],
         };
-        let ctx = attention(&q, &k, &v, mask)
+        let fast = mask.size()[2] == 1
+            && proj.iter().all(|p| {
+                !p.requires_grad() && p.kind() == Kind::Float && p.device() == tch::Device::Cpu
+            });
+        if fast {
+            return self.attend(&proj, &text_lengths(mask), [b, n, h]);
+        }
+        let heads = |t: Tensor| t.view([b, n, self.cfg.heads, -1]).transpose(1, 2);
+        let mut qkv = match <[Tensor; 1]>::try_from(proj) {
+            Ok([t]) => t.split(h, -1),
+            Err(three) => three,
+        }
+        .into_iter()
+        .map(heads);
+        let mut next = || qkv.next().expect("q, k and v");
+        let (q, k, v) = (next(), next(), next());
+        attention(&q, &k, &v, mask)
             .transpose(1, 2)
-            .reshape([b, n, h]);
-        let x = self.norm(&(l.attn_out.apply(&ctx) + x), &l.attn_norm);
-        let ff = l
-            .ff_out
-            .apply(&self.cfg.activation.apply(&l.ff_in.apply(&x)));
-        self.norm(&(ff + &x), &l.out_norm)
+            .reshape([b, n, h])
+    }
+
+    /// [`attend::attend`] over the projections `proj` (q, k and v apart, or side by side in
+    /// one), texts of `lens` tokens: the context `[batch, len, hidden]`.
+    fn attend(&self, proj: &[Tensor], lens: &[i64], [b, n, h]: [i64; 3]) -> Tensor {
+        let proj: Vec<Tensor> = proj.iter().map(Tensor::contiguous).collect();
+        let rows = |i: usize| {
+            let (t, offset) = match proj.len() {
+                1 => (&proj[0], i * h as usize),
+                _ => (&proj[i], 0),
+            };
+            let stride = t.size()[2] as usize;
+            attend::Rows {
+                data: f32s(t),
+                stride,
+                offset,
+            }
+        };
+        let shape = attend::Shape {
+            texts: b as usize,
+            len: n as usize,
+            heads: self.cfg.heads as usize,
+            head_dim: (h / self.cfg.heads) as usize,
+        };
+        let lens: Vec<usize> = lens.iter().map(|&l| l as usize).collect();
+        let mut out = Tensor::empty([b, n, h], (Kind::Float, tch::Device::Cpu));
+        attend::attend(rows(0), rows(1), rows(2), &lens, shape, f32s_mut(&mut out));
+        out
     }
 
     /// Which keys each query may attend to, `[batch, 1, 1, len]`, from `mask` `[batch, len]`

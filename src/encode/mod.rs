@@ -25,6 +25,7 @@ macro_rules! same_model_as {
     };
 }
 
+pub(crate) mod attend;
 pub mod bert;
 pub(crate) mod cache;
 pub mod dedup;

@@ -1,7 +1,9 @@
 //! The per-token scaling around the int8 GEMM of `lean::Int8`, as two passes over plain
 //! slices: before it, each token (row) divided by its largest magnitude plus the sentinel row
 //! that fixes fbgemm's activation range to [-1, 1]; after it, each output row multiplied back
-//! by its token's scale and each column by its weight row's scale, plus the bias.
+//! by its token's scale and each column by its weight row's scale, plus the bias, and for the
+//! two projections a LayerNorm follows, plus the residual and the LayerNorm in the same pass
+//! ([`from_unit_rows_add_norm`]).
 //!
 //! libtorch spelled the same as eight ops (`abs`, `amax`, `clamp_min`, `div`, `cat`, two `mul`,
 //! `add`), each a pass over the activations into a fresh tensor. These compute the same
@@ -100,6 +102,81 @@ fn from_unit_rows_generic(y: &mut [f32], scales: &[f32], col_scales: &[f32], bia
     }
 }
 
+/// A LayerNorm's weight, bias and epsilon, and the residual rows added before it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct AddNorm<'a> {
+    pub residual: &'a [f32],
+    pub gamma: &'a [f32],
+    pub beta: &'a [f32],
+    pub eps: f32,
+}
+
+/// As [`from_unit_rows`], then each row plus its residual row, layer-normalized: the
+/// projection's epilogue, the residual add and the LayerNorm in one pass over rows that stay
+/// in cache, instead of three ops each writing a fresh tensor.
+pub(crate) fn from_unit_rows_add_norm(
+    y: &mut [f32],
+    scales: &[f32],
+    col_scales: &[f32],
+    bias: &[f32],
+    norm: AddNorm,
+) {
+    let n = bias.len();
+    assert!(col_scales.len() == n && y.len() >= scales.len() * n);
+    assert!(
+        norm.residual.len() == scales.len() * n && norm.gamma.len() == n && norm.beta.len() == n
+    );
+    dispatch!(
+        avx2::from_unit_rows_add_norm,
+        from_unit_rows_add_norm_generic,
+        y,
+        scales,
+        col_scales,
+        bias,
+        norm
+    )
+}
+
+#[inline(always)]
+fn from_unit_rows_add_norm_generic(
+    y: &mut [f32],
+    scales: &[f32],
+    col_scales: &[f32],
+    bias: &[f32],
+    norm: AddNorm,
+) {
+    let n = bias.len();
+    let rows = y
+        .chunks_exact_mut(n)
+        .zip(scales)
+        .zip(norm.residual.chunks_exact(n));
+    for ((row, &s), res) in rows {
+        for (((v, &c), &b), &r) in row.iter_mut().zip(col_scales).zip(bias).zip(res) {
+            *v = *v * s * c + b + r;
+        }
+        let mean = lane_sum(row, |v| v) / n as f32;
+        let var = lane_sum(row, |v| (v - mean) * (v - mean)) / n as f32;
+        let rstd = 1.0 / (var + norm.eps).sqrt();
+        for ((v, &g), &b) in row.iter_mut().zip(norm.gamma).zip(norm.beta) {
+            *v = (*v - mean) * rstd * g + b;
+        }
+    }
+}
+
+/// The sum of `f` over `row`, in [`LANES`] running sums (so it vectorizes).
+#[inline(always)]
+fn lane_sum(row: &[f32], f: impl Fn(f32) -> f32) -> f32 {
+    let mut acc = [0f32; LANES];
+    let mut chunks = row.chunks_exact(LANES);
+    for c in &mut chunks {
+        for (a, &v) in acc.iter_mut().zip(c) {
+            *a += f(v);
+        }
+    }
+    let tail: f32 = chunks.remainder().iter().map(|&v| f(v)).sum();
+    acc.iter().sum::<f32>() + tail
+}
+
 /// The same loops compiled for AVX2 (8 lanes instead of SSE2's 4). Rust never fuses a
 /// multiply and an add on its own, so the values stay the portable version's.
 #[cfg(target_arch = "x86_64")]
@@ -112,6 +189,17 @@ mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn from_unit_rows(y: &mut [f32], scales: &[f32], cols: &[f32], bias: &[f32]) {
         super::from_unit_rows_generic(y, scales, cols, bias)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn from_unit_rows_add_norm(
+        y: &mut [f32],
+        scales: &[f32],
+        cols: &[f32],
+        bias: &[f32],
+        norm: super::AddNorm,
+    ) {
+        super::from_unit_rows_add_norm_generic(y, scales, cols, bias, norm)
     }
 }
 
@@ -144,5 +232,30 @@ mod tests {
         let mut y = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
         from_unit_rows(&mut y, &[2.0, 10.0], &[1.0, 0.5], &[0.25, -1.0]);
         assert_eq!(y, [2.25, 1.0, 30.25, 19.0, 5.0, 6.0]);
+    }
+
+    #[test]
+    fn the_residual_is_added_and_each_row_layer_normalized() {
+        let mut y = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0];
+        let norm = AddNorm {
+            residual: &[1.0, 0.0, 0.0, 0.0, -2.0, 2.0],
+            gamma: &[1.0, 2.0, 0.5],
+            beta: &[0.0, 1.0, -1.0],
+            eps: 0.0,
+        };
+        from_unit_rows_add_norm(&mut y, &[1.0, 1.0], &[1.0; 3], &[0.0; 3], norm);
+        // Row 1: [2, 2, 3], mean 7/3, variance 2/9; row 2: [4, 3, 8], mean 5, variance 14/3.
+        let r = (2.0f32 / 9.0).sqrt();
+        let want1 = [
+            (-1.0 / 3.0) / r,
+            2.0 * (-1.0 / 3.0) / r + 1.0,
+            0.5 * (2.0 / 3.0) / r - 1.0,
+        ];
+        let s = (14.0f32 / 3.0).sqrt();
+        let want2 = [-1.0 / s, 2.0 * -2.0 / s + 1.0, 0.5 * 3.0 / s - 1.0];
+        for (got, want) in y.iter().zip(want1.iter().chain(&want2)) {
+            assert!((got - want).abs() < 1e-5, "{got} vs {want}");
+        }
+        assert_eq!(y[6], 7.0, "the extra row is left");
     }
 }
