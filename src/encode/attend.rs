@@ -7,8 +7,10 @@
 //! (median 29 tokens on the bench export), so each (text, head) was a few tiny GEMM calls and
 //! their setup, and attention took about 15% of `verbatim analyze`'s time (perf) for about 3%
 //! of its arithmetic. Here one (text, head) runs in registers: its keys transposed once, four
-//! queries at a time against eight keys, a vectorized exp, and the context summed straight
-//! into the output rows, so no transposed copy of q, k, v or of the context is made.
+//! queries at a time against sixteen keys, a vectorized exp, and the context summed straight
+//! into the output rows, so no transposed copy of q, k, v or of the context is made. With it,
+//! the encoder's time in the kernel clearing fresh pages also fell from 8.8% to 0.6% (perf of
+//! the encode bench).
 //!
 //! Each text's result depends on its own tokens only, in a fixed order, so a text gets the
 //! same context whatever batch it lands in (`lean`'s int8 vectors rely on it).
@@ -117,15 +119,12 @@ mod avx2 {
     const Q: usize = 4;
     /// f32 lanes of a 256-bit register.
     const W: usize = 8;
-    /// Keys scored together per query: two registers, so 4 x 2 independent sums hide the
-    /// multiply-add latency.
-    const KB: usize = 2 * W;
     /// Head dimensions summed together in the context: two registers (4 x 2 sums; 16 would
     /// not fit AVX2's 16 registers with the values and the weight).
     const DB: usize = 2 * W;
 
     /// Scratch of one call: a head's keys transposed (`[head_dim][keys]`) and the scores of
-    /// `Q` queries (`[Q][keys]`), keys rounded up to `KB`.
+    /// `Q` queries (`[Q][keys]`), keys rounded up to `W`.
     struct Scratch {
         kt: Vec<f32>,
         s: Vec<f32>,
@@ -136,7 +135,7 @@ mod avx2 {
         if !shape.head_dim.is_multiple_of(DB) {
             return super::attend_generic(q, k, v, lens, shape, out);
         }
-        let lp = shape.len.next_multiple_of(KB);
+        let lp = shape.len.next_multiple_of(W);
         let mut sc = Scratch {
             kt: vec![0f32; shape.head_dim * lp],
             s: vec![0f32; Q * lp],
@@ -148,7 +147,7 @@ mod avx2 {
                 let head = Head {
                     base,
                     len: l,
-                    keys: l.next_multiple_of(KB),
+                    keys: l.next_multiple_of(W),
                     col: h * shape.head_dim,
                     d: shape.head_dim,
                 };
@@ -162,7 +161,7 @@ mod avx2 {
     }
 
     /// One head of one text: its rows start at `base`, `len` tokens (`keys` rounded up to
-    /// `KB`), dimensions `col..col + d` of each projection row.
+    /// `W`), dimensions `col..col + d` of each projection row.
     struct Head {
         base: usize,
         len: usize,
@@ -219,7 +218,7 @@ mod avx2 {
             assert!((self.base + p0 + count) * hidden <= out.len());
             // SAFETY (all three): `attend` checked every row of q, k and v lies in its data,
             // `kt` and `s` hold `d * keys` and `Q * keys` values, `out` the block's rows,
-            // `d` is a multiple of `DB` and `keys` of `KB`.
+            // `d` is a multiple of `DB` and `keys` of `W`.
             unsafe { self.scores(q, &rows, &sc.kt, s) };
             let mut inv = [0f32; Q];
             for (r, inv) in inv.iter_mut().enumerate() {
@@ -229,30 +228,47 @@ mod avx2 {
             unsafe { self.context(v, s, &inv, out, hidden, count) };
         }
 
-        /// `s[r][j]` = (query `rows[r]` . key `j`) / sqrt(d), `KB` keys by `Q` queries at a
-        /// time.
+        /// `s[r][j]` = (query `rows[r]` . key `j`) / sqrt(d): `Q` queries by 16 keys at a
+        /// time, and a last block of 8 when the keys leave that many.
         #[target_feature(enable = "avx2,fma")]
         unsafe fn scores(&self, q: Rows, rows: &[usize; Q], kt: &[f32], s: &mut [f32]) {
-            let scale = _mm256_set1_ps(1.0 / (self.d as f32).sqrt());
             let qp: [*const f32; Q] =
                 std::array::from_fn(|r| q.data.as_ptr().add(q.at(rows[r], self.col)));
-            for jb in (0..self.keys).step_by(KB) {
-                let mut acc = [[_mm256_setzero_ps(); 2]; Q];
-                for i in 0..self.d {
-                    let kp = kt.as_ptr().add(i * self.keys + jb);
-                    let kv = [_mm256_loadu_ps(kp), _mm256_loadu_ps(kp.add(W))];
-                    for r in 0..Q {
-                        let qv = _mm256_set1_ps(*qp[r].add(i));
-                        for (a, kv) in acc[r].iter_mut().zip(kv) {
-                            *a = _mm256_fmadd_ps(qv, kv, *a);
-                        }
+            let mut jb = 0;
+            while jb + 2 * W <= self.keys {
+                self.score_block::<2>(&qp, kt, s, jb);
+                jb += 2 * W;
+            }
+            if jb < self.keys {
+                self.score_block::<1>(&qp, kt, s, jb);
+            }
+        }
+
+        /// The scores of keys `jb..jb + R * W` (R registers per query, Q x R sums).
+        #[target_feature(enable = "avx2,fma")]
+        unsafe fn score_block<const R: usize>(
+            &self,
+            qp: &[*const f32; Q],
+            kt: &[f32],
+            s: &mut [f32],
+            jb: usize,
+        ) {
+            let mut acc = [[_mm256_setzero_ps(); R]; Q];
+            for i in 0..self.d {
+                let kp = kt.as_ptr().add(i * self.keys + jb);
+                let kv: [__m256; R] = std::array::from_fn(|c| _mm256_loadu_ps(kp.add(c * W)));
+                for (acc, qp) in acc.iter_mut().zip(qp) {
+                    let qv = _mm256_set1_ps(*qp.add(i));
+                    for (a, kv) in acc.iter_mut().zip(kv) {
+                        *a = _mm256_fmadd_ps(qv, kv, *a);
                     }
                 }
-                for (r, acc) in acc.iter().enumerate() {
-                    for (h, a) in acc.iter().enumerate() {
-                        let p = s.as_mut_ptr().add(r * self.keys + jb + h * W);
-                        _mm256_storeu_ps(p, _mm256_mul_ps(*a, scale));
-                    }
+            }
+            let scale = _mm256_set1_ps(1.0 / (self.d as f32).sqrt());
+            for (r, acc) in acc.iter().enumerate() {
+                for (c, a) in acc.iter().enumerate() {
+                    let p = s.as_mut_ptr().add(r * self.keys + jb + c * W);
+                    _mm256_storeu_ps(p, _mm256_mul_ps(*a, scale));
                 }
             }
         }
