@@ -1,12 +1,15 @@
-//! `LeanBert`: a lean forward pass of a BERT or XLM-R/RoBERTa encoder on tch, over the same
-//! weights rust-bert loads (the tensors of its `VarStore`, shared, never copied).
+//! `LeanBert`: a lean forward pass of a BERT or XLM-R/RoBERTa encoder on tch, over the tensors
+//! of a `VarStore` (made from the safetensors header, or a rust-bert model's), shared between
+//! replicas, never copied.
 //!
 //! rust-bert runs BERT as many small ops: GELU as five, every bias add apart from its matmul,
 //! attention as matmul + add + softmax + matmul, the attention mask rebuilt in every layer. Each
 //! op is a pass over memory (and, on several threads, an OpenMP region ending in a barrier).
 //! This forward uses one `linear` (GEMM with the bias fused) per projection (under int8, q, k
-//! and v run as one), one `gelu` op, `scaled_dot_product_attention` (libtorch's fused CPU
-//! attention kernel), and builds the attention mask once per batch.
+//! and v run as one, and the residual add and LayerNorm run in the GEMM's epilogue), one
+//! `gelu` op, and for attention its own kernel at inference ([`attend`]) or
+//! `scaled_dot_product_attention` (libtorch's fused op) when a gradient is needed; the
+//! attention mask is built once per batch.
 //!
 //! It computes the same function as rust-bert's `BertModel` (checked by tests/encoder.rs:
 //! cosine >= 0.99999 on the demo answers) and stays differentiable: nothing here turns off
