@@ -33,6 +33,7 @@ pub mod import_e5;
 pub(crate) mod lean;
 pub(crate) mod parts;
 pub(crate) mod plan;
+pub(crate) mod qgemm;
 pub mod store;
 pub(crate) mod token_scale;
 pub mod tuned;

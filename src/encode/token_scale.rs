@@ -154,12 +154,36 @@ fn from_unit_rows_add_norm_generic(
         for (((v, &c), &b), &r) in row.iter_mut().zip(col_scales).zip(bias).zip(res) {
             *v = *v * s * c + b + r;
         }
-        let mean = lane_sum(row, |v| v) / n as f32;
-        let var = lane_sum(row, |v| (v - mean) * (v - mean)) / n as f32;
-        let rstd = 1.0 / (var + norm.eps).sqrt();
-        for ((v, &g), &b) in row.iter_mut().zip(norm.gamma).zip(norm.beta) {
-            *v = (*v - mean) * rstd * g + b;
-        }
+        normalize(row, &norm);
+    }
+}
+
+/// Each row of `y` (finished outputs of `norm.gamma.len()` columns) plus its residual row,
+/// layer-normalized: the epilogue of the VNNI path (`qgemm`), whose GEMM applies the scales.
+pub(crate) fn add_norm_rows(y: &mut [f32], norm: AddNorm) {
+    let n = norm.gamma.len();
+    assert!(y.len() == norm.residual.len() && y.len().is_multiple_of(n) && norm.beta.len() == n);
+    dispatch!(avx2::add_norm_rows, add_norm_rows_generic, y, norm)
+}
+
+#[inline(always)]
+fn add_norm_rows_generic(y: &mut [f32], norm: AddNorm) {
+    let n = norm.gamma.len();
+    for (row, res) in y.chunks_exact_mut(n).zip(norm.residual.chunks_exact(n)) {
+        row.iter_mut().zip(res).for_each(|(v, r)| *v += r);
+        normalize(row, &norm);
+    }
+}
+
+/// `row` layer-normalized with `norm`'s weight, bias and epsilon.
+#[inline(always)]
+fn normalize(row: &mut [f32], norm: &AddNorm) {
+    let n = row.len();
+    let mean = lane_sum(row, |v| v) / n as f32;
+    let var = lane_sum(row, |v| (v - mean) * (v - mean)) / n as f32;
+    let rstd = 1.0 / (var + norm.eps).sqrt();
+    for ((v, &g), &b) in row.iter_mut().zip(norm.gamma).zip(norm.beta) {
+        *v = (*v - mean) * rstd * g + b;
     }
 }
 
@@ -189,6 +213,11 @@ mod avx2 {
     #[target_feature(enable = "avx2,fma")]
     pub unsafe fn from_unit_rows(y: &mut [f32], scales: &[f32], cols: &[f32], bias: &[f32]) {
         super::from_unit_rows_generic(y, scales, cols, bias)
+    }
+
+    #[target_feature(enable = "avx2,fma")]
+    pub unsafe fn add_norm_rows(y: &mut [f32], norm: super::AddNorm) {
+        super::add_norm_rows_generic(y, norm)
     }
 
     #[target_feature(enable = "avx2,fma")]
