@@ -396,19 +396,7 @@ mod avx2 {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// Pseudo-random values in [-2, 2) (a fixed LCG, so the test is the same every run).
-    fn values(n: usize, seed: u64) -> Vec<f32> {
-        let mut x = seed;
-        (0..n)
-            .map(|_| {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((x >> 40) as f32 / (1u64 << 24) as f32) * 4.0 - 2.0
-            })
-            .collect()
-    }
+    use crate::encode::test_values as values;
 
     /// Attention of one text written out from its definition, in f64.
     fn reference(qkv: &[f32], stride: usize, l: usize, heads: usize, d: usize) -> Vec<f64> {
@@ -461,25 +449,15 @@ mod tests {
             head_dim: d,
         };
         let mut out = vec![f32::NAN; lens.len() * len * hidden];
-        if generic {
-            attend_generic(
-                rows(0),
-                rows(hidden),
-                rows(2 * hidden),
-                lens,
-                shape,
-                &mut out,
-            );
-        } else {
-            attend(
-                rows(0),
-                rows(hidden),
-                rows(2 * hidden),
-                lens,
-                shape,
-                &mut out,
-            );
-        }
+        let run = if generic { attend_generic } else { attend };
+        run(
+            rows(0),
+            rows(hidden),
+            rows(2 * hidden),
+            lens,
+            shape,
+            &mut out,
+        );
         (qkv, out)
     }
 

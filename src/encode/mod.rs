@@ -175,3 +175,18 @@ fn with_parts<'t>(texts: &[&'t str], parts: &[Part]) -> Vec<&'t str> {
     all.extend(parts.iter().map(|p| &texts[p.of][p.range.clone()]));
     all
 }
+
+/// Pseudo-random values in [-2, 2) for the kernels' tests (a fixed LCG, so a test sees the
+/// same values every run).
+#[cfg(test)]
+pub(crate) fn test_values(n: usize, seed: u64) -> Vec<f32> {
+    let mut x = seed;
+    (0..n)
+        .map(|_| {
+            x = x
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ((x >> 40) as f32 / (1u64 << 24) as f32) * 4.0 - 2.0
+        })
+        .collect()
+}

@@ -232,18 +232,7 @@ mod vnni {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn values(n: usize, seed: u64) -> Vec<f32> {
-        let mut x = seed;
-        (0..n)
-            .map(|_| {
-                x = x
-                    .wrapping_mul(6364136223846793005)
-                    .wrapping_add(1442695040888963407);
-                ((x >> 40) as f32 / (1u64 << 24) as f32) * 4.0 - 2.0
-            })
-            .collect()
-    }
+    use crate::encode::test_values as values;
 
     /// The layer computed from the definition: the same quantization, sums in i64.
     fn reference(x: &[f32], w: &[f32], bias: &[f32], k: usize) -> Vec<f32> {
